@@ -1,0 +1,434 @@
+"""The build: one ordered list of stages per episode, then the show-wide outputs.
+
+    read_script → narrate → choose_voice → plan_audio → synthesize → master_and_tag
+                → transcripts → page            (for each script)
+    feed → show page                            (once, for every episode that built)
+
+Each stage is a plain function taking the episode's task and filling in its part of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import atomic
+from pipeline.cache import AudioCache, utterance_key
+from pipeline.engines import Engine, VoiceChoice, load_engine
+from pipeline.errors import PipelineError
+from pipeline.master import Loudness, Pauses, PlannedBlock, PlannedUtterance
+from pipeline.model import (
+    Block,
+    BuiltEpisode,
+    EpisodeFiles,
+    Narration,
+    Script,
+    Show,
+    Timeline,
+)
+from pipeline.reporter import Reporter
+from pipeline.synth import TRIM_SETTINGS, Job
+
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project's inputs and outputs live."""
+
+    root: Path
+
+    @property
+    def scripts(self) -> Path:
+        return self.root / "scripts"
+
+    @property
+    def episodes(self) -> Path:
+        return self.root / "episodes"
+
+    @property
+    def feed(self) -> Path:
+        return self.root / "feed"
+
+    @property
+    def show_toml(self) -> Path:
+        return self.feed / "show.toml"
+
+    @property
+    def cache(self) -> AudioCache:
+        return AudioCache(self.root / ".cache" / "audio")
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".cache" / "build.lock"
+
+
+@dataclass(frozen=True)
+class Options:
+    engine: str | None = None  # overrides show.toml and front matter
+    jobs: int = 2
+    explain: bool = False
+    base_url: str | None = None
+
+
+@dataclass
+class EpisodeTask:
+    """One script on its way to a finished episode; each stage fills in a field."""
+
+    source: Path
+    project: Project
+    show: Show
+    options: Options
+    reporter: Reporter
+    artwork: Path
+    script: Script | None = None
+    narration: Narration | None = None
+    choice: VoiceChoice | None = None
+    engine: Engine | None = None
+    planned: list[PlannedBlock] = field(default_factory=list)
+    spoken_by_key: dict[str, str] = field(default_factory=dict)
+    timeline: Timeline | None = None
+    built: BuiltEpisode | None = None
+
+    @property
+    def files(self) -> EpisodeFiles:
+        assert self.script is not None
+        return EpisodeFiles(self.project.episodes / self.script.meta.slug)
+
+    @property
+    def base_url(self) -> str:
+        return (self.options.base_url or self.show.base_url).rstrip("/")
+
+
+# ---------------------------------------------------------------- the stages
+
+
+def read_script(task: EpisodeTask) -> None:
+    from pipeline.script import read_script as read
+
+    task.script = read(task.source, task.show)
+    for warning in task.script.warnings:
+        task.reporter.warn(f"{task.source}: {warning}")
+
+
+def narrate(task: EpisodeTask) -> None:
+    from pipeline.narrate import cleaning_report, narrate
+
+    assert task.script is not None
+    task.narration = narrate(task.script)
+    for line in task.narration.dropped:
+        task.reporter.detail(f"  dropped line {line.line_number} ({line.reason}): {line.text}")
+    atomic.write_text(task.files.cleaning_report, cleaning_report(task.script, task.narration))
+
+
+def choose_voice(task: EpisodeTask) -> None:
+    assert task.script is not None
+    meta = task.script.meta
+    engine = task.options.engine or meta.engine or task.show.engine
+    voice = meta.voice or task.show.voice
+    task.choice = VoiceChoice(engine, voice, meta.language)
+    try:
+        task.engine = load_engine(task.choice)
+    except PipelineError as exc:
+        raise type(exc)(exc.detail, task.source) from None
+
+
+def plan_audio(task: EpisodeTask) -> None:
+    """Give every utterance (intro and outro included) its cache key, in listening order."""
+    from pipeline.narrate import spoken_block
+
+    assert task.script and task.narration and task.engine
+    meta, show = task.script.meta, task.show
+    words = {"show": show.title, "number": meta.number, "title": meta.title}
+    intro = spoken_block("intro", show.intro.format(**words), meta.language)
+    outro = spoken_block("outro", show.outro.format(**words), meta.language)
+    last = len(task.narration.chapters) - 1
+    ordered: list[tuple[Block, int]] = [(intro, 0)]
+    for index, chapter in enumerate(task.narration.chapters):
+        ordered.extend((block, index) for block in chapter.blocks)
+    ordered.append((outro, last))
+    identity = task.engine.identity()
+    for block, chapter in ordered:
+        sentences = []
+        for sentence in block.sentences:
+            utterances = []
+            for utterance in sentence.utterances:
+                key = utterance_key(identity, TRIM_SETTINGS, utterance.spoken)
+                task.spoken_by_key[key] = utterance.spoken
+                utterances.append(PlannedUtterance(utterance.text, key, 0))
+            sentences.append(tuple(utterances))
+        task.planned.append(PlannedBlock(block.kind, chapter, tuple(sentences)))
+
+
+def synthesize(task: EpisodeTask) -> None:
+    from pipeline.synth import synthesize as run_pool
+
+    assert task.choice and task.engine
+    cache = task.project.cache
+    previous = _read_manifest(task.files)
+    if _up_to_date(task, previous):
+        task.reporter.detail(f"  audio up to date ({len(task.spoken_by_key)} utterances cached)")
+        return
+    todo: list[Job] = []
+    old_keys: dict[str, str] = previous.get("utterances", {}) if previous else {}
+    old_texts = set(old_keys.values())
+    for key, spoken in task.spoken_by_key.items():
+        status = cache.status(key)
+        if status == "hit":
+            if task.options.explain:
+                task.reporter.explain(f"  cached: {spoken[:70]}")
+            continue
+        if status == "corrupt":
+            reason = "cache entry corrupt (checksum mismatch)"
+        elif key in old_keys:
+            reason = "cache entry missing"
+        elif spoken in old_texts:
+            reason = "voice or synthesis settings changed"
+        else:
+            reason = "new or edited text"
+        if task.options.explain:
+            task.reporter.explain(f"  synthesize ({reason}): {spoken[:70]}")
+        todo.append(Job(key, spoken))
+    progress = task.reporter.progress(f"{task.files.slug}: synthesizing", len(todo))
+    run_pool(task.choice, task.engine, todo, cache, task.options.jobs, lambda job: progress.step())
+    progress.finish()
+    task.reporter.synthesized += len(todo)
+
+
+def master_and_tag(task: EpisodeTask) -> None:
+    """Encode the MP3 and tag it, in a temporary file renamed into place when whole."""
+    from pipeline.artwork import cover_jpeg
+    from pipeline.feed import episode_guid, feed_url
+    from pipeline.master import decode_music, encode, layout
+    from pipeline.tags import write_tags
+    from pipeline.transcripts import plain_transcript
+
+    assert task.script and task.narration and task.engine
+    files, show, meta = task.files, task.show, task.script.meta
+    previous = _read_manifest(files)
+    if _up_to_date(task, previous):
+        assert previous is not None
+        task.timeline = _timeline_from_json(previous["timeline"])
+        return
+    cache, rate = task.project.cache, task.engine.sample_rate
+    planned = [_with_lengths(block, cache) for block in task.planned]
+    intro = decode_music(show.intro_music, rate) if show.intro_music else b""
+    outro = decode_music(show.outro_music, rate) if show.outro_music else b""
+    titles = [chapter.title for chapter in task.narration.chapters]
+    pieces, timeline = layout(planned, titles, rate, Pauses(), intro, outro)
+    loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
+    task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
+    with atomic.replacing(files.mp3) as tmp:
+        encode(pieces, cache, rate, loudness, tmp)
+        write_tags(
+            tmp,
+            show,
+            meta,
+            timeline,
+            plain_transcript(timeline),
+            cover_jpeg(task.artwork),
+            feed_url(show, task.base_url),
+            episode_guid(show, task.base_url, meta),
+        )
+    task.timeline = timeline
+    _write_manifest(task, timeline)
+
+
+def transcripts(task: EpisodeTask) -> None:
+    from pipeline.feed import episode_guid
+    from pipeline.transcripts import write_transcripts
+
+    assert task.script and task.timeline
+    write_transcripts(task.show, task.script.meta, task.timeline, task.files)
+    task.built = BuiltEpisode(
+        meta=task.script.meta,
+        files=task.files,
+        timeline=task.timeline,
+        mp3_bytes=task.files.mp3.stat().st_size,
+        guid=episode_guid(task.show, task.base_url, task.script.meta),
+        chapter_titles=tuple(mark.title for mark in task.timeline.chapters),
+    )
+
+
+def page(task: EpisodeTask) -> None:
+    from pipeline.page import write_episode_page
+
+    assert task.built is not None
+    write_episode_page(task.show, task.built)
+
+
+EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
+    read_script,
+    narrate,
+    choose_voice,
+    plan_audio,
+    synthesize,
+    master_and_tag,
+    transcripts,
+    page,
+)
+
+
+# ---------------------------------------------------------------- the whole build
+
+
+@dataclass
+class BuildResult:
+    built: list[BuiltEpisode]
+    failed: list[tuple[Path, str]]
+    synthesized: int
+
+
+def build(
+    project: Project, options: Options, reporter: Reporter, only: Sequence[Path] = ()
+) -> BuildResult:
+    """Build the named scripts (all when none are named), then the feed and the show page.
+
+    A script that fails is reported and skipped; the others still build.
+    """
+    from pipeline.artwork import ensure_artwork
+    from pipeline.config import load_show
+    from pipeline.feed import feed_url, write_feed
+    from pipeline.page import write_show_page
+    from pipeline.script import find_scripts
+
+    show = load_show(project.show_toml)
+    artwork = ensure_artwork(show, project.feed)
+    sources = list(only) or find_scripts(project.scripts)
+    if not sources:
+        raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
+    built: list[BuiltEpisode] = []
+    failed: list[tuple[Path, str]] = []
+    seen: dict[str, Path] = {}
+    for source in sources:
+        reporter.info(f"{source}:")
+        task = EpisodeTask(source, project, show, options, reporter, artwork)
+        try:
+            for stage in EPISODE_STAGES:
+                stage(task)
+                if stage is read_script:
+                    _claim_unique(task, seen)
+        except PipelineError as exc:
+            reporter.error(str(exc) if exc.path else f"{source}: {exc}")
+            failed.append((source, str(exc)))
+            continue
+        assert task.built is not None
+        built.append(task.built)
+    base_url = (options.base_url or show.base_url).rstrip("/")
+    if built:
+        write_feed(show, built, base_url, project.feed / "feed.xml")
+        write_show_page(show, built, project.feed, feed_url(show, base_url))
+    return BuildResult(built, failed, reporter.synthesized)
+
+
+def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
+    """Two scripts may not share a slug or an episode number: their outputs would collide."""
+    from pipeline.errors import ScriptError
+
+    assert task.script is not None
+    meta = task.script.meta
+    for claim in (f"slug '{meta.slug}'", f"episode number {meta.number}"):
+        if claim in seen:
+            raise ScriptError(f"{claim} is already used by {seen[claim]}", task.source)
+    seen[f"slug '{meta.slug}'"] = task.source
+    seen[f"episode number {meta.number}"] = task.source
+
+
+# ---------------------------------------------------------------- manifest: what the last build knew
+
+
+def _audio_key(task: EpisodeTask) -> str:
+    """Everything the finished MP3 depends on; unchanged key + existing MP3 = nothing to redo."""
+    assert task.script is not None
+    show = dataclasses.asdict(task.show)
+    inputs = {
+        "version": MANIFEST_VERSION,
+        "blocks": [dataclasses.asdict(block) for block in task.planned],
+        "pauses": dataclasses.asdict(Pauses()),
+        "show": {k: str(v) for k, v in show.items()},
+        "meta": {k: str(v) for k, v in dataclasses.asdict(task.script.meta).items()},
+        "base_url": task.base_url,
+        "artwork": _file_digest(task.artwork),
+        "music": [_file_digest(p) for p in (task.show.intro_music, task.show.outro_music) if p],
+    }
+    blob = json.dumps(inputs, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _read_manifest(files: EpisodeFiles) -> dict | None:  # type: ignore[type-arg]
+    try:
+        data = json.loads(files.manifest.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
+
+
+def _up_to_date(task: EpisodeTask, previous: dict | None) -> bool:  # type: ignore[type-arg]
+    files = task.files
+    return (
+        previous is not None
+        and previous.get("audio_key") == _audio_key(task)
+        and files.mp3.exists()
+        and files.mp3.stat().st_size == previous.get("mp3_bytes")
+    )
+
+
+def _write_manifest(task: EpisodeTask, timeline: Timeline) -> None:
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "audio_key": _audio_key(task),
+        "mp3_bytes": task.files.mp3.stat().st_size,
+        "utterances": task.spoken_by_key,
+        "timeline": dataclasses.asdict(timeline),
+    }
+    atomic.write_text(task.files.manifest, json.dumps(manifest, ensure_ascii=False, indent=1))
+
+
+def _timeline_from_json(data: dict) -> Timeline:  # type: ignore[type-arg]
+    from pipeline.model import ChapterMark, TimedBlock, TimedSentence, TimedUtterance
+
+    blocks = tuple(
+        TimedBlock(
+            b["kind"],
+            b["chapter"],
+            b["start"],
+            b["end"],
+            tuple(
+                TimedSentence(
+                    s["text"],
+                    s["start"],
+                    s["end"],
+                    tuple(TimedUtterance(**u) for u in s["utterances"]),
+                )
+                for s in b["sentences"]
+            ),
+        )
+        for b in data["blocks"]
+    )
+    chapters = tuple(ChapterMark(**c) for c in data["chapters"])
+    return Timeline(blocks, chapters, data["duration"])
+
+
+def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:
+    def sized(u: PlannedUtterance) -> PlannedUtterance:
+        speech = cache.get(u.key)
+        if speech is None:
+            raise PipelineError(f"cache entry for {u.text[:40]!r} is missing after synthesis")
+        return dataclasses.replace(u, samples=len(speech.pcm) // 2)
+
+    sentences = tuple(tuple(sized(u) for u in sentence) for sentence in block.sentences)
+    return dataclasses.replace(block, sentences=sentences)
+
+
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))

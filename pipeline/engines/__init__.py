@@ -1,0 +1,97 @@
+"""Voices behind one small interface.
+
+An engine turns one utterance of text into 16-bit mono PCM. Each engine module exposes a
+class implementing `Engine`; `ENGINES` maps the name a producer writes in show.toml, front
+matter or `--engine` to a loader. Loading is lazy so that a no-op build never imports a
+neural network runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from pipeline.errors import EngineError
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    """Which engine and voice to use for one episode, and the language it must speak."""
+
+    engine: str
+    voice: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    """What an engine returns: raw little-endian int16 mono samples."""
+
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+class Engine(Protocol):
+    name: str
+    sample_rate: int
+
+    def identity(self) -> dict[str, object]:
+        """Everything that changes the sound: goes into each utterance's cache key."""
+        ...
+
+    def speaks(self, language: str) -> bool: ...
+
+    def synthesize(self, text: str) -> Speech: ...
+
+
+def _load_piper(choice: VoiceChoice) -> Engine:
+    from pipeline.engines.piper import PiperEngine
+
+    return PiperEngine(choice.voice)
+
+
+def _load_gtts(choice: VoiceChoice) -> Engine:
+    from pipeline.engines.gtts import GttsEngine
+
+    return GttsEngine(choice.language)
+
+
+def _load_fake(choice: VoiceChoice) -> Engine:
+    from pipeline.engines.fake import FakeEngine
+
+    return FakeEngine()
+
+
+ENGINES: dict[str, Callable[[VoiceChoice], Engine]] = {
+    "piper": _load_piper,
+    "gtts": _load_gtts,
+    "fake": _load_fake,  # deterministic tones, for fast tests; never the default
+}
+
+
+def load_engine(choice: VoiceChoice) -> Engine:
+    """Load the chosen engine and check it can speak the script's language."""
+    if choice.engine not in ENGINES:
+        known = ", ".join(sorted(ENGINES))
+        raise EngineError(f"unknown engine '{choice.engine}' (known: {known})")
+    engine = ENGINES[choice.engine](choice)
+    if not engine.speaks(choice.language):
+        raise EngineError(
+            f"the {choice.engine} voice '{choice.voice}' cannot speak language "
+            f"'{choice.language}': choose another voice or set the script's language"
+        )
+    return engine
+
+
+def primary_language(tag: str) -> str:
+    """'en-US' → 'en'.
+
+    >>> primary_language("en_US"), primary_language("EN"), primary_language("pt-BR")
+    ('en', 'en', 'pt')
+    """
+    return tag.replace("_", "-").split("-")[0].lower()

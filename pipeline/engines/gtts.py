@@ -1,0 +1,131 @@
+"""gTTS: Google Translate's voice, the design card's engine. Needs the internet.
+
+Google answers a burst of requests with 429 Too Many Requests, and now and then with a 5xx,
+so every request passes a shared rate limiter and failures that may pass are retried with
+exponential backoff and jitter, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline import tools
+from pipeline.engines import Speech, primary_language
+from pipeline.errors import EngineError
+
+SWITCH_HINT = 'use the offline voice with --engine piper (or engine = "piper" in feed/show.toml)'
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    first_delay: float = 1.0  # seconds; doubles each retry, plus up to 50% jitter
+    max_delay: float = 20.0
+    timeout: float = 20.0  # per request
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.max_delay, self.first_delay * 2**attempt)
+        return base * (1 + random.random() / 2)
+
+
+class RateLimiter:
+    """At most `per_second` request starts per second, shared by all threads."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / per_second
+        self.clock = clock
+        self.next_start = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = self.clock()
+            start = max(now, self.next_start)
+            self.next_start = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+class GttsEngine:
+    name = "gtts"
+    sample_rate = 24000  # Google's MP3s are 24 kHz mono
+    parallelism = "threads"  # network-bound: a few requests at a time, not processes
+    max_workers = 3
+
+    def __init__(
+        self,
+        language: str,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.language = primary_language(language)
+        self.policy = policy or RetryPolicy()
+        self.limiter = limiter or RateLimiter(per_second=4.0)
+        self.sleep = sleep
+
+    def identity(self) -> dict[str, object]:
+        return {"engine": self.name, "lang": self.language, "tld": "com", "slow": False}
+
+    def speaks(self, language: str) -> bool:
+        from gtts.lang import tts_langs
+
+        return primary_language(language) in {primary_language(k) for k in tts_langs()}
+
+    def synthesize(self, text: str) -> Speech:
+        mp3 = self._fetch(text)
+        pcm = tools.ffmpeg(
+            "-loglevel", "error", "-f", "mp3", "-i", "pipe:0",
+            "-f", "s16le", "-ac", "1", "-ar", str(self.sample_rate), "pipe:1",
+            input=mp3, what="decoding gTTS audio",
+        ).stdout  # fmt: skip
+        return Speech(pcm, self.sample_rate)
+
+    def _fetch(self, text: str) -> bytes:
+        from gtts import gTTS, gTTSError
+
+        problem = ""
+        for attempt in range(self.policy.attempts):
+            if attempt:
+                self.sleep(self.policy.delay(attempt - 1))
+            self.limiter.wait()
+            tts = gTTS(text, lang=self.language, timeout=self.policy.timeout)
+            try:
+                audio = b"".join(tts.stream())
+            except gTTSError as exc:
+                problem, retry = _diagnose(exc)
+                if not retry:
+                    break
+                continue
+            except AssertionError:  # gTTS asserts it has something to send
+                raise EngineError(f"gtts: nothing to say in {text[:40]!r}") from None
+            if audio:
+                return audio
+            problem = "Google's answer had no audio in it"
+        raise EngineError(f"gtts failed after {attempt + 1} tries: {problem}")
+
+
+def _diagnose(exc: Exception) -> tuple[str, bool]:
+    """(what went wrong, whether trying again may help)."""
+    import requests
+
+    response = getattr(exc, "rsp", None)
+    if response is None:
+        cause = exc.__context__
+        if isinstance(cause, requests.exceptions.Timeout):
+            return "Google did not answer in time", True
+        offline = "NameResolution" in repr(cause) or "Name or service not known" in repr(cause)
+        # With no network at all (no DNS), waiting will not help: say so at once.
+        return f"cannot reach Google (gtts needs the internet); {SWITCH_HINT}", not offline
+    status = response.status_code
+    if status == 429:
+        return "Google answered 429 Too Many Requests", True
+    if status >= 500:
+        return f"Google answered {status} (a server error)", True
+    if status == 200:
+        return "Google's answer was not in the expected format (no audio)", True
+    return f"Google answered {status} {response.reason}", False

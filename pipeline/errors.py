@@ -1,0 +1,30 @@
+"""The one error root. Library code raises these; only the CLI turns them into messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PipelineError(Exception):
+    """Something the producer can fix. str() is one line: file, place, problem, fix."""
+
+    def __init__(self, message: str, path: Path | str | None = None) -> None:
+        self.path = None if path is None else str(path)
+        self.detail = message
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class ScriptError(PipelineError):
+    """A script (its bytes, its front matter or its body) cannot be narrated."""
+
+
+class ConfigError(PipelineError):
+    """feed/show.toml, or a file it names, is wrong."""
+
+
+class EngineError(PipelineError):
+    """A voice could not be loaded or could not speak."""
+
+
+class ToolError(PipelineError):
+    """An external program (ffmpeg) failed."""

@@ -1,0 +1,278 @@
+"""Mastering: lay the utterances out with natural pauses, then measure, normalize and encode.
+
+The episode is never held in memory as a whole: the layout is a list of pieces (an
+utterance in the cache, some silence, a music file) that is streamed twice into ffmpeg —
+once to measure its loudness (EBU R128, as Apple measures it), once to apply the gain, limit
+the true peak and encode the MP3. Times are exact because the layout counts samples.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import tools
+from pipeline.cache import AudioCache
+from pipeline.errors import ToolError
+from pipeline.model import (
+    BlockKind,
+    ChapterMark,
+    TimedBlock,
+    TimedSentence,
+    TimedUtterance,
+    Timeline,
+)
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Seconds of silence, from the shortest (a clause break) to the longest (a new chapter)."""
+
+    lead: float = 0.25
+    clause: float = 0.12
+    sentence: float = 0.45
+    after_heading: float = 0.7
+    paragraph: float = 0.9
+    chapter: float = 1.5
+    after_intro: float = 1.0
+    before_outro: float = 1.2
+    tail: float = 0.35
+
+
+@dataclass(frozen=True)
+class PlannedUtterance:
+    text: str
+    key: str  # cache key of its audio
+    samples: int
+
+
+@dataclass(frozen=True)
+class PlannedBlock:
+    kind: BlockKind
+    chapter: int
+    sentences: tuple[tuple[PlannedUtterance, ...], ...]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One stretch of the final audio: an utterance from the cache, silence, or music."""
+
+    samples: int
+    key: str | None = None
+    music: bytes | None = None
+
+
+def gap_before(block: PlannedBlock, previous: PlannedBlock | None, pauses: Pauses) -> float:
+    """The pause before a block depends on what it follows.
+
+    >>> p = Pauses()
+    >>> para = PlannedBlock("paragraph", 1, ())
+    >>> gap_before(para, PlannedBlock("heading", 1, ()), p) == p.after_heading
+    True
+    >>> gap_before(PlannedBlock("heading", 2, ()), para, p) == p.chapter
+    True
+    """
+    if previous is None:
+        return pauses.lead
+    if previous.kind == "intro":
+        return pauses.after_intro
+    if block.kind == "outro":
+        return pauses.before_outro
+    if block.chapter != previous.chapter:
+        return pauses.chapter
+    if previous.kind == "heading":
+        return pauses.after_heading
+    return pauses.paragraph
+
+
+def layout(
+    blocks: Sequence[PlannedBlock],
+    chapter_titles: Sequence[str],
+    rate: int,
+    pauses: Pauses,
+    intro_music: bytes = b"",
+    outro_music: bytes = b"",
+) -> tuple[list[Piece], Timeline]:
+    """Place every utterance in time. Returns the pieces to stream and the exact timeline."""
+    pieces: list[Piece] = []
+    cursor = 0  # in samples
+
+    def add(piece: Piece) -> None:
+        nonlocal cursor
+        if piece.samples > 0:
+            pieces.append(piece)
+            cursor += piece.samples
+
+    def silence(seconds: float) -> None:
+        add(Piece(round(seconds * rate)))
+
+    if intro_music:
+        add(Piece(len(intro_music) // 2, music=intro_music))
+    timed_blocks: list[TimedBlock] = []
+    previous: PlannedBlock | None = None
+    for block in blocks:
+        silence(gap_before(block, previous, pauses) if previous or not intro_music else 0.5)
+        timed_sentences: list[TimedSentence] = []
+        for s_index, sentence in enumerate(block.sentences):
+            if s_index:
+                silence(pauses.sentence)
+            timed_utterances: list[TimedUtterance] = []
+            for u_index, utterance in enumerate(sentence):
+                if u_index:
+                    silence(pauses.clause)
+                start = cursor / rate
+                add(Piece(utterance.samples, key=utterance.key))
+                timed_utterances.append(TimedUtterance(utterance.text, start, cursor / rate))
+            text = " ".join(u.text for u in timed_utterances)
+            start, end = timed_utterances[0].start, timed_utterances[-1].end
+            timed_sentences.append(TimedSentence(text, start, end, tuple(timed_utterances)))
+        timed_blocks.append(
+            TimedBlock(
+                block.kind,
+                block.chapter,
+                timed_sentences[0].start,
+                timed_sentences[-1].end,
+                tuple(timed_sentences),
+            )
+        )
+        previous = block
+    silence(pauses.tail)
+    if outro_music:
+        add(Piece(len(outro_music) // 2, music=outro_music))
+    duration = cursor / rate
+    return pieces, Timeline(
+        tuple(timed_blocks), chapter_marks(timed_blocks, chapter_titles, duration), duration
+    )
+
+
+def chapter_marks(
+    blocks: Sequence[TimedBlock], titles: Sequence[str], duration: float
+) -> tuple[ChapterMark, ...]:
+    """Each chapter starts where its first block is heard (the first at 0) and ends at the next."""
+    starts: dict[int, float] = {}
+    for block in blocks:
+        starts.setdefault(block.chapter, block.start)
+    ordered = sorted(starts)
+    marks = []
+    for position, chapter in enumerate(ordered):
+        start = 0.0 if position == 0 else starts[chapter]
+        end = starts[ordered[position + 1]] if position + 1 < len(ordered) else duration
+        marks.append(ChapterMark(titles[chapter], start, end))
+    return tuple(marks)
+
+
+def stream(pieces: Sequence[Piece], cache: AudioCache) -> Iterator[bytes]:
+    """The episode's raw samples, a piece at a time."""
+    for piece in pieces:
+        if piece.key is not None:
+            speech = cache.get(piece.key)
+            if speech is None:
+                raise ToolError(f"cache entry {piece.key[:12]} vanished during mastering: rerun")
+            yield speech.pcm
+        elif piece.music is not None:
+            yield piece.music
+        else:
+            yield bytes(2 * piece.samples)
+
+
+def _pipe(pieces: Sequence[Piece], cache: AudioCache, args: Sequence[str], what: str) -> str:
+    """Stream the pieces into ffmpeg; return its log. The log goes to a file, not a pipe,
+    so a chatty ffmpeg can never block while we are still writing to it."""
+    with tempfile.TemporaryFile() as log:
+        process = tools.popen_ffmpeg(*args, stderr=log)
+        assert process.stdin is not None
+        try:
+            for chunk in stream(pieces, cache):
+                process.stdin.write(chunk)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        finally:
+            code = process.wait()
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    if code != 0:
+        tail = " | ".join(text.strip().splitlines()[-4:])
+        raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
+    return text
+
+
+def raw_input_args(rate: int) -> list[str]:
+    return ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
+
+
+def measure_loudness(pieces: Sequence[Piece], cache: AudioCache, rate: int) -> float:
+    """Integrated loudness in LUFS, by ffmpeg's EBU R128 meter."""
+    log = _pipe(
+        pieces,
+        cache,
+        [
+            "-loglevel",
+            "info",
+            *raw_input_args(rate),
+            "-af",
+            "ebur128=framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        "loudness measurement",
+    )
+    found = re.findall(r"I:\s+(-?[\d.]+|-inf) LUFS", log)
+    if not found or found[-1] == "-inf":
+        raise ToolError("ffmpeg loudness measurement found no audio to measure")
+    return float(found[-1])
+
+
+@dataclass(frozen=True)
+class Loudness:
+    target_lufs: float = -16.0
+    true_peak_dbtp: float = -1.5
+    bitrate_kbps: int = 96
+
+
+OUTPUT_RATE = 44100
+
+
+def encode(
+    pieces: Sequence[Piece], cache: AudioCache, rate: int, loudness: Loudness, out: Path
+) -> None:
+    """Normalize to the target loudness, keep true peaks under the ceiling, encode CBR MP3."""
+    measured = measure_loudness(pieces, cache, rate)
+    gain = loudness.target_lufs - measured
+    # The limiter works on samples; true peaks between samples and MP3 encoding add up to
+    # about 1 dB more, so the sample ceiling sits that far below the true-peak target.
+    ceiling = 10 ** ((loudness.true_peak_dbtp - 1.2) / 20)
+    filters = (
+        f"aresample={OUTPUT_RATE},volume={gain:.2f}dB,"
+        f"alimiter=limit={ceiling:.4f}:attack=5:release=60:level=disabled:latency=1"
+    )
+    _pipe(
+        pieces,
+        cache,
+        [
+            "-y", *raw_input_args(rate), "-af", filters,
+            "-ar", str(OUTPUT_RATE), "-ac", "1",
+            "-c:a", "libmp3lame", "-b:a", f"{loudness.bitrate_kbps}k",
+            "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
+            "-f", "mp3", str(out),
+        ],
+        "encoding",
+    )  # fmt: skip
+
+
+def decode_music(path: Path, rate: int, fade_s: float = 1.0) -> bytes:
+    """A music file as mono int16 samples at the voice's rate, faded in and out (pydub)."""
+    from pydub import AudioSegment
+
+    AudioSegment.converter = tools.ffmpeg_path()
+    try:
+        music = AudioSegment.from_file(path)
+    except Exception as exc:  # pydub raises bare exceptions for unreadable files
+        raise ToolError(f"cannot decode music file {path}: {exc}") from exc
+    fade_ms = int(fade_s * 1000)
+    music = music.set_channels(1).set_frame_rate(rate).set_sample_width(2)
+    return bytes(music.fade_in(fade_ms).fade_out(fade_ms).raw_data)

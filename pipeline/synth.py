@@ -1,0 +1,120 @@
+"""Synthesize the utterances the cache lacks, in a pool of workers that each load the voice once."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.cache import AudioCache
+from pipeline.engines import Engine, Speech, VoiceChoice, load_engine
+
+# Piper pads each utterance with silence of its own; we trim it to this and add our own
+# pauses, so the rhythm is the same everywhere. Part of every cache key.
+TRIM_THRESHOLD = 300  # |sample| of int16; about -40 dBFS
+TRIM_MARGIN_S = 0.04
+TRIM_SETTINGS: dict[str, object] = {
+    "trim_threshold": TRIM_THRESHOLD,
+    "trim_margin_s": TRIM_MARGIN_S,
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    spoken: str
+
+
+def trim_silence(speech: Speech) -> Speech:
+    """Cut leading and trailing near-silence, keeping a short margin so no consonant is clipped.
+
+    >>> s = Speech(b"\\0\\0" * 22050 + b"\\xff\\x7f" * 100 + b"\\0\\0" * 22050, 22050)
+    >>> round(trim_silence(s).seconds, 3)
+    0.085
+    """
+    import numpy as np
+
+    samples = np.frombuffer(speech.pcm, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > TRIM_THRESHOLD)
+    if loud.size == 0:
+        return Speech(b"", speech.sample_rate)
+    margin = int(TRIM_MARGIN_S * speech.sample_rate)
+    first = max(0, int(loud[0]) - margin)
+    last = min(samples.size, int(loud[-1]) + 1 + margin)
+    return Speech(samples[first:last].tobytes(), speech.sample_rate)
+
+
+# One engine per worker process, loaded by the pool's initializer.
+_worker_engine: Engine | None = None
+_worker_cache: AudioCache | None = None
+
+
+def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int) -> None:
+    global _worker_engine, _worker_cache
+    os.environ["ESSAYCAST_ORT_THREADS"] = str(ort_threads)
+    _worker_engine = load_engine(choice)
+    _worker_cache = AudioCache(cache_folder)
+
+
+def _synthesize_one(job: Job) -> str:
+    assert _worker_engine is not None and _worker_cache is not None
+    _worker_cache.put(job.key, trim_silence(_worker_engine.synthesize(job.spoken)))
+    return job.key
+
+
+def synthesize(
+    choice: VoiceChoice,
+    engine: Engine,
+    jobs: Sequence[Job],
+    cache: AudioCache,
+    workers: int,
+    on_done: Callable[[Job], None],
+) -> None:
+    """Fill the cache for every job; call on_done(job) as each finishes (in any order)."""
+    if not jobs:
+        return
+    by_key = {job.key: job for job in jobs}
+    parallelism = getattr(engine, "parallelism", "processes")
+    if parallelism == "threads":
+        _init_shared(engine, cache)
+        count = min(workers, int(getattr(engine, "max_workers", workers)))
+        with cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+            _drain(pool, jobs, by_key, on_done)
+        return
+    if workers <= 1 or len(jobs) == 1:
+        _init_shared(engine, cache)
+        for job in jobs:
+            _synthesize_one(job)
+            on_done(job)
+        return
+    cores = os.cpu_count() or 1
+    ort_threads = max(1, cores // workers)
+    context = multiprocessing.get_context("fork")
+    with cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(choice, cache.folder, ort_threads),
+    ) as pool:
+        _drain(pool, jobs, by_key, on_done)
+
+
+def _init_shared(engine: Engine, cache: AudioCache) -> None:
+    global _worker_engine, _worker_cache
+    _worker_engine, _worker_cache = engine, cache
+
+
+def _drain(
+    pool: cf.Executor, jobs: Sequence[Job], by_key: dict[str, Job], on_done: Callable[[Job], None]
+) -> None:
+    futures = [pool.submit(_synthesize_one, job) for job in jobs]
+    try:
+        for future in cf.as_completed(futures):
+            on_done(by_key[future.result()])
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
