@@ -223,8 +223,9 @@ def master_and_tag(task: EpisodeTask) -> None:
     pieces, timeline = layout(planned, titles, rate, Pauses(), intro, outro)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
+    hint = previous.get("gain_db") if previous else None
     with atomic.replacing(files.mp3) as tmp:
-        encode(pieces, cache, rate, loudness, tmp)
+        gain = encode(pieces, cache, rate, loudness, tmp, gain_hint=hint)
         write_tags(
             tmp,
             show,
@@ -236,7 +237,7 @@ def master_and_tag(task: EpisodeTask) -> None:
             episode_guid(show, task.base_url, meta),
         )
     task.timeline = timeline
-    _write_manifest(task, timeline)
+    _write_manifest(task, timeline, gain)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -339,7 +340,7 @@ def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
     seen[f"episode number {meta.number}"] = task.source
 
 
-# ---------------------------------------------------------------- manifest: what the last build knew
+# ------------------------------------------------ manifest: what the last build knew
 
 
 def _audio_key(task: EpisodeTask) -> str:
@@ -383,9 +384,10 @@ def _up_to_date(task: EpisodeTask, previous: dict | None) -> bool:  # type: igno
     )
 
 
-def _write_manifest(task: EpisodeTask, timeline: Timeline) -> None:
+def _write_manifest(task: EpisodeTask, timeline: Timeline, gain_db: float) -> None:
     manifest = {
         "version": MANIFEST_VERSION,
+        "gain_db": gain_db,
         "audio_key": _audio_key(task),
         "mp3_bytes": task.files.mp3.stat().st_size,
         "utterances": task.spoken_by_key,

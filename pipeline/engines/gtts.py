@@ -105,7 +105,7 @@ class GttsEngine:
                 raise EngineError(f"gtts: nothing to say in {text[:40]!r}") from None
             if audio:
                 return audio
-            problem = "Google's answer had no audio in it"
+            problem = "Google's answer was not in the expected format (no audio)"
         raise EngineError(f"gtts failed after {attempt + 1} tries: {problem}")
 
 
