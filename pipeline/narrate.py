@@ -1,0 +1,95 @@
+"""Script -> Narration: clean, structure, segment, normalize. What the listener will hear.
+
+Each utterance keeps the author's text (for transcripts) beside its spoken form (for the
+voice). The cleaning report says which lines were not read, and why.
+"""
+
+from __future__ import annotations
+
+from pipeline.clean import clean
+from pipeline.errors import ScriptError
+from pipeline.model import Block, BlockKind, Chapter, Narration, Script, Sentence, Utterance
+from pipeline.normalize import speakable
+from pipeline.segment import MAX_UTTERANCE_CHARS, split_sentences, split_utterances
+from pipeline.structure import collapse, structure
+
+
+def spoken_block(
+    kind: BlockKind, text: str, language: str, *, max_chars: int = MAX_UTTERANCE_CHARS
+) -> Block:
+    """One block of text as sentences of utterances (the build uses it for intro and outro).
+
+    >>> block = spoken_block("intro", "Essaycast.  Episode 1: Walls.", "en")
+    >>> [(u.text, u.spoken) for s in block.sentences for u in s.utterances]
+    [('Essaycast.', 'Essaycast.'), ('Episode 1: Walls.', 'Episode one: Walls.')]
+    """
+    sentences = tuple(
+        Sentence(
+            sentence,
+            tuple(
+                # a piece without words ("—") may normalize to nothing: keep it as written
+                Utterance(piece, speakable(piece, language) or piece)
+                for piece in split_utterances(sentence, max_chars)
+            ),
+        )
+        for sentence in split_sentences(collapse(text))
+    )
+    return Block(kind, sentences)
+
+
+def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narration:
+    """Everything the voice says from the script's body, in chapters.
+
+    Raises ScriptError when cleaning and structure leave nothing to read.
+    """
+    cleaned = clean(script)
+    language = script.meta.language
+    chapters = []
+    for section in structure(cleaned):
+        heading = () if section.heading is None else (section.heading,)
+        blocks = [spoken_block("heading", text, language, max_chars=max_chars) for text in heading]
+        blocks += [
+            spoken_block("paragraph", text, language, max_chars=max_chars)
+            for text in section.paragraphs
+        ]
+        chapters.append(Chapter(section.title, tuple(blocks)))
+    if not any(block.sentences for chapter in chapters for block in chapter.blocks):
+        lines = sum(1 for line in script.body.split("\n") if line.strip())
+        dropped = len(cleaned.dropped)
+        why = (
+            f"all {lines} lines were boilerplate"
+            if dropped == lines
+            else f"{dropped} of {lines} lines were boilerplate and the rest is not read "
+            "aloud (code, HTML, images)"
+        )
+        raise ScriptError(
+            f"line {script.body_first_line}: nothing left to narrate after cleaning: {why}; "
+            "list lines to read under 'keep:' in the front matter",
+            script.meta.source,
+        )
+    return Narration(script.meta.title, tuple(chapters), cleaned.dropped)
+
+
+def cleaning_report(script: Script, narration: Narration) -> str:
+    """The text of episodes/<slug>/cleaning-report.txt: every line not read, and why."""
+    meta = script.meta
+    body_lines = sum(1 for line in script.body.split("\n") if line.strip())
+    blocks = [block for chapter in narration.chapters for block in chapter.blocks]
+    report = [
+        f"Cleaning report for {meta.source}",
+        f"Episode {meta.number}: {meta.title}",
+        "",
+        f"{len(narration.dropped)} of {body_lines} non-blank lines were dropped "
+        "(override with 'keep:' or 'drop:' in the front matter):",
+        *(f"line {d.line_number}: {d.reason}: {d.text}" for d in narration.dropped),
+        "",
+        f"Narrated: {len(narration.chapters)} chapters, {len(blocks)} blocks, "
+        f"{sum(len(block.sentences) for block in blocks)} sentences.",
+    ]
+    unmatched = clean(script).unmatched
+    if unmatched:
+        report += ["", "Front matter 'keep'/'drop' lines that match no line of the body:"]
+        report += [f"  {line}" for line in unmatched]
+    if script.warnings:
+        report += ["", "Decoding:", *(f"  {warning}" for warning in script.warnings)]
+    return "\n".join(report) + "\n"

@@ -1,0 +1,203 @@
+"""Cleaned lines -> chapters of paragraphs: where the essay's sections begin.
+
+Plain text: paragraphs are separated by blank lines (or by a dropped line); the lines of
+one paragraph are joined, so hard-wrapped text reads as one paragraph. A text without any
+blank line is read as one paragraph per line, the way many pages paste. A *heading* is a
+short line (at most 12 words) without sentence-final punctuation, standing alone and
+followed by a paragraph; it may also be the first line of a block when it is much shorter
+than the lines after it. Text before the first heading is the chapter "Introduction",
+whose heading is not spoken.
+
+Markdown (CommonMark, parsed by markdown-it-py): every heading (#, ## and deeper) starts a
+chapter; paragraphs, list items and block quotes become paragraphs. Never read aloud:
+emphasis marks, link targets, footnote markers ``[^1]``, HTML tags and comments, code
+blocks, images (their alt text is a caption, unless the front matter lists it under
+``keep``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pipeline.clean import Cleaned, Line, normalized
+
+INTRODUCTION = "Introduction"
+HEADING_MAX_WORDS = 12
+HEADING_MAX_CHARS = 150
+HEADING_IN_BLOCK_RATIO = 0.6  # a first line this much shorter than the rest is a heading
+SENTENCE_END = ".!?…,;:"
+CLOSING_MARKS = "\"'”’»)]*_"
+FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]+\](?!:)")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One chapter: its title, the heading spoken at its start (or None), its paragraphs."""
+
+    title: str
+    heading: str | None
+    paragraphs: tuple[str, ...]  # whitespace collapsed to single spaces
+
+
+def collapse(text: str) -> str:
+    """
+    >>> collapse("  two\\n lines\\u00a0here ")
+    'two lines here'
+    """
+    return " ".join(text.split())
+
+
+def is_heading_like(line: str) -> bool:
+    """Short, and no sentence-final punctuation.
+
+    >>> is_heading_like("The Roots of Stoicism: Masculinity’s Historical Burden")
+    True
+    >>> is_heading_like("This is a sentence."), is_heading_like("Why men hide?")
+    (False, False)
+    """
+    line = line.strip()
+    if not line or len(line) > HEADING_MAX_CHARS or not any(c.isalnum() for c in line):
+        return False
+    return len(line.split()) <= HEADING_MAX_WORDS and line.rstrip(CLOSING_MARKS)[-1:] not in (
+        SENTENCE_END
+    )
+
+
+def text_blocks(lines: Sequence[Line]) -> list[list[str]]:
+    """Runs of adjacent non-blank lines; a blank line or a dropped line ends a run."""
+    blocks: list[list[str]] = []
+    previous = None
+    for line in lines:
+        if not line.text.strip():
+            previous = None
+            continue
+        if previous is not None and line.number == previous + 1:
+            blocks[-1].append(line.text)
+        else:
+            blocks.append([line.text])
+        previous = line.number
+    return blocks
+
+
+def trim_blank(lines: Sequence[Line]) -> Sequence[Line]:
+    """``lines`` without the blank lines at either end."""
+    filled = [index for index, line in enumerate(lines) if line.text.strip()]
+    return lines[filled[0] : filled[-1] + 1] if filled else ()
+
+
+def plain_units(lines: Sequence[Line]) -> list[str]:
+    """Plain text -> its units (candidate headings and paragraphs), in order."""
+    texts = [line.text for line in lines if line.text.strip()]
+    if len(texts) == len(trim_blank(lines)):
+        return [collapse(text) for text in texts]  # no blank line at all: a paragraph a line
+    blocks = text_blocks(lines)
+    units: list[str] = []
+    for block in blocks:
+        first, rest = block[0], block[1:]
+        if (
+            rest
+            and is_heading_like(first)
+            and len(first.strip()) <= HEADING_IN_BLOCK_RATIO * max(len(r.strip()) for r in rest)
+        ):
+            units.append(collapse(first))
+            block = rest
+        units.append(collapse(" ".join(block)))
+    return units
+
+
+def plain_sections(lines: Sequence[Line]) -> list[Section]:
+    """
+    >>> text = ["Intro text here.", "", "A Heading", "", "Body text.", "", "Short end"]
+    >>> for s in plain_sections([Line(n, t) for n, t in enumerate(text, 1)]):
+    ...     print(s)
+    Section(title='Introduction', heading=None, paragraphs=('Intro text here.',))
+    Section(title='A Heading', heading='A Heading', paragraphs=('Body text.', 'Short end'))
+    """
+    units = plain_units(lines)
+    kinds = [
+        "heading"
+        if is_heading_like(unit)
+        and index + 1 < len(units)
+        and not is_heading_like(units[index + 1])
+        else "paragraph"
+        for index, unit in enumerate(units)
+    ]
+    return sections_of(zip(kinds, units, strict=True))
+
+
+def sections_of(units: Iterable[tuple[str, str]]) -> list[Section]:
+    """("heading" | "paragraph", text) units -> sections; each heading starts one."""
+    sections: list[Section] = []
+    title, heading, paragraphs = INTRODUCTION, None, list[str]()
+    for kind, text in units:
+        if kind == "heading":
+            if paragraphs or heading:
+                sections.append(Section(title, heading, tuple(paragraphs)))
+            title, heading, paragraphs = text, text, []
+        else:
+            paragraphs.append(text)
+    if paragraphs or heading:
+        sections.append(Section(title, heading, tuple(paragraphs)))
+    return sections
+
+
+def markdown_source(lines: Sequence[Line]) -> str:
+    """Kept lines back to Markdown text; a dropped line becomes a blank line."""
+    out: list[str] = []
+    previous = None
+    for line in lines:
+        if previous is not None and line.number != previous + 1:
+            out.append("")
+        out.append(line.text)
+        previous = line.number
+    return FOOTNOTE_REFERENCE.sub("", "\n".join(out))
+
+
+def inline_text(children: Sequence[Token], keep: frozenset[str]) -> str:
+    """The words of one inline token: text and code spans; kept image alt texts."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image" and normalized(child.content) in keep:
+            parts.append(child.content)
+    return collapse("".join(parts))
+
+
+def markdown_units(source: str, keep: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """Yield ("heading" | "paragraph", text) for every readable block of a Markdown text."""
+    tokens = MarkdownIt("commonmark").parse(source)
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or index == 0:
+            continue
+        opener = tokens[index - 1].type
+        text = inline_text(token.children or [], keep)
+        if text and opener == "heading_open":
+            yield "heading", text
+        elif text and opener == "paragraph_open":
+            yield "paragraph", text
+
+
+def markdown_sections(lines: Sequence[Line], keep: frozenset[str]) -> list[Section]:
+    """
+    >>> md = ["Hi *there* [x](http://a.b).", "", "## Part [^1]", "", "- one", "- two"]
+    >>> for s in markdown_sections([Line(n, t) for n, t in enumerate(md, 1)], frozenset()):
+    ...     print(s)
+    Section(title='Introduction', heading=None, paragraphs=('Hi there x.',))
+    Section(title='Part', heading='Part', paragraphs=('one', 'two'))
+    """
+    return sections_of(markdown_units(markdown_source(lines), keep))
+
+
+def structure(cleaned: Cleaned) -> list[Section]:
+    """Cleaned body -> its chapters, Markdown or plain text."""
+    if cleaned.is_markdown:
+        return markdown_sections(cleaned.lines, frozenset(cleaned.keep))
+    return plain_sections(cleaned.lines)

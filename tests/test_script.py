@@ -1,0 +1,224 @@
+"""read_script, find_scripts and check_unique: decoding, front matter, file names.
+
+The robustness corpus in tests/data/bad/ holds one small file per broken case; every error
+must be a ScriptError whose str() is one line naming the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ScriptError
+from pipeline.model import Show
+from pipeline.script import check_unique, find_scripts, read_script
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "data" / "bad"
+SEED = Path("/work/shared/seed/invisible-walls.txt")
+FRONT = "---\ntitle: A Title\ndate: 2026-01-01\nsummary: One line.\n---\n"
+
+
+def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def script_error(path: Path) -> str:
+    with pytest.raises(ScriptError) as caught:
+        read_script(path, Show())
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    return message
+
+
+# --- the shipped episode script -------------------------------------------------------------
+
+
+def test_episode_one_body_is_the_seed_byte_for_byte() -> None:
+    data = (ROOT / "scripts" / "001-invisible-walls.txt").read_bytes()
+    assert data.startswith(b"---\n")
+    closing = data.index(b"\n---\n", 4) + len(b"\n---\n")
+    assert data[closing:] == SEED.read_bytes()
+
+
+def test_episode_one_front_matter() -> None:
+    script = read_script(ROOT / "scripts" / "001-invisible-walls.txt", Show())
+    meta = script.meta
+    assert meta.title == "The Invisible Walls: Societal Pressure on Men’s Emotional Intimacy"
+    assert (meta.slug, meta.number, meta.date) == ("001-invisible-walls", 1, dt.date(2026, 11, 25))
+    assert meta.summary.startswith("How do societal expectations")
+    assert script.body == SEED.read_text(encoding="utf-8")
+    assert script.body_first_line == 7
+    assert not script.is_markdown and script.warnings == ()
+
+
+# --- decoding --------------------------------------------------------------------------------
+
+
+def test_cp1252_fallback_decodes_cafe_and_curly_quotes_with_a_warning() -> None:
+    script = read_script(BAD / "005-cp1252.txt", Show())
+    assert "The café sign said “Open” — it wasn’t." in script.body
+    assert "€3" in script.body
+    offset = (BAD / "005-cp1252.txt").read_bytes().index(b"\xe9")
+    assert script.warnings == (f"not UTF-8 at byte {offset}; decoded as CP-1252",)
+
+
+def test_cp1252_undefined_bytes_fall_back_to_latin1(tmp_path: Path) -> None:
+    script = read_script(write(tmp_path, "001-x.txt", FRONT.encode() + b"a\x81b \xe9\n"), Show())
+    assert script.body == "a\x81b é\n"
+
+
+def test_utf8_bom_is_stripped() -> None:
+    script = read_script(BAD / "006-bom.txt", Show())
+    assert script.meta.title == "A Test Essay"
+    assert script.body == "A body after a byte order mark.\n"
+    assert "\ufeff" not in script.body
+
+
+def test_crlf_becomes_newline() -> None:
+    script = read_script(BAD / "007-crlf.txt", Show())
+    assert script.body == "First paragraph, with Windows line ends.\n\nSecond paragraph.\n"
+
+
+def test_lone_cr_becomes_newline(tmp_path: Path) -> None:
+    path = write(tmp_path, "001-mac.txt", FRONT.replace("\n", "\r") + "One.\r\rTwo.\r")
+    assert read_script(path, Show()).body == "One.\n\nTwo.\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("001-empty.txt", "empty"),
+        ("002-whitespace.txt", "only whitespace"),
+        ("004-binary.txt", "binary data"),
+    ],
+)
+def test_files_that_are_not_scripts(name: str, expected: str) -> None:
+    assert expected in script_error(BAD / name)
+
+
+def test_mostly_control_bytes_are_binary(tmp_path: Path) -> None:
+    path = write(tmp_path, "001-x.txt", FRONT.encode() + bytes(range(1, 32)) * 20)
+    assert "binary data" in script_error(path)
+
+
+# --- front matter ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "008-unterminated.txt",
+            "front matter line 1: '---' opens front matter that is never closed",
+        ),
+        ("009-invalid-yaml.txt", "front matter line 4: invalid YAML"),
+        ("010-bad-date.txt", "front matter line 4: 'date' must be YYYY-MM-DD"),
+        ("011-unknown-key.txt", "front matter line 4: unknown key 'sumary'"),
+    ],
+)
+def test_front_matter_errors_name_file_and_line(name: str, expected: str) -> None:
+    assert expected in script_error(BAD / name)
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        ("- a\n- b\n", "front matter line 2: must be 'key: value' lines, not a list"),
+        ("just text\n", "not a str"),
+        ("title: T\ntitle: U\n", "front matter line 3: 'title' is given twice"),
+        ("", "missing 'title', 'date', 'summary'"),
+        ("title: T\ndate: 2026-01-01\n", "missing 'summary'"),
+        ("title: 1984\n", "front matter line 2: 'title' must be non-empty text"),
+        ("title: T\ndate: 2026-02-30\nsummary: s\n", "2026-02-30 is not a real date"),
+        ("title: T\ndate: 2026-01-01 10:00\nsummary: s\n", "'date' must be YYYY-MM-DD"),
+        ("title: T\ndate: 2026-01-01\nsummary: s\nnumber: 0\n", "'number' must be a whole number"),
+        ("title: T\ndate: 2026-01-01\nsummary: s\nnumber: true\n", "'number' must be a whole"),
+        ("title: T\ndate: 2026-01-01\nsummary: s\nexplicit: maybe\n", "'explicit' must be true"),
+        ("title: T\ndate: 2026-01-01\nsummary: s\nepisode_type: pilot\n", "full, trailer, bonus"),
+        ("title: T\ndate: 2026-01-01\nsummary: s\nlanguage: english please\n", "language code"),
+        ("title: T\ndate: 2026-01-01\nsummary: s\nkeep: one line\n", "'keep' must be a list"),
+        ("title: T: colon\n", "quoting values that contain ': '"),
+    ],
+)
+def test_bad_front_matter(tmp_path: Path, front: str, expected: str) -> None:
+    assert expected in script_error(write(tmp_path, "001-x.txt", f"---\n{front}---\nBody.\n"))
+
+
+def test_no_front_matter_says_what_to_add(tmp_path: Path) -> None:
+    message = script_error(write(tmp_path, "001-x.txt", "Just an essay.\n"))
+    assert "line 1: no front matter" in message and "title:, date: YYYY-MM-DD" in message
+
+
+def test_body_missing_after_front_matter(tmp_path: Path) -> None:
+    assert "line 6: no essay text" in script_error(write(tmp_path, "001-x.txt", FRONT + "\n \n"))
+
+
+def test_all_fields(tmp_path: Path) -> None:
+    front = (
+        "---\ntitle: '  Spaced   Title '\ndate: '2026-03-04'\nsummary: S.\nnumber: 7\n"
+        "explicit: true\nepisode_type: bonus\nlanguage: en-GB\nengine: gtts\nvoice: v\n"
+        "keep:\n  - Keep   me\ndrop: [Drop me]\nguid: urn:x\n---\nBody.\n"
+    )
+    script = read_script(write(tmp_path, "003-all-fields.md", front), Show(explicit=False))
+    meta = script.meta
+    assert meta.title == "Spaced Title" and meta.date == dt.date(2026, 3, 4)
+    assert (meta.number, meta.explicit, meta.episode_type) == (7, True, "bonus")
+    assert (meta.language, meta.engine, meta.voice, meta.guid) == ("en-GB", "gtts", "v", "urn:x")
+    assert (meta.keep_lines, meta.drop_lines) == (("Keep me",), ("Drop me",))
+    assert script.is_markdown and script.body_first_line == 16
+
+
+def test_defaults_come_from_file_name_and_show(tmp_path: Path) -> None:
+    meta = read_script(write(tmp_path, "042-x.txt", FRONT + "B.\n"), Show(language="de")).meta
+    assert (meta.number, meta.language, meta.explicit, meta.engine) == (42, "de", False, None)
+
+
+@pytest.mark.parametrize(
+    "name", ["1-Bad_Name.txt", "001-spaced name.txt", "001-ünïcode.txt", "001-.txt", "001-x-.md"]
+)
+def test_bad_file_names(tmp_path: Path, name: str) -> None:
+    message = script_error(write(tmp_path, name, FRONT + "Body.\n"))
+    assert "file name must be NNN-slug.txt or NNN-slug.md" in message
+
+
+def test_missing_file_is_a_script_error(tmp_path: Path) -> None:
+    assert "cannot read the file" in script_error(tmp_path / "001-gone.txt")
+
+
+# --- finding and checking many scripts -------------------------------------------------------
+
+
+def test_find_scripts_sorted_and_filtered(tmp_path: Path) -> None:
+    for name in ("002-b.md", "001-a.txt", "README.md", "notes.txt", "003-c.docx", "010-Bad.txt"):
+        write(tmp_path, name, "x")
+    (tmp_path / "004-dir.txt").mkdir()
+    assert [p.name for p in find_scripts(tmp_path)] == ["001-a.txt", "002-b.md", "010-Bad.txt"]
+
+
+def test_duplicate_slug() -> None:
+    scripts = [
+        read_script(BAD / name, Show()) for name in ("012-duplicate.md", "012-duplicate.txt")
+    ]
+    with pytest.raises(ScriptError, match=r"012-duplicate.txt: slug '012-duplicate' is also used"):
+        check_unique(scripts)
+
+
+def test_duplicate_episode_number() -> None:
+    scripts = [read_script(BAD / name, Show()) for name in ("013-number-a.txt", "014-number-b.txt")]
+    with pytest.raises(ScriptError) as caught:
+        check_unique(scripts)
+    assert str(caught.value) == (
+        f"{BAD / '014-number-b.txt'}: episode number 14 is also used by "
+        f"{BAD / '013-number-a.txt'}; renumber one of them (file name NNN- or 'number:' in the "
+        "front matter)"
+    )
+
+
+def test_unique_scripts_pass() -> None:
+    check_unique([read_script(BAD / n, Show()) for n in ("006-bom.txt", "007-crlf.txt")])
