@@ -57,4 +57,4 @@ bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
-	rm -rf episodes/*/ feed/feed.xml feed/index.html feed/artwork.jpg feed/*.css .cache
+	rm -rf episodes/*/ feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js .cache

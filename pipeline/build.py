@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import atomic
 from pipeline.cache import AudioCache, utterance_key
@@ -153,7 +154,7 @@ def plan_audio(task: EpisodeTask) -> None:
         ordered.extend((block, index) for block in chapter.blocks)
     ordered.append((outro, last))
     identity = task.engine.identity()
-    for block, chapter in ordered:
+    for block, chapter_index in ordered:
         sentences = []
         for sentence in block.sentences:
             utterances = []
@@ -162,7 +163,7 @@ def plan_audio(task: EpisodeTask) -> None:
                 task.spoken_by_key[key] = utterance.spoken
                 utterances.append(PlannedUtterance(utterance.text, key, 0))
             sentences.append(tuple(utterances))
-        task.planned.append(PlannedBlock(block.kind, chapter, tuple(sentences)))
+        task.planned.append(PlannedBlock(block.kind, chapter_index, tuple(sentences)))
 
 
 def synthesize(task: EpisodeTask) -> None:
@@ -173,6 +174,9 @@ def synthesize(task: EpisodeTask) -> None:
     previous = _read_manifest(task.files)
     if _up_to_date(task, previous):
         task.reporter.detail(f"  audio up to date ({len(task.spoken_by_key)} utterances cached)")
+        if task.options.explain:
+            for spoken in task.spoken_by_key.values():
+                task.reporter.explain(f"  cached (episode unchanged): {spoken[:70]}")
         return
     todo: list[Job] = []
     old_keys: dict[str, str] = previous.get("utterances", {}) if previous else {}
@@ -366,7 +370,7 @@ def _file_digest(path: Path) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _read_manifest(files: EpisodeFiles) -> dict | None:  # type: ignore[type-arg]
+def _read_manifest(files: EpisodeFiles) -> dict[str, Any] | None:
     try:
         data = json.loads(files.manifest.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
@@ -374,7 +378,7 @@ def _read_manifest(files: EpisodeFiles) -> dict | None:  # type: ignore[type-arg
     return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
 
 
-def _up_to_date(task: EpisodeTask, previous: dict | None) -> bool:  # type: ignore[type-arg]
+def _up_to_date(task: EpisodeTask, previous: dict[str, Any] | None) -> bool:
     files = task.files
     return (
         previous is not None
@@ -396,7 +400,7 @@ def _write_manifest(task: EpisodeTask, timeline: Timeline, gain_db: float) -> No
     atomic.write_text(task.files.manifest, json.dumps(manifest, ensure_ascii=False, indent=1))
 
 
-def _timeline_from_json(data: dict) -> Timeline:  # type: ignore[type-arg]
+def _timeline_from_json(data: dict[str, Any]) -> Timeline:
     from pipeline.model import ChapterMark, TimedBlock, TimedSentence, TimedUtterance
 
     blocks = tuple(

@@ -279,7 +279,12 @@ def measure_file(path: Path) -> float:
 
 
 def _encode_pass(
-    pieces: Sequence[Piece], cache: AudioCache, rate: int, loudness: Loudness, gain: float, out: Path
+    pieces: Sequence[Piece],
+    cache: AudioCache,
+    rate: int,
+    loudness: Loudness,
+    gain: float,
+    out: Path,
 ) -> None:
     # Sample peaks sit up to about half a dB under true peaks at 44.1 kHz, and MP3 encoding
     # adds a little more, so the limiter's ceiling is set that far below the target.

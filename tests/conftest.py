@@ -1,0 +1,66 @@
+"""Shared fixtures: projects laid out like a producer's, built by the real pipeline."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import BuildResult, Options, Project, build
+from pipeline.reporter import Reporter
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_SCRIPT = REPO / "scripts" / "001-invisible-walls.txt"
+
+
+def make_project(root: Path, scripts: dict[str, str] | None = None, seed: bool = True) -> Project:
+    """A project folder with the repo's show.toml, the seed script and any extra scripts."""
+    (root / "scripts").mkdir(parents=True)
+    (root / "feed").mkdir()
+    shutil.copy(REPO / "feed" / "show.toml", root / "feed" / "show.toml")
+    if seed:
+        shutil.copy(SEED_SCRIPT, root / "scripts" / SEED_SCRIPT.name)
+    for name, text in (scripts or {}).items():
+        (root / "scripts" / name).write_text(text, encoding="utf-8")
+    return Project(root)
+
+
+class Log:
+    """A Reporter's stream, kept for assertions."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.lines.extend(line for line in text.splitlines() if line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+BuildFn = Callable[..., tuple[BuildResult, Log]]
+
+
+def run_build(project: Project, **options: object) -> tuple[BuildResult, Log]:
+    log = Log()
+    result = build(project, Options(**options), Reporter(log))  # type: ignore[arg-type]
+    return result, log
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, BuildResult, Log]:
+    """The seed episode, built once with the real voice, for every test that reads it."""
+    project = make_project(tmp_path_factory.mktemp("seed"))
+    result, log = run_build(project, jobs=2)
+    assert not result.failed, result.failed
+    return project, result, log

@@ -1,0 +1,166 @@
+"""The build as a producer runs it: incremental, explained, and one bad script never stops
+the others. Uses the deterministic fake voice so every case runs in seconds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import make_project, run_build
+
+from pipeline.build import Project
+
+SECOND = """---
+title: A Second Essay
+date: 2026-12-02
+summary: About walls, again.
+---
+The first paragraph has two sentences. This is the second one.
+
+The second paragraph is short.
+
+The third paragraph says 35% of readers agree with Dr. Alvarez.
+"""
+
+
+def outputs(project: Project, slug: str) -> dict[str, bytes]:
+    folder = project.episodes / slug
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"002-second.md": SECOND})
+    first, _ = run_build(project, engine="fake", jobs=1)
+    assert not first.failed and len(first.built) == 2 and first.synthesized > 40
+    again, log = run_build(project, engine="fake", jobs=1)
+    assert again.synthesized == 0
+    assert log.text.count("audio up to date") == 2
+    script = project.scripts / "002-second.md"
+    script.write_text(SECOND.replace("The second paragraph is short.", "It is now longer."))
+    edited, log = run_build(project, engine="fake", jobs=1, explain=True)
+    assert edited.synthesized == 1
+    assert "synthesize (new or edited text): It is now longer." in log.text
+    assert sum(line.startswith("  cached") for line in log.lines) > 40
+
+
+def test_feed_lists_newest_first_with_stable_guids(tmp_path: Path) -> None:
+    import feedparser
+
+    project = make_project(tmp_path, {"002-second.md": SECOND})
+    run_build(project, engine="fake", jobs=1)
+    feed = feedparser.parse((project.feed / "feed.xml").read_bytes())
+    assert [e.title for e in feed.entries] == ["A Second Essay", feed.entries[1].title]
+    assert feed.entries[1].title.startswith("The Invisible Walls")
+    guids = [e.id for e in feed.entries]
+    items_before = (project.feed / "feed.xml").read_bytes()
+    run_build(project, engine="fake", jobs=1)
+    assert (project.feed / "feed.xml").read_bytes() == items_before
+    assert [e.id for e in feedparser.parse(items_before).entries] == guids
+
+
+def test_one_bad_script_is_reported_and_the_others_build(tmp_path: Path) -> None:
+    bad = "---\ntitle: Broken\ndate: 2026-13-45\nsummary: x\n---\nText.\n"
+    project = make_project(tmp_path, {"002-broken.md": bad})
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert len(result.built) == 1 and len(result.failed) == 1
+    errors = [line for line in log.lines if line.startswith("error:")]
+    assert len(errors) == 1 and "002-broken.md" in errors[0] and "date" in errors[0]
+    assert not (project.episodes / "002-broken").exists()
+    assert (project.feed / "feed.xml").exists()
+
+
+def test_same_episode_number_twice_is_refused(tmp_path: Path) -> None:
+    twin = SECOND.replace("title: A Second Essay", "title: A Twin\nnumber: 1")
+    project = make_project(tmp_path, {"002-twin.md": twin})
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert len(result.failed) == 1
+    assert "episode number 1 is already used" in log.text
+
+
+def test_output_is_identical_whatever_the_number_of_jobs(tmp_path: Path) -> None:
+    one = make_project(tmp_path / "one", {"002-second.md": SECOND})
+    two = make_project(tmp_path / "two", {"002-second.md": SECOND})
+    run_build(one, engine="fake", jobs=1)
+    run_build(two, engine="fake", jobs=2)
+    for slug in ("001-invisible-walls", "002-second"):
+        a, b = outputs(one, slug), outputs(two, slug)
+        assert a.keys() == b.keys()
+        for name in a:
+            if (
+                name.endswith((".mp3", ".vtt", ".srt", ".json", ".txt"))
+                and name[0] != "."
+                and "report" not in name
+            ):
+                assert a[name] == b[name], name
+
+
+def test_corrupt_cache_entry_is_resynthesized(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    run_build(project, engine="fake", jobs=1)
+    entries = sorted(project.cache.folder.rglob("*.pcm"))
+    victim = entries[len(entries) // 2]
+    victim.write_bytes(victim.read_bytes()[:-100])
+    (project.episodes / "001-invisible-walls" / "001-invisible-walls.mp3").unlink()
+    result, log = run_build(project, engine="fake", jobs=1, explain=True)
+    assert result.synthesized == 1
+    assert "cache entry corrupt" in log.text
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("002-no-date.md", "---\ntitle: T\nsummary: S\n---\nBody.\n", "date"),
+        (
+            "002-engine.md",
+            "---\ntitle: T\ndate: 2026-01-01\nsummary: S\nengine: nope\n---\nB.\n",
+            "unknown engine 'nope'",
+        ),
+        ("002-empty.md", "", "empty"),
+    ],
+)
+def test_cli_errors_are_one_line_naming_the_file(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    project = make_project(tmp_path, {name: text}, seed=False)
+    done = (
+        cli(project.root, "build", "--engine", "fake")
+        if "engine" not in name
+        else cli(project.root, "build")
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    assert name in errors[0] and expected in errors[0]
+
+
+def test_cli_unreadable_file(tmp_path: Path) -> None:
+    project = make_project(tmp_path, seed=False)
+    target = project.scripts / "002-secret.md"
+    target.write_text("---\ntitle: T\ndate: 2026-01-01\nsummary: S\n---\nBody.\n")
+    target.chmod(0)
+    if target.stat().st_uid == 0 and __import__("os").geteuid() == 0:
+        target.chmod(0o644)
+        target.unlink()
+        target.mkdir()  # root can read anything; a folder named like a script is unreadable
+    done = cli(project.root, "build", "--engine", "fake", str(target))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "002-secret.md" in done.stderr
+
+
+def test_cli_unknown_engine_option(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    done = cli(project.root, "build", "--engine", "espeak")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "unknown engine 'espeak'" in done.stderr
