@@ -287,6 +287,7 @@ class BuildResult:
     built: list[BuiltEpisode]
     failed: list[tuple[Path, str]]
     synthesized: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over episodes
 
 
 def build(
@@ -315,7 +316,8 @@ def build(
         task = EpisodeTask(source, project, show, options, reporter, artwork)
         try:
             for stage in EPISODE_STAGES:
-                stage(task)
+                with reporter.timed(stage.__name__):
+                    stage(task)
                 if stage is read_script:
                     _claim_unique(task, seen)
         except PipelineError as exc:
@@ -326,9 +328,11 @@ def build(
         built.append(task.built)
     base_url = (options.base_url or show.base_url).rstrip("/")
     if built:
-        write_feed(show, built, base_url, project.feed / "feed.xml")
-        write_show_page(show, built, project.feed, feed_url(show, base_url))
-    return BuildResult(built, failed, reporter.synthesized)
+        with reporter.timed("feed"):
+            write_feed(show, built, base_url, project.feed / "feed.xml")
+        with reporter.timed("show_page"):
+            write_show_page(show, built, project.feed, feed_url(show, base_url))
+    return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
 
 
 def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:

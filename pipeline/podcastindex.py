@@ -18,6 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+# feedgen.util uses lxml.etree having only imported lxml: it works only when something
+# imported lxml.etree first, so we do, before feedgen.
+import lxml.etree  # noqa: F401
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 import time
 from typing import TextIO
 
@@ -61,6 +63,7 @@ class Reporter:
         self.live = self.stream.isatty()
         self.verbose = verbose
         self.synthesized = 0
+        self.stage_seconds: dict[str, float] = {}
         self.errors = 0
 
     def info(self, message: str) -> None:
@@ -79,6 +82,16 @@ class Reporter:
     def error(self, message: str) -> None:
         self.errors += 1
         print(f"error: {message}", file=self.stream)
+
+    @contextlib.contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the time spent in a stage to its running total (for `make bench`)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + spent
 
     def progress(self, label: str, total: int) -> Progress:
         return Progress(label, total, self.stream, self.live)
