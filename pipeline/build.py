@@ -22,7 +22,7 @@ from pipeline import atomic
 from pipeline.cache import AudioCache, utterance_key
 from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import PipelineError
-from pipeline.master import Loudness, Pauses, PlannedBlock, PlannedUtterance
+from pipeline.master import Gain, Loudness, Pauses, PlannedBlock, PlannedUtterance
 from pipeline.model import (
     Block,
     BuiltEpisode,
@@ -227,9 +227,9 @@ def master_and_tag(task: EpisodeTask) -> None:
     pieces, timeline = layout(planned, titles, rate, Pauses(), intro, outro)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
-    hint = previous.get("gain_db") if previous else None
+    hint = Gain(**previous["gain"]) if previous and "gain" in previous else None
     with atomic.replacing(files.mp3) as tmp:
-        gain = encode(pieces, cache, rate, loudness, tmp, gain_hint=hint)
+        gain = encode(pieces, cache, rate, loudness, tmp, hint)
         write_tags(
             tmp,
             show,
@@ -392,10 +392,10 @@ def _up_to_date(task: EpisodeTask, previous: dict[str, Any] | None) -> bool:
     )
 
 
-def _write_manifest(task: EpisodeTask, timeline: Timeline, gain_db: float) -> None:
+def _write_manifest(task: EpisodeTask, timeline: Timeline, gain: Gain) -> None:
     manifest = {
         "version": MANIFEST_VERSION,
-        "gain_db": gain_db,
+        "gain": dataclasses.asdict(gain),
         "audio_key": _audio_key(task),
         "mp3_bytes": task.files.mp3.stat().st_size,
         "utterances": task.spoken_by_key,

@@ -229,43 +229,96 @@ def _integrated(log: str) -> float:
     return float(found[-1])
 
 
+@dataclass(frozen=True)
+class Gain:
+    """How loud to make an episode: the gain, and how much loudness MP3 encoding took."""
+
+    gain_db: float
+    mp3_loss_lu: float = 0.45  # typical for speech at 96 kbps; learned per episode
+
+
 def encode(
     pieces: Sequence[Piece],
     cache: AudioCache,
     rate: int,
     loudness: Loudness,
     out: Path,
-    gain_hint: float | None = None,
-) -> float:
+    hint: Gain | None = None,
+) -> Gain:
     """Encode a CBR MP3 at the target loudness with true peaks under the ceiling.
 
     Compression and a limiter keep the peaks down, which takes a little loudness away, and
-    MP3 encoding takes a little more, so the gain is found by iteration: each pass encodes
-    the MP3 and measures the MP3 itself, as a listener's app would hear it; the first pass
-    within TOLERANCE_LU of the target is kept. A gain hint (the last build's gain) usually
-    makes the first pass the last. Returns the gain used.
+    MP3 encoding takes a little more. So the gain is searched on the processed signal
+    before encoding (cheap: no MP3), aiming above the target by the loss MP3 encoding
+    causes; the MP3 is then measured itself, as a listener's app would hear it, and kept
+    when within TOLERANCE_LU of the target. With a hint (the last build's gain), the first
+    encode uses it directly: a small edit hardly changes an episode's loudness.
     """
-    if gain_hint is None:
-        gain = loudness.target_lufs - measure_loudness(pieces, cache, rate)
-    else:
-        gain = gain_hint
+    target = loudness.target_lufs
+    gain = Gain(target - measure_loudness(pieces, cache, rate)) if hint is None else hint
     measured = float("nan")
-    slope = 0.7  # LU of output per dB of gain: under 1 because the compressor works
-    last: tuple[float, float] | None = None
-    for _ in range(6):
-        _encode_pass(pieces, cache, rate, loudness, gain, out)
+    for attempt in range(4):
+        before_mp3: float | None = None
+        if hint is None or attempt > 0:
+            gain, before_mp3 = _search_gain(pieces, cache, rate, loudness, gain)
+        _encode_pass(pieces, cache, rate, loudness, gain.gain_db, out)
         measured = measure_file(out)
-        error = loudness.target_lufs - measured
-        if abs(error) <= TOLERANCE_LU:
+        if abs(target - measured) <= TOLERANCE_LU:
+            if before_mp3 is not None:
+                gain = Gain(gain.gain_db, before_mp3 - measured)
             return gain
+        if before_mp3 is not None:
+            gain = Gain(gain.gain_db, before_mp3 - measured)
+    raise ToolError(
+        f"could not reach {target} LUFS (got {measured:.1f}): "
+        "the audio is too quiet or too dynamic to normalize"
+    )
+
+
+def _search_gain(
+    pieces: Sequence[Piece], cache: AudioCache, rate: int, loudness: Loudness, start: Gain
+) -> tuple[Gain, float]:
+    """Find the gain at which the processed signal measures target + MP3 loss (secant method).
+
+    Returns that gain and the loudness measured at it.
+    """
+    aim = loudness.target_lufs + start.mp3_loss_lu
+    gain, slope = start.gain_db, 0.7  # LU out per dB in: under 1 because the compressor works
+    last: tuple[float, float] | None = None
+    measured = float("nan")
+    for _ in range(8):
+        measured = _measure_processed(pieces, cache, rate, loudness, gain)
+        if abs(aim - measured) <= TOLERANCE_LU / 4:
+            break
         if last is not None and gain != last[0]:
             slope = min(1.5, max(0.2, (measured - last[1]) / (gain - last[0])))
         last = (gain, measured)
-        gain += error / slope
-    raise ToolError(
-        f"could not reach {loudness.target_lufs} LUFS (got {measured:.1f}): "
-        "the audio is too quiet or too dynamic to normalize"
+        gain += (aim - measured) / slope
+    return Gain(gain, start.mp3_loss_lu), measured
+
+
+def _processing(loudness: Loudness, gain_db: float) -> str:
+    """Gain, then gentle compression, then a limiter: the chain every episode goes through.
+
+    Piper scales every utterance to full scale, so its plosives peak far above the speech's
+    loudness; the compressor evens that out before the limiter has to. Sample peaks sit up
+    to about half a dB under true peaks at 44.1 kHz, and MP3 encoding adds a little more,
+    so the limiter's ceiling is set that far below the target.
+    """
+    ceiling = 10 ** ((loudness.true_peak_dbtp - 0.6) / 20)
+    return (
+        f"aresample={OUTPUT_RATE},volume={gain_db:.3f}dB,"
+        "acompressor=threshold=0.3:ratio=2.5:attack=5:release=120:knee=4,"
+        f"alimiter=limit={ceiling:.4f}:attack=5:release=60:level=disabled:latency=1"
     )
+
+
+def _measure_processed(
+    pieces: Sequence[Piece], cache: AudioCache, rate: int, loudness: Loudness, gain_db: float
+) -> float:
+    chain = _processing(loudness, gain_db) + ",ebur128=framelog=verbose"
+    args = ["-loglevel", "info", *raw_input_args(rate), "-af", chain, "-f", "null", "-"]
+    return _integrated(_pipe(pieces, cache, args, "loudness measurement"))
 
 
 def measure_file(path: Path) -> float:
@@ -286,16 +339,7 @@ def _encode_pass(
     gain: float,
     out: Path,
 ) -> None:
-    # Sample peaks sit up to about half a dB under true peaks at 44.1 kHz, and MP3 encoding
-    # adds a little more, so the limiter's ceiling is set that far below the target.
-    ceiling = 10 ** ((loudness.true_peak_dbtp - 0.6) / 20)
-    # Piper scales every utterance to full scale, so its plosives peak far above the
-    # speech's loudness; gentle compression evens that out before the limiter has to.
-    chain = (
-        f"aresample={OUTPUT_RATE},volume={gain:.3f}dB,"
-        "acompressor=threshold=0.3:ratio=2.5:attack=5:release=120:knee=4,"
-        f"alimiter=limit={ceiling:.4f}:attack=5:release=60:level=disabled:latency=1"
-    )
+    chain = _processing(loudness, gain)
     _pipe(
         pieces,
         cache,

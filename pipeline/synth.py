@@ -47,6 +47,10 @@ def trim_silence(speech: Speech) -> Speech:
     return Speech(samples[first:last].tobytes(), speech.sample_rate)
 
 
+# Below this many utterances (a small edit), starting worker processes costs more than
+# it saves: synthesize in this process, where the engine uses every core itself.
+SMALL_BATCH = 4
+
 # One engine per worker process, loaded by the pool's initializer.
 _worker_engine: Engine | None = None
 _worker_cache: AudioCache | None = None
@@ -84,7 +88,9 @@ def synthesize(
         with cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
             _drain(pool, jobs, by_key, on_done)
         return
-    if workers <= 1 or len(jobs) == 1:
+    # Longest first, so no worker is left with one long utterance while the others idle.
+    jobs = sorted(jobs, key=lambda job: len(job.spoken), reverse=True)
+    if workers <= 1 or len(jobs) <= SMALL_BATCH:
         _init_shared(engine, cache)
         for job in jobs:
             _synthesize_one(job)
