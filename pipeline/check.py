@@ -18,7 +18,7 @@ from types import ModuleType
 from urllib.parse import unquote
 
 from pipeline import podcastindex
-from pipeline.feed import ITUNES_NS, feed_url
+from pipeline.feed import ITUNES_NS, feed_url, show_guid
 from pipeline.model import Show
 
 FEED = Path("feed/feed.xml")
@@ -161,7 +161,7 @@ def _check_channel(channel: ET.Element, show: Show, base_url: str) -> Iterator[s
             value = element.text if attribute is None else element.get(attribute)
         if not (value or "").strip():
             yield f"{where}: channel has no {label}; rebuild with `make`"
-    expected = podcastindex.channel_guid(feed_url(show, base_url))
+    expected = show_guid(show, base_url)
     guid = channel.findtext(f"{{{P20_NS}}}guid")
     if guid is not None and guid != expected:
         yield f"{where}: <podcast:guid> is {guid}, expected {expected} for this feed URL"

@@ -9,7 +9,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, ToolError
 from pipeline.model import Show
 
 # show.toml groups settings in tables for the producer; the Show dataclass is flat.
@@ -27,6 +27,7 @@ TABLES: dict[str, dict[str, str]] = {
         "copyright": "copyright",
         "locked": "locked",
         "medium": "medium",
+        "guid": "podcast_guid",
         "artwork": "artwork",
     },
     "owner": {"name": "owner_name", "email": "owner_email"},
@@ -115,3 +116,29 @@ def _validate(show: Show, path: Path) -> None:
         file = getattr(show, name)
         if file is not None and not file.is_file():
             raise ConfigError(f"'{name}' file not found: {file}", path)
+
+
+MUSIC_SETTINGS = ("intro_music", "outro_music")
+
+
+def check_music(show: Show, path: Path) -> None:
+    """Decode each music file show.toml names, once, before any episode is built.
+
+    A file ffmpeg cannot read is then one ConfigError naming show.toml, instead of every
+    episode failing at mastering, after its synthesis.
+    """
+    from pipeline import tools
+
+    for name in MUSIC_SETTINGS:
+        file = getattr(show, name)
+        if file is None:
+            continue
+        try:
+            tools.ffmpeg("-loglevel", "error", "-i", str(file), "-f", "null", "-")
+        except ToolError as exc:
+            reason = exc.detail.split(" | ")[-1]  # ffmpeg's last word says what is wrong
+            raise ConfigError(
+                f"'{name}' file {file.name} cannot be decoded as audio ({reason}): "
+                "export it as MP3, WAV or FLAC, or remove the setting",
+                path,
+            ) from None

@@ -376,7 +376,7 @@ def _channel(show: Show, episodes: Sequence[BuiltEpisode], base_url: str) -> Fee
     fg.podcast.itunes_type(show.show_type)
     fg.apple_explicit.explicit = show.explicit
 
-    p20.guid = podcastindex.channel_guid(feed_url(show, base_url))
+    p20.guid = show_guid(show, base_url)
     p20.locked = Locked(show.locked, show.owner_email)
     p20.medium = show.medium
     return fg
@@ -429,3 +429,12 @@ def build_feed(show: Show, episodes: Sequence[BuiltEpisode], base_url: str) -> b
 
 def write_feed(show: Show, episodes: Sequence[BuiltEpisode], base_url: str, out: Path) -> None:
     atomic.write_bytes(out, build_feed(show, episodes, base_url))
+
+
+def show_guid(show: Show, base_url: str) -> str:
+    """podcast:guid: pinned in show.toml, or (per the spec) UUIDv5 of the feed's URL.
+
+    The spec asks that it never change; pin it with `guid` under [show] before moving
+    the feed to another address.
+    """
+    return show.podcast_guid or podcastindex.channel_guid(feed_url(show, base_url))

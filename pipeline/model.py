@@ -38,6 +38,7 @@ class Show:
     copyright: str | None = None
     locked: bool = False
     medium: str = "podcast"
+    podcast_guid: str | None = None  # pin podcast:guid; None: derived from the feed URL
     base_url: str = "http://127.0.0.1:8000"
     port: int = 8000
     engine: str = "piper"
@@ -69,7 +70,7 @@ class EpisodeMeta:
     voice: str | None = None
     keep_lines: tuple[str, ...] = ()  # lines the cleaner must keep, verbatim
     drop_lines: tuple[str, ...] = ()  # lines the cleaner must drop, verbatim
-    guid: str | None = None  # None: derived from the show's guid and the slug
+    guid: str | None = None  # None: derived from the show's title and the slug
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Utterance:
     """The unit the voice synthesizes: bounded length, split at clause boundaries."""
 
     text: str  # the author's words, exactly as written (what transcripts show)
-    spoken: str  # the same words as the voice should say them ("35%" -> "35 percent")
+    spoken: str  # the same words as the voice should say them ("35%" -> "thirty-five percent")
 
 
 @dataclass(frozen=True)
