@@ -31,6 +31,7 @@ from pipeline import atomic, podcastindex
 from pipeline.errors import ConfigError, ScriptError
 from pipeline.model import BuiltEpisode, EpisodeMeta, Show
 from pipeline.podcastindex import ChaptersLink, Locked, Transcript
+from pipeline.transcripts import clock
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 SHOW_TOML = "feed/show.toml"
@@ -261,18 +262,6 @@ def check_medium(show: Show) -> None:
         )
 
 
-def timestamp(seconds: float) -> str:
-    """A chapter's start as listeners read it (M:SS, or H:MM:SS past an hour).
-
-    >>> timestamp(0), timestamp(65.4), timestamp(3725)
-    ('0:00', '1:05', '1:02:05')
-    """
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def show_notes_html(episode: BuiltEpisode) -> str:
     """content:encoded: the summary, then the chapters with their start times, all escaped.
 
@@ -292,7 +281,7 @@ def show_notes_html(episode: BuiltEpisode) -> str:
     if episode.timeline.chapters:
         parts += ["<h2>Chapters</h2>", "<ol>"]
         parts += [
-            f"<li>{timestamp(mark.start)} {as_html(mark.title)}</li>"
+            f"<li>{clock(mark.start)} {as_html(mark.title)}</li>"
             for mark in episode.timeline.chapters
         ]
         parts.append("</ol>")
