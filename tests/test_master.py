@@ -1,0 +1,122 @@
+"""Mastering: the layout's pauses and chapter marks, and loudness on a long episode, where
+the gain is searched on a sample and the whole MP3 is then measured."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline import tools
+from pipeline.cache import AudioCache
+from pipeline.engines.fake import FakeEngine
+from pipeline.master import (
+    Loudness,
+    Pauses,
+    PlannedBlock,
+    PlannedUtterance,
+    encode,
+    layout,
+    loudness_sample,
+)
+
+RATE = 1000  # samples per second: round numbers for timing tests
+
+
+def block(kind: str, chapter: int, *sentences: tuple[int, ...]) -> PlannedBlock:
+    planned = tuple(
+        tuple(PlannedUtterance(f"u{i}", f"k{i}", n * RATE) for i, n in enumerate(sentence))
+        for sentence in sentences
+    )
+    return PlannedBlock(kind, chapter, planned)  # type: ignore[arg-type]
+
+
+def test_layout_places_pauses_from_shortest_to_longest() -> None:
+    p = Pauses()
+    blocks = [
+        block("intro", 0, (2,)),
+        block("paragraph", 0, (3, 1), (2,)),
+        block("heading", 1, (1,)),
+        block("paragraph", 1, (2,)),
+        block("outro", 1, (1,)),
+    ]
+    pieces, timeline = layout(blocks, ["Introduction", "Second"], RATE, p)
+    starts = [b.start for b in timeline.blocks]
+    assert starts[0] == pytest.approx(p.lead)
+    assert starts[1] == pytest.approx(p.lead + 2 + p.after_intro)
+    first = timeline.blocks[1].sentences[0].utterances
+    assert first[1].start - first[0].end == pytest.approx(p.clause)
+    second_sentence = timeline.blocks[1].sentences[1]
+    assert second_sentence.start - first[1].end == pytest.approx(p.sentence)
+    assert timeline.blocks[2].start - timeline.blocks[1].end == pytest.approx(p.chapter)
+    assert timeline.blocks[3].start - timeline.blocks[2].end == pytest.approx(p.after_heading)
+    assert timeline.blocks[4].start - timeline.blocks[3].end == pytest.approx(p.before_outro)
+    assert timeline.duration == pytest.approx(timeline.blocks[-1].end + p.tail)
+    assert sum(piece.samples for piece in pieces) == round(timeline.duration * RATE)
+    assert p.clause < p.sentence < p.paragraph < p.chapter
+    assert p.lead <= 0.5 and p.tail <= 0.5
+
+
+def test_chapters_start_at_zero_and_at_headings_and_tile_the_audio() -> None:
+    blocks = [block("intro", 0, (1,)), block("paragraph", 0, (2,)), block("heading", 1, (1,))]
+    _, timeline = layout(blocks, ["Intro", "Next"], RATE, Pauses())
+    first, second = timeline.chapters
+    assert first.start == 0.0 and first.end == second.start
+    assert second.start == timeline.blocks[2].start
+    assert second.end == timeline.duration
+
+
+def test_music_comes_before_the_intro_and_after_the_outro() -> None:
+    music = b"\x10\x00" * (3 * RATE)
+    blocks = [block("intro", 0, (1,)), block("outro", 0, (1,))]
+    pieces, timeline = layout(blocks, ["Only"], RATE, Pauses(), music, music)
+    assert pieces[0].music == music and pieces[-1].music == music
+    assert timeline.blocks[0].start == pytest.approx(3.5)
+    assert timeline.duration == pytest.approx(timeline.blocks[-1].end + Pauses().tail + 3)
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    log = tools.ffmpeg(
+        "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"
+    ).stderr.decode()
+    summary = log[log.rindex("Summary:") :]
+    loudness = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
+    assert loudness and peak
+    return float(loudness.group(1)), float(peak.group(1))
+
+
+@pytest.mark.slow
+def test_long_episode_is_normalized_from_a_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long episode of varied 'speech' (tones at different levels): the gain search sees
+    only a sample, yet the whole MP3 lands on target, with a hint or without. (The sample
+    size is scaled down with the episode so the test stays quick.)"""
+    import numpy as np
+
+    import pipeline.master
+
+    monkeypatch.setattr(pipeline.master, "SAMPLE_SECONDS", 30)
+    engine = FakeEngine()
+    cache = AudioCache(tmp_path / "cache")
+    sentences = []
+    for i in range(80):
+        speech = engine.synthesize(f"sentence number {i} " * (1 + i % 3))
+        quiet = 1 + (i % 7)  # different loudness across the episode
+        scaled = (np.frombuffer(speech.pcm, dtype="<i2") // quiet).astype("<i2").tobytes()
+        key = f"{i:064d}"
+        cache.put(key, type(speech)(scaled, speech.sample_rate))
+        sentences.append((PlannedUtterance(str(i), key, len(scaled) // 2),))
+    blocks = [PlannedBlock("paragraph", 0, tuple(sentences[i : i + 4])) for i in range(0, 80, 4)]
+    pieces, timeline = layout(blocks, ["All"], engine.sample_rate, Pauses())
+    assert timeline.duration > 3 * 30
+    sample = loudness_sample(pieces, engine.sample_rate, 30)
+    assert len(sample) < len(pieces)
+    out = tmp_path / "long.mp3"
+    gain = encode(pieces, cache, engine.sample_rate, Loudness(), out)
+    loudness, peak = ebur128(out)
+    assert -16.5 <= loudness <= -15.5 and peak <= -1.0
+    encode(pieces, cache, engine.sample_rate, Loudness(), out, hint=gain)
+    assert -16.5 <= ebur128(out)[0] <= -15.5
