@@ -1,10 +1,11 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
-    read_script → narrate → choose_voice → plan_audio → synthesize → master_and_tag
+    read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
                 → transcripts → page            (for each script)
     feed → show page                            (once, for every episode that built)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
+The voice is chosen before anything is written, so a script it cannot read leaves nothing.
 """
 
 from __future__ import annotations
@@ -199,9 +200,13 @@ def synthesize(task: EpisodeTask) -> None:
             task.reporter.explain(f"  synthesize ({reason}): {spoken[:70]}")
         todo.append(Job(key, spoken))
     progress = task.reporter.progress(f"{task.files.slug}: synthesizing", len(todo))
-    run_pool(task.choice, task.engine, todo, cache, task.options.jobs, lambda job: progress.step())
+
+    def done(job: Job) -> None:  # counted as each lands, so a failed pool still counts right
+        progress.step()
+        task.reporter.synthesized += 1
+
+    run_pool(task.choice, task.engine, todo, cache, task.options.jobs, done)
     progress.finish()
-    task.reporter.synthesized += len(todo)
 
 
 def master_and_tag(task: EpisodeTask) -> None:
@@ -269,8 +274,8 @@ def page(task: EpisodeTask) -> None:
 
 EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     read_script,
-    narrate,
     choose_voice,
+    narrate,
     plan_audio,
     synthesize,
     master_and_tag,
@@ -295,15 +300,19 @@ def build(
 ) -> BuildResult:
     """Build the named scripts (all when none are named), then the feed and the show page.
 
-    A script that fails is reported and skipped; the others still build.
+    A script that fails is reported and skipped; the others still build. Hold project.lock
+    while it runs (the CLI does): it first deletes the temporary files of a killed build.
     """
     from pipeline.artwork import ensure_artwork
-    from pipeline.config import load_show
+    from pipeline.config import check_music, load_show
     from pipeline.feed import feed_url, write_feed
     from pipeline.page import write_show_page
     from pipeline.script import find_scripts
 
     show = load_show(project.show_toml)
+    check_music(show, project.show_toml)
+    for folder in (project.episodes, project.feed, project.cache.folder):
+        atomic.remove_leftovers(folder)  # what a killed build left half-written
     artwork = ensure_artwork(show, project.feed)
     sources = list(only) or find_scripts(project.scripts)
     if not sources:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,14 +262,26 @@ NNN-slug.md, the slug in lowercase letters, digits and hyphens (e.g. 002-bad-nam
     """
     match = SCRIPT_NAME.match(path.name)
     if not match or not SLUG.match(match["slug"]):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "001-title"
-        extension = ".md" if path.suffix == ".md" else ".txt"
         raise ScriptError(
             "file name must be NNN-slug.txt or NNN-slug.md, the slug in lowercase letters, "
-            f"digits and hyphens (e.g. {suggestion}{extension})",
+            f"digits and hyphens (e.g. {suggest_name(path)})",
             path,
         )
     return path.stem, int(match["number"]), match["ext"] == "md"
+
+
+def suggest_name(path: Path) -> str:
+    """A valid script name close to a refused one: accents dropped, the rest made a slug.
+
+    >>> [suggest_name(Path(n)) for n in ("004-Évil Name.md", "005-..md", "Notes.TXT")]
+    ['004-evil-name.md', '005-title.md', '001-notes.txt']
+    """
+    plain = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode().lower()
+    numbered = re.match(r"^(\d+)-(.*)$", plain)
+    number, rest = (numbered[1], numbered[2]) if numbered else ("001", plain)
+    slug = re.sub(r"[^a-z0-9]+", "-", rest).strip("-") or "title"
+    extension = ".md" if path.suffix.lower() == ".md" else ".txt"
+    return f"{number}-{slug}{extension}"
 
 
 def episode_meta(
@@ -331,13 +344,13 @@ def read_script(path: Path, show: Show) -> Script:
 def find_scripts(folder: Path) -> list[Path]:
     """The script files in ``folder``, sorted by name: ``NNN-*.txt`` and ``NNN-*.md``.
 
-    Files that start with a number but have a bad slug are included, so that
-    read_script reports them instead of them being skipped in silence.
+    Files that start with a number but have a bad slug or an uppercase extension are
+    included, so that read_script reports them instead of them being skipped in silence.
     """
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file() and re.match(r"^\d+-.*\.(txt|md)$", path.name)
+        if path.is_file() and re.match(r"^\d+-.*\.(txt|md)$", path.name, re.IGNORECASE)
     )
 
 

@@ -74,11 +74,21 @@ ENGINES: dict[str, Callable[[VoiceChoice], Engine]] = {
 }
 
 
+def check_engine_name(name: str) -> None:
+    """Refuse an engine name that is not in ENGINES, listing the ones that are.
+
+    >>> check_engine_name("espeak")
+    Traceback (most recent call last):
+    pipeline.errors.EngineError: unknown engine 'espeak' (known: fake, gtts, piper)
+    """
+    if name not in ENGINES:
+        known = ", ".join(sorted(ENGINES))
+        raise EngineError(f"unknown engine '{name}' (known: {known})")
+
+
 def load_engine(choice: VoiceChoice) -> Engine:
     """Load the chosen engine and check it can speak the script's language."""
-    if choice.engine not in ENGINES:
-        known = ", ".join(sorted(ENGINES))
-        raise EngineError(f"unknown engine '{choice.engine}' (known: {known})")
+    check_engine_name(choice.engine)
     engine = ENGINES[choice.engine](choice)
     if not engine.speaks(choice.language):
         raise EngineError(

@@ -2,21 +2,25 @@
 
 Google answers a burst of requests with 429 Too Many Requests, and now and then with a 5xx,
 so every request passes a shared rate limiter and failures that may pass are retried with
-exponential backoff and jitter, a bounded number of times.
+exponential backoff and jitter, a bounded number of times. The environment variable
+ESSAYCAST_GTTS_FIRST_DELAY (seconds) shortens the first wait, so that tests of the whole build
+can fail fast; it is read when an engine is made, never on import.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pipeline import tools
 from pipeline.engines import Speech, primary_language
 from pipeline.errors import EngineError
 
+FIRST_DELAY_VARIABLE = "ESSAYCAST_GTTS_FIRST_DELAY"
 SWITCH_HINT = 'use the offline voice with --engine piper (or engine = "piper" in feed/show.toml)'
 
 
@@ -30,6 +34,16 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         base = min(self.max_delay, self.first_delay * 2**attempt)
         return base * (1 + random.random() / 2)
+
+
+def default_policy(environ: Mapping[str, str] = os.environ) -> RetryPolicy:
+    """RetryPolicy(), with the first delay from ESSAYCAST_GTTS_FIRST_DELAY when it is set.
+
+    >>> default_policy({FIRST_DELAY_VARIABLE: "0.01"}).first_delay, default_policy({}).first_delay
+    (0.01, 1.0)
+    """
+    first = environ.get(FIRST_DELAY_VARIABLE)
+    return RetryPolicy(first_delay=float(first)) if first else RetryPolicy()
 
 
 class RateLimiter:
@@ -64,7 +78,7 @@ class GttsEngine:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.language = primary_language(language)
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or default_policy()
         self.limiter = limiter or RateLimiter(per_second=4.0)
         self.sleep = sleep
 
@@ -106,7 +120,8 @@ class GttsEngine:
             if audio:
                 return audio
             problem = "Google's answer was not in the expected format (no audio)"
-        raise EngineError(f"gtts failed after {attempt + 1} tries: {problem}")
+        # Name the utterance: the build adds the script, and together they say what was lost.
+        raise EngineError(f"gtts could not say {text[:60]!r} after {attempt + 1} tries: {problem}")
 
 
 def _diagnose(exc: Exception) -> tuple[str, bool]:
