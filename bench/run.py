@@ -245,7 +245,7 @@ def main() -> None:
     }
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print(f"\nwrote {options.out.relative_to(REPO)} ({machine})")
+    print(f"\nwrote {options.out} ({machine})")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.cache import AudioCache
 from pipeline.engines import Engine, Speech, VoiceChoice, load_engine
+from pipeline.errors import EngineError
 
 # Piper pads each utterance with silence of its own; we trim it to this and add our own
 # pauses, so the rhythm is the same everywhere. Part of every cache key.
@@ -65,7 +66,13 @@ def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int) -> N
 
 def _synthesize_one(job: Job) -> str:
     assert _worker_engine is not None and _worker_cache is not None
-    _worker_cache.put(job.key, trim_silence(_worker_engine.synthesize(job.spoken)))
+    try:
+        speech = _worker_engine.synthesize(job.spoken)
+    except EngineError as exc:
+        if job.spoken[:20] in exc.detail:
+            raise
+        raise EngineError(f"could not say {job.spoken[:60]!r}: {exc.detail}") from None
+    _worker_cache.put(job.key, trim_silence(speech))
     return job.key
 
 
