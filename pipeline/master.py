@@ -258,8 +258,12 @@ def encode(
     MP3 encoding takes a little more. So the gain is searched on the processed signal
     before encoding (cheap: no MP3), aiming above the target by the loss MP3 encoding
     causes; the MP3 is then measured itself, as a listener's app would hear it, and kept
-    when within TOLERANCE_LU of the target. With a hint (the last build's gain), the first
-    encode uses it directly: a small edit hardly changes an episode's loudness.
+    when within TOLERANCE_LU of the target.
+
+    With a hint (this episode's last gain and MP3 loss, measured on its last MP3), the
+    first encode uses it directly, and measures the signal it encodes in the same pass:
+    if that, less the known MP3 loss, is within half the tolerance, the MP3 is kept
+    without decoding it again. A small edit hardly changes an episode's loudness.
     """
     target = loudness.target_lufs
     sample = loudness_sample(pieces, rate, SAMPLE_SECONDS)
@@ -270,17 +274,16 @@ def encode(
         gain = hint
     measured = float("nan")
     for attempt in range(4):
-        before_mp3: float | None = None
         if hint is None or attempt > 0:
-            gain, before_mp3 = _search_gain(sample, cache, rate, loudness, gain)
-        _encode_pass(pieces, cache, rate, loudness, gain.gain_db, out)
+            gain = _search_gain(sample, cache, rate, loudness, gain)
+        before_mp3 = _encode_pass(pieces, cache, rate, loudness, gain.gain_db, out)
+        predicted = before_mp3 - gain.mp3_loss_lu
+        if hint is not None and attempt == 0 and abs(predicted - target) <= TOLERANCE_LU / 2:
+            return hint
         measured = measure_file(out)
+        gain = Gain(gain.gain_db, before_mp3 - measured)
         if abs(target - measured) <= TOLERANCE_LU:
-            if before_mp3 is not None:
-                gain = Gain(gain.gain_db, before_mp3 - measured)
             return gain
-        if before_mp3 is not None:
-            gain = Gain(gain.gain_db, before_mp3 - measured)
     raise ToolError(
         f"could not reach {target} LUFS (got {measured:.1f}): "
         "the audio is too quiet or too dynamic to normalize"
@@ -317,12 +320,12 @@ def loudness_sample(pieces: Sequence[Piece], rate: int, seconds: float = 600) ->
 
 def _search_gain(
     pieces: Sequence[Piece], cache: AudioCache, rate: int, loudness: Loudness, start: Gain
-) -> tuple[Gain, float]:
+) -> Gain:
     """Find the gain at which the processed signal measures target + MP3 loss.
 
     The first round measures two gains at once, one per core, which gives the slope
     (LU out per dB in: under 1 where the compressor works) at once; then the secant
-    method. Returns the gain and the loudness measured at it.
+    method.
     """
     aim = loudness.target_lufs + start.mp3_loss_lu
     probes = (start.gain_db, start.gain_db + SEARCH_SPREAD_DB)
@@ -339,7 +342,7 @@ def _search_gain(
         other_gain, other_measured = gain, measured
         gain += (aim - measured) / slope
         measured = _measure_processed(pieces, cache, rate, loudness, gain)
-    return Gain(gain, start.mp3_loss_lu), measured
+    return Gain(gain, start.mp3_loss_lu)
 
 
 def _processing(loudness: Loudness, gain_db: float) -> str:
@@ -383,18 +386,25 @@ def _encode_pass(
     loudness: Loudness,
     gain: float,
     out: Path,
-) -> None:
-    chain = _processing(loudness, gain)
-    _pipe(
+) -> float:
+    """Encode the MP3; return the loudness of the signal encoded, measured in the same pass."""
+    graph = (
+        f"[0:a]{_processing(loudness, gain)},asplit=2[encode][measure];"
+        "[measure]ebur128=framelog=verbose[meter]"
+    )
+    log = _pipe(
         pieces,
         cache,
         [
-            "-y", *raw_input_args(rate), "-af", chain, "-ar", str(OUTPUT_RATE), "-ac", "1",
+            "-loglevel", "info", "-y", *raw_input_args(rate), "-filter_complex", graph,
+            "-map", "[encode]", "-ar", str(OUTPUT_RATE), "-ac", "1",
             "-c:a", "libmp3lame", "-b:a", f"{loudness.bitrate_kbps}k",
             "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(out),
+            "-map", "[meter]", "-f", "null", "-",
         ],
         "encoding",
     )  # fmt: skip
+    return _integrated(log)
 
 
 def decode_music(path: Path, rate: int, fade_s: float = 1.0) -> bytes:

@@ -178,3 +178,24 @@ def test_rebuild_synthesizes_nothing(seed_build: Seed) -> None:
     assert again.synthesized == 0 and not again.failed
     assert mp3_of(project).stat().st_mtime_ns == before
     assert "audio up to date" in log.text
+
+
+def test_one_sentence_edit_redoes_only_it_and_stays_on_loudness_target(
+    seed_build: Seed, tmp_path: Path
+) -> None:
+    """An edit re-synthesizes one utterance; the remaster reuses the last gain, and the
+    MP3 it keeps must still meet the spec, measured here on the file itself."""
+    import shutil
+
+    project = Project(tmp_path / "copy")
+    shutil.copytree(seed_build[0].root, project.root)
+    script = project.scripts / "001-invisible-walls.txt"
+    old = "Emotional intimacy is built on trust, empathy, and open communication."
+    text = script.read_text(encoding="utf-8")
+    assert old in text
+    script.write_text(text.replace(old, old.replace("open", "honest")), encoding="utf-8")
+    result, log = run_build(project, jobs=2, explain=True)
+    assert result.synthesized == 1 and not result.failed
+    assert "synthesize (new or edited text): Emotional intimacy is built on trust" in log.text
+    loudness, true_peak = ebur128(mp3_of(project))
+    assert -16.5 <= loudness <= -15.5 and true_peak <= -1.0
