@@ -11,19 +11,16 @@ The voice is chosen before anything is written, so a script it cannot read leave
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pipeline import atomic
+from pipeline import atomic, manifest
 from pipeline.cache import AudioCache, utterance_key
 from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import PipelineError
-from pipeline.master import Gain, Loudness, Pauses, PlannedBlock, PlannedUtterance
+from pipeline.master import Loudness, Pauses, PlannedBlock, PlannedUtterance
 from pipeline.model import (
     Block,
     BuiltEpisode,
@@ -35,8 +32,6 @@ from pipeline.model import (
 )
 from pipeline.reporter import Reporter
 from pipeline.synth import TRIM_SETTINGS, Job
-
-MANIFEST_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -94,6 +89,8 @@ class EpisodeTask:
     engine: Engine | None = None
     planned: list[PlannedBlock] = field(default_factory=list)
     spoken_by_key: dict[str, str] = field(default_factory=dict)
+    audio_key: str = ""
+    previous: manifest.Manifest | None = None  # what the last build of this episode knew
     timeline: Timeline | None = None
     built: BuiltEpisode | None = None
 
@@ -165,6 +162,8 @@ def plan_audio(task: EpisodeTask) -> None:
                 utterances.append(PlannedUtterance(utterance.text, key, 0))
             sentences.append(tuple(utterances))
         task.planned.append(PlannedBlock(block.kind, chapter_index, tuple(sentences)))
+    task.audio_key = _audio_key(task)
+    task.previous = manifest.read(task.files)
 
 
 def synthesize(task: EpisodeTask) -> None:
@@ -172,15 +171,14 @@ def synthesize(task: EpisodeTask) -> None:
 
     assert task.choice and task.engine
     cache = task.project.cache
-    previous = _read_manifest(task.files)
-    if _up_to_date(task, previous):
+    if _up_to_date(task):
         task.reporter.detail(f"  audio up to date ({len(task.spoken_by_key)} utterances cached)")
         if task.options.explain:
             for spoken in task.spoken_by_key.values():
                 task.reporter.explain(f"  cached (episode unchanged): {spoken[:70]}")
         return
     todo: list[Job] = []
-    old_keys: dict[str, str] = previous.get("utterances", {}) if previous else {}
+    old_keys = task.previous.utterances if task.previous else {}
     old_texts = set(old_keys.values())
     for key, spoken in task.spoken_by_key.items():
         status = cache.status(key)
@@ -219,10 +217,9 @@ def master_and_tag(task: EpisodeTask) -> None:
 
     assert task.script and task.narration and task.engine
     files, show, meta = task.files, task.show, task.script.meta
-    previous = _read_manifest(files)
-    if _up_to_date(task, previous):
-        assert previous is not None
-        task.timeline = _timeline_from_json(previous["timeline"])
+    if _up_to_date(task):
+        assert task.previous is not None
+        task.timeline = task.previous.timeline
         return
     cache, rate = task.project.cache, task.engine.sample_rate
     planned = [_with_lengths(block, cache) for block in task.planned]
@@ -232,7 +229,7 @@ def master_and_tag(task: EpisodeTask) -> None:
     pieces, timeline = layout(planned, titles, rate, Pauses(), intro, outro)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
-    hint = Gain(**previous["gain"]) if previous and "gain" in previous else None
+    hint = task.previous.gain if task.previous else None
     with atomic.replacing(files.mp3) as tmp:
         gain = encode(pieces, cache, rate, loudness, tmp, hint)
         write_tags(
@@ -246,7 +243,10 @@ def master_and_tag(task: EpisodeTask) -> None:
             episode_guid(show, task.base_url, meta),
         )
     task.timeline = timeline
-    _write_manifest(task, timeline, gain)
+    record = manifest.Manifest(
+        task.audio_key, files.mp3.stat().st_size, gain, task.spoken_by_key, timeline
+    )
+    manifest.write(files, record)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -357,85 +357,34 @@ def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
     seen[f"episode number {meta.number}"] = task.source
 
 
-# ------------------------------------------------ manifest: what the last build knew
+# ------------------------------------------------ helpers
 
 
 def _audio_key(task: EpisodeTask) -> str:
     """Everything the finished MP3 depends on; unchanged key + existing MP3 = nothing to redo."""
     assert task.script is not None
-    show = dataclasses.asdict(task.show)
-    inputs = {
-        "version": MANIFEST_VERSION,
-        "blocks": [dataclasses.asdict(block) for block in task.planned],
-        "pauses": dataclasses.asdict(Pauses()),
-        "show": {k: str(v) for k, v in show.items()},
-        "meta": {k: str(v) for k, v in dataclasses.asdict(task.script.meta).items()},
-        "base_url": task.base_url,
-        "artwork": _file_digest(task.artwork),
-        "music": [_file_digest(p) for p in (task.show.intro_music, task.show.outro_music) if p],
-    }
-    blob = json.dumps(inputs, sort_keys=True, default=str).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
+    show = task.show
+    return manifest.fingerprint(
+        {
+            "blocks": [dataclasses.asdict(block) for block in task.planned],
+            "pauses": dataclasses.asdict(Pauses()),
+            "show": {k: str(v) for k, v in dataclasses.asdict(show).items()},
+            "meta": {k: str(v) for k, v in dataclasses.asdict(task.script.meta).items()},
+            "base_url": task.base_url,
+            "artwork": manifest.file_stamp(task.artwork),
+            "music": [manifest.file_stamp(p) for p in (show.intro_music, show.outro_music) if p],
+        }
+    )
 
 
-def _file_digest(path: Path) -> str:
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def _read_manifest(files: EpisodeFiles) -> dict[str, Any] | None:
-    try:
-        data = json.loads(files.manifest.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None
-
-
-def _up_to_date(task: EpisodeTask, previous: dict[str, Any] | None) -> bool:
-    files = task.files
+def _up_to_date(task: EpisodeTask) -> bool:
+    previous, mp3 = task.previous, task.files.mp3
     return (
         previous is not None
-        and previous.get("audio_key") == _audio_key(task)
-        and files.mp3.exists()
-        and files.mp3.stat().st_size == previous.get("mp3_bytes")
+        and previous.audio_key == task.audio_key
+        and mp3.exists()
+        and mp3.stat().st_size == previous.mp3_bytes
     )
-
-
-def _write_manifest(task: EpisodeTask, timeline: Timeline, gain: Gain) -> None:
-    manifest = {
-        "version": MANIFEST_VERSION,
-        "gain": dataclasses.asdict(gain),
-        "audio_key": _audio_key(task),
-        "mp3_bytes": task.files.mp3.stat().st_size,
-        "utterances": task.spoken_by_key,
-        "timeline": dataclasses.asdict(timeline),
-    }
-    atomic.write_text(task.files.manifest, json.dumps(manifest, ensure_ascii=False, indent=1))
-
-
-def _timeline_from_json(data: dict[str, Any]) -> Timeline:
-    from pipeline.model import ChapterMark, TimedBlock, TimedSentence, TimedUtterance
-
-    blocks = tuple(
-        TimedBlock(
-            b["kind"],
-            b["chapter"],
-            b["start"],
-            b["end"],
-            tuple(
-                TimedSentence(
-                    s["text"],
-                    s["start"],
-                    s["end"],
-                    tuple(TimedUtterance(**u) for u in s["utterances"]),
-                )
-                for s in b["sentences"]
-            ),
-        )
-        for b in data["blocks"]
-    )
-    chapters = tuple(ChapterMark(**c) for c in data["chapters"])
-    return Timeline(blocks, chapters, data["duration"])
 
 
 def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:
