@@ -6,18 +6,15 @@
         assert axe_violations(page) == [], describe(axe_violations(page))
 
 Nothing is downloaded: the browser is /usr/bin/chromium and axe-core is the copy bundled in
-the axe_playwright_python package.  The server answers HTTP Range requests, which Chromium
-needs before it lets a page seek an <audio> element.
+the axe_playwright_python package. Pages are served by the project's own preview server,
+which answers HTTP Range requests, as Chromium needs before it lets a page seek <audio>.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import http.server
 import importlib.util
-import os
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,63 +33,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-MIME_TYPES = {
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".mp3": "audio/mpeg",
-    ".json": "application/json",
-    ".xml": "application/rss+xml",
-    ".txt": "text/plain; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css",
-    ".js": "text/javascript",
-}
-RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
-
-
-class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with single-range support (206 Partial Content), and no logging."""
-
-    def guess_type(self, path: str | os.PathLike[str]) -> str:
-        return MIME_TYPES.get(Path(path).suffix.lower()) or super().guess_type(path)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep test output clean; failures show up as assertions instead
-
-    def end_headers(self) -> None:
-        self.send_header("Accept-Ranges", "bytes")
-        super().end_headers()
-
-    def do_GET(self) -> None:
-        wanted = RANGE.match(self.headers.get("Range", ""))
-        path = Path(self.translate_path(self.path))
-        if not wanted or not path.is_file():
-            super().do_GET()
-            return
-        data = path.read_bytes()
-        first = (
-            int(wanted.group(1)) if wanted.group(1) else max(0, len(data) - int(wanted.group(2)))
-        )
-        last = int(wanted.group(2)) if wanted.group(1) and wanted.group(2) else len(data) - 1
-        last = min(last, len(data) - 1)
-        if first > last:
-            self.send_response(416)
-            self.send_header("Content-Range", f"bytes */{len(data)}")
-            self.end_headers()
-            return
-        self.send_response(206)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Range", f"bytes {first}-{last}/{len(data)}")
-        self.send_header("Content-Length", str(last - first + 1))
-        self.end_headers()
-        self.wfile.write(data[first : last + 1])
 
 
 @contextlib.contextmanager
 def serve(root: Path) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 at a free port; yields the base URL, ending in '/'."""
-    handler = functools.partial(RangeRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    """Serve a project's episodes/ and feed/ with the real preview server (pipeline.serve:
+    MIME types, byte ranges that Chromium needs to seek audio) on 127.0.0.1 at a free port.
+    Yields the base URL, ending in '/'."""
+    from pipeline.serve import make_server
+
+    server = make_server(root, "127.0.0.1", 0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

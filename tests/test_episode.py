@@ -199,3 +199,37 @@ def test_one_sentence_edit_redoes_only_it_and_stays_on_loudness_target(
     assert "synthesize (new or edited text): Emotional intimacy is built on trust" in log.text
     loudness, true_peak = ebur128(mp3_of(project))
     assert -16.5 <= loudness <= -15.5 and true_peak <= -1.0
+
+
+def test_the_built_site_checks_out_as_a_podcast_app_reads_it(seed_build: Seed) -> None:
+    from pipeline.check import check_site
+    from pipeline.config import load_show
+
+    project = seed_build[0]
+    show = load_show(project.show_toml)
+    assert check_site(project.root, show, show.base_url) == []
+
+
+@pytest.mark.browser
+def test_the_real_pages_pass_axe_in_chromium(seed_build: Seed) -> None:
+    from browser import axe_violations, chromium, describe, serve
+
+    project = seed_build[0]
+    with serve(project.root) as base, chromium() as browser:
+        page = browser.new_page()
+        for path in ("episodes/001-invisible-walls/", "feed/"):
+            page.goto(base + path)
+            page.wait_for_load_state("load")
+            violations = axe_violations(page)
+            assert violations == [], describe(violations)
+        page.goto(base + "episodes/001-invisible-walls/")
+        cues = page.evaluate(
+            """() => new Promise(resolve => {
+                const track = document.querySelector('track').track;
+                track.mode = 'hidden';
+                const wait = () => track.cues && track.cues.length
+                    ? resolve(track.cues.length) : setTimeout(wait, 50);
+                wait();
+            })"""
+        )
+        assert cues > 40  # Chromium parsed the real captions file

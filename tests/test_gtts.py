@@ -151,3 +151,34 @@ def test_fixture_mp3_is_real(google_mp3: bytes, tmp_path: Path) -> None:
     from mutagen.mp3 import MP3
 
     assert MP3(path).info.sample_rate == 24000
+
+
+@responses.activate
+def test_a_long_script_keeps_a_few_requests_in_flight(google_mp3: bytes, tmp_path: Path) -> None:
+    """Many utterances, many jobs: gTTS still never has more than 3 requests at once."""
+    import threading
+    import time
+
+    from pipeline.cache import AudioCache
+    from pipeline.engines import VoiceChoice
+    from pipeline.synth import Job, synthesize
+
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def answer(request: object) -> tuple[int, dict[str, str], str]:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        return 200, {}, wire_body(google_mp3)
+
+    responses.add_callback(responses.POST, URL, callback=answer)
+    gtts = engine(Sleeps())
+    jobs = [Job(f"{i:064x}", f"Sentence number {i}.") for i in range(12)]
+    done: list[Job] = []
+    choice = VoiceChoice("gtts", "", "en")
+    synthesize(choice, gtts, jobs, AudioCache(tmp_path), workers=8, on_done=done.append)
+    assert len(done) == 12 and len(responses.calls) == 12
+    assert 1 < peak[0] <= GttsEngine.max_workers

