@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from pipeline import tools
 from pipeline.build import BuildResult, Options, Project, build
 from pipeline.reporter import Reporter
 
@@ -64,3 +67,24 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Build
     result, log = run_build(project, jobs=2)
     assert not result.failed, result.failed
     return project, result, log
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run essaycast as a producer would, in its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def google_mp3(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real MP3 like Google's TTS answers: 24 kHz mono, 32 kbps, half a second of a tone."""
+    out = tmp_path_factory.mktemp("gtts") / "tone.mp3"
+    tools.ffmpeg(
+        "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=0.5",
+        "-ac", "1", "-ar", "24000", "-b:a", "32k", str(out),
+    )  # fmt: skip
+    return out.read_bytes()

@@ -3,12 +3,10 @@ the others. Uses the deterministic fake voice so every case runs in seconds."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_project, run_build
+from conftest import cli, make_project, run_build
 
 from pipeline.build import Project
 
@@ -106,15 +104,6 @@ def test_corrupt_cache_entry_is_resynthesized(tmp_path: Path) -> None:
     result, log = run_build(project, engine="fake", jobs=1, explain=True)
     assert result.synthesized == 1
     assert "cache entry corrupt" in log.text
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.mark.parametrize(

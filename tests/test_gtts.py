@@ -11,22 +11,10 @@ import pytest
 import requests
 import responses
 
-from pipeline import tools
 from pipeline.engines.gtts import GttsEngine, RateLimiter, RetryPolicy
 from pipeline.errors import EngineError
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
-
-
-@pytest.fixture(scope="module")
-def google_mp3(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A real MP3 like Google's: 24 kHz mono, 32 kbps, half a second of a tone."""
-    out = tmp_path_factory.mktemp("gtts") / "tone.mp3"
-    tools.ffmpeg(
-        "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=0.5",
-        "-ac", "1", "-ar", "24000", "-b:a", "32k", str(out),
-    )  # fmt: skip
-    return out.read_bytes()
 
 
 def wire_body(mp3: bytes) -> str:

@@ -34,7 +34,7 @@ import feedparser
 import pytest
 import requests
 import responses
-from conftest import REPO, make_project, run_build
+from conftest import REPO, cli, make_project, run_build
 from lxml import etree
 from mutagen import MutagenError
 from mutagen.id3 import ID3
@@ -60,15 +60,6 @@ MP3_LENGTH_TOLERANCE_S = 0.1
 
 
 # ---------------------------------------------------------------- running the CLI
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def start(root: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -718,16 +709,6 @@ UNLUCKY = "An unlucky sentence here."
 UNLUCKY_WORD = "unlucky"
 
 
-@pytest.fixture(scope="module")
-def google_tone(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("google") / "tone.mp3"
-    tools.ffmpeg(
-        "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=0.5",
-        "-ac", "1", "-ar", "24000", "-b:a", "32k", str(path),
-    )  # fmt: skip
-    return path.read_bytes()
-
-
 class Google:
     """Google's endpoint: answers every request with audio, except those asking for
     ``refuse`` (a lasting 503). Remembers what it was asked to say."""
@@ -747,13 +728,13 @@ class Google:
 
 
 def test_gtts_outage_names_script_and_utterance_and_the_rerun_fills_the_gap(
-    tmp_path: Path, google_tone: bytes, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, google_mp3: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(FIRST_DELAY_VARIABLE, "0.001")
     project = make_project(tmp_path, {"002-network.md": NETWORK_SCRIPT}, seed=False)
     source = project.scripts / "002-network.md"
 
-    outage = Google(google_tone, refuse=UNLUCKY_WORD)
+    outage = Google(google_mp3, refuse=UNLUCKY_WORD)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, URL, callback=outage)
         failed, log = run_build(project, engine="gtts", jobs=2)
@@ -768,7 +749,7 @@ def test_gtts_outage_names_script_and_utterance_and_the_rerun_fills_the_gap(
     assert not (project.episodes / "002-network" / "002-network.mp3").exists()
     assert not (project.feed / "feed.xml").exists()
 
-    healthy = Google(google_tone, refuse=None)
+    healthy = Google(google_mp3, refuse=None)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, URL, callback=healthy)
         rerun, log = run_build(project, engine="gtts", jobs=2)
