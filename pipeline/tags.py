@@ -264,3 +264,34 @@ def write_tags(
     # A fresh ID3() still replaces the file's old ID3v2 tag (mutagen reads its size from
     # the file); REMOVE also drops any ID3v1 tag the encoder left at the end.
     tags.save(mp3, v1=ID3v1SaveOptions.REMOVE, v2_version=3)
+    _chapters_in_time_order(mp3)
+
+
+def _chapters_in_time_order(mp3: Path) -> None:
+    """Rewrite the saved tag with its CHAP frames in chapter order, in place.
+
+    mutagen writes frames smallest first, so CHAPs land in an order set by their titles'
+    lengths. The CTOC gives the order to players that read it, but ffmpeg (and so mpv and
+    VLC) lists chapters in file order. Same frames, same tag size: only their order moves.
+    """
+    with open(mp3, "r+b") as file:
+        header = file.read(10)
+        if header[:3] != b"ID3" or header[3] != 3 or header[5] & 0x80:  # v2.3, no unsync
+            return
+        size = sum(byte << (7 * (3 - i)) for i, byte in enumerate(header[6:10]))
+        body = file.read(size)
+        frames, position = [], 0
+        while position + 10 <= len(body) and body[position] != 0:
+            length = 10 + int.from_bytes(body[position + 4 : position + 8], "big")
+            frames.append(body[position : position + length])
+            position += length
+        chapters = sorted(
+            (frame for frame in frames if frame[:4] == b"CHAP"),
+            key=lambda frame: int(frame[13 : frame.index(b"\0", 10)]),  # "chpN" → N
+        )
+        if not chapters:
+            return
+        in_order = iter(chapters)
+        frames = [next(in_order) if frame[:4] == b"CHAP" else frame for frame in frames]
+        file.seek(10)
+        file.write(b"".join(frames))
