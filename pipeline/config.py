@@ -45,6 +45,7 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 FIELD_TYPES = typing.get_type_hints(Show)
+SPOKEN_FIELDS = {"show": "", "number": 1, "title": ""}  # what intro/outro may fill in
 BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 
@@ -112,6 +113,14 @@ def _validate(show: Show, path: Path) -> None:
         raise ConfigError("'loudness_lufs' must be between -30 and -10 (Apple: -16)", path)
     if not show.base_url.startswith(("http://", "https://")):
         raise ConfigError("'base_url' must start with http:// or https://", path)
+    for name in ("intro", "outro"):
+        try:
+            getattr(show, name).format(**SPOKEN_FIELDS)
+        except (KeyError, IndexError, ValueError) as exc:
+            fields = ", ".join(f"{{{field}}}" for field in SPOKEN_FIELDS)
+            raise ConfigError(
+                f"'{name}' can only fill in {fields} (and {{{{ }}}} for a brace): {exc}", path
+            ) from None
     for name in ("artwork", "intro_music", "outro_music"):
         file = getattr(show, name)
         if file is not None and not file.is_file():

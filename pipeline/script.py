@@ -347,6 +347,8 @@ def find_scripts(folder: Path) -> list[Path]:
     Files that start with a number but have a bad slug or an uppercase extension are
     included, so that read_script reports them instead of them being skipped in silence.
     """
+    if not folder.is_dir():
+        return []  # the build says "no scripts found in <folder>"
     return sorted(
         path
         for path in folder.iterdir()

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
+from pipeline.errors import PipelineError
+
 PUBLIC_FOLDERS = ("episodes", "feed")
 HOME = "/feed/"
 INDEX = "index.html"
@@ -239,7 +241,12 @@ def make_server(
     handler = type(
         "BoundSiteHandler", (SiteHandler,), {"root": Path(root).resolve(), "quiet": quiet}
     )
-    return ThreadingHTTPServer((host, port), handler)
+    try:
+        return ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise PipelineError(
+            f"cannot serve on {host}:{port}: {exc.strerror}; choose another with --port"
+        ) from None
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> None:

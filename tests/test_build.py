@@ -153,3 +153,23 @@ def test_cli_unknown_engine_option(tmp_path: Path) -> None:
     done = cli(project.root, "build", "--engine", "espeak")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "unknown engine 'espeak'" in done.stderr
+
+
+def test_cli_project_without_scripts_folder(tmp_path: Path) -> None:
+    done = cli(tmp_path, "build")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: no scripts found in {tmp_path}/scripts (expected NNN-slug.md or .txt)"
+    ]
+
+
+def test_cli_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = cli(tmp_path, "serve", "--port", port)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr

@@ -35,6 +35,8 @@ def test_repo_show_toml_loads() -> None:
         ("[publish]\nbase_url = 'ftp://x'\n", "'base_url' must start with http"),
         ("[audio]\nintro_music = 'missing.mp3'\n", "'intro_music' file not found"),
         ("[show\n", "not valid TOML"),
+        ("[audio]\nintro = 'Welcome to {podcast}'\n", "'intro' can only fill in {show}"),
+        ("[audio]\noutro = 'Bye {'\n", "'outro' can only fill in"),
     ],
 )
 def test_mistakes_are_one_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
