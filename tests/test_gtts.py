@@ -109,6 +109,7 @@ def test_offline_says_so_at_once_and_how_to_switch() -> None:
         engine(sleeps).synthesize("Offline.")
     message = str(caught.value)
     assert "needs the internet" in message and "--engine piper" in message
+    assert "after 1 try:" in message
     assert sleeps == []  # no point waiting when there is no network at all
 
 

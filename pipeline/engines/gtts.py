@@ -121,7 +121,8 @@ class GttsEngine:
                 return audio
             problem = "Google's answer was not in the expected format (no audio)"
         # Name the utterance: the build adds the script, and together they say what was lost.
-        raise EngineError(f"gtts could not say {text[:60]!r} after {attempt + 1} tries: {problem}")
+        tries = "1 try" if attempt == 0 else f"{attempt + 1} tries"
+        raise EngineError(f"gtts could not say {text[:60]!r} after {tries}: {problem}")
 
 
 def _diagnose(exc: Exception) -> tuple[str, bool]:
