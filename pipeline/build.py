@@ -130,7 +130,8 @@ def choose_voice(task: EpisodeTask) -> None:
     meta = task.script.meta
     engine = task.options.engine or meta.engine or task.show.engine
     voice = meta.voice or task.show.voice
-    task.choice = VoiceChoice(engine, voice, meta.language)
+    workspace = task.project.root / ".cache" / "voices"
+    task.choice = VoiceChoice(engine, voice, meta.language, workspace)
     try:
         task.engine = load_engine(task.choice)
     except PipelineError as exc:
@@ -311,7 +312,7 @@ def build(
 
     show = load_show(project.show_toml)
     check_music(show, project.show_toml)
-    for folder in (project.episodes, project.feed, project.cache.folder):
+    for folder in (project.episodes, project.feed, project.root / ".cache"):
         atomic.remove_leftovers(folder)  # what a killed build left half-written
     artwork = ensure_artwork(show, project.feed)
     sources = list(only) or find_scripts(project.scripts)

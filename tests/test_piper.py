@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -45,3 +47,20 @@ def test_a_damaged_model_is_caught_at_load(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(piper_engine.VOICES, "en_US-joe-medium", (package, "0" * 64))
     with pytest.raises(EngineError, match="is damaged"):
         load_engine(VoiceChoice("piper", "en_US-joe-medium", "en"))
+
+
+def test_the_optimized_model_is_made_once_reused_and_remade_if_damaged(tmp_path: Path) -> None:
+    choice = VoiceChoice("piper", "en_US-joe-medium", "en", tmp_path)
+    first = load_engine(choice)
+    reference = first.synthesize("Hello there.")
+    copies = list(tmp_path.glob("en_US-joe-medium-*.onnx"))
+    assert len(copies) == 1 and copies[0].stat().st_size > 1_000_000
+    made = copies[0].stat().st_mtime_ns
+    second = load_engine(choice)
+    assert second.synthesize("Hello there.").seconds == pytest.approx(reference.seconds, abs=0.5)
+    assert copies[0].stat().st_mtime_ns == made  # loaded, not remade
+    copies[0].write_bytes(b"not a model")
+    third = load_engine(choice)
+    assert third.synthesize("Hello there.").seconds > 0.3
+    assert copies[0].stat().st_size > 1_000_000  # remade from the real model
+    assert not list(tmp_path.glob("*.part"))

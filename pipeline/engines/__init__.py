@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from pipeline.errors import EngineError
@@ -22,6 +23,7 @@ class VoiceChoice:
     engine: str
     voice: str
     language: str
+    workspace: Path | None = None  # where an engine may keep files it derives (project cache)
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Engine(Protocol):
 def _load_piper(choice: VoiceChoice) -> Engine:
     from pipeline.engines.piper import PiperEngine
 
-    return PiperEngine(choice.voice)
+    return PiperEngine(choice.voice, choice.workspace)
 
 
 def _load_gtts(choice: VoiceChoice) -> Engine:
