@@ -549,10 +549,10 @@ RENDERERS = {
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
 def test_golden_files(name: str) -> None:
-    """Set UPDATE_GOLDEN=1 to rewrite them; then read the diff before committing."""
+    """Set ESSAYCAST_REGOLD=1 to rewrite them; then read the diff before committing."""
     rendered = RENDERERS[name](small_timeline())
     path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
+    if os.environ.get("ESSAYCAST_REGOLD"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(rendered, encoding="utf-8")
     assert rendered == path.read_text(encoding="utf-8")
