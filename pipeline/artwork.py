@@ -290,32 +290,13 @@ def render_title_card(title: str, author: str | None) -> Image.Image:
     y = (CARD_PX - total) / 2
     title_font = card_font.at(size)
     stroke = card_font.stroke(size)
-    for line in title_lines:
-        # anchor "ms": x is the line's middle, y its baseline (about 80% down the line box)
-        draw.text(
-            (CARD_PX / 2, y + title_line_px * 0.8),
-            line,
-            font=title_font,
-            fill=TEXT_RGB,
-            anchor="ms",
-            stroke_width=stroke,
-            stroke_fill=TEXT_RGB,
-        )
-        y += title_line_px
+    y = _centred_lines(draw, title_lines, title_font, title_line_px, y, stroke)
     if author_lines:
         y += AUTHOR_SIZE_PX
         left = (CARD_PX - RULE_PX[0]) // 2
         draw.rectangle((left, y, left + RULE_PX[0] - 1, y + RULE_PX[1] - 1), fill=TEXT_RGB)
         y += RULE_PX[1] + AUTHOR_SIZE_PX
-        for line in author_lines:
-            draw.text(
-                (CARD_PX / 2, y + author_line_px * 0.8),
-                line,
-                font=author_font,
-                fill=TEXT_RGB,
-                anchor="ms",
-            )
-            y += author_line_px
+        _centred_lines(draw, author_lines, author_font, author_line_px, y)
     return card
 
 
@@ -474,3 +455,27 @@ def cover_jpeg(artwork: Path, size: int = 600) -> bytes:
     with Image.open(artwork) as image:
         small = ImageOps.fit(image.convert("RGB"), (size, size), Image.Resampling.LANCZOS)
     return encode_jpeg(small, MAX_COVER_BYTES)
+
+
+def _centred_lines(
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    font: AnyFont,
+    line_px: float,
+    y: float,
+    stroke: int = 0,
+) -> float:
+    """Draw lines centred across the card from ``y`` down; return the y below the last."""
+    for line in lines:
+        # anchor "ms": x is the line's middle, y its baseline (about 80% down the line box)
+        draw.text(
+            (CARD_PX / 2, y + line_px * 0.8),
+            line,
+            font=font,
+            fill=TEXT_RGB,
+            anchor="ms",
+            stroke_width=stroke,
+            stroke_fill=TEXT_RGB,
+        )
+        y += line_px
+    return y
