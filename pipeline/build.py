@@ -389,11 +389,13 @@ def _up_to_date(task: EpisodeTask) -> bool:
 
 
 def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:
+    # Reads headers only: the synthesize stage has just checked every entry's checksum,
+    # and mastering checks them again as it streams them.
     def sized(u: PlannedUtterance) -> PlannedUtterance:
-        speech = cache.get(u.key)
-        if speech is None:
+        samples = cache.sample_count(u.key)
+        if samples is None:
             raise PipelineError(f"cache entry for {u.text[:40]!r} is missing after synthesis")
-        return dataclasses.replace(u, samples=len(speech.pcm) // 2)
+        return dataclasses.replace(u, samples=samples)
 
     sentences = tuple(tuple(sized(u) for u in sentence) for sentence in block.sentences)
     return dataclasses.replace(block, sentences=sentences)

@@ -68,6 +68,20 @@ class AudioCache:
             return None
         return Speech(pcm, rate)
 
+    def sample_count(self, key: str) -> int | None:
+        """How many samples an entry holds, from its header alone (None: no entry).
+
+        For laying an episode out; the samples themselves are checked when they are read.
+        """
+        try:
+            with open(self.path(key), "rb") as entry:
+                header = entry.read(HEADER.size)
+        except FileNotFoundError:
+            return None
+        if len(header) < HEADER.size or header[: len(MAGIC)] != MAGIC:
+            return None
+        return int(HEADER.unpack(header)[2]) // 2
+
     def put(self, key: str, speech: Speech) -> None:
         header = HEADER.pack(
             MAGIC, speech.sample_rate, len(speech.pcm), hashlib.sha256(speech.pcm).digest()

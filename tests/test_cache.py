@@ -14,6 +14,8 @@ def test_round_trip(tmp_path: Path) -> None:
     assert cache.status(key) == "hit"
     got = cache.get(key)
     assert got is not None and got.pcm == b"\x01\x02" * 500 and got.sample_rate == 22050
+    assert cache.sample_count(key) == 500
+    assert cache.sample_count("0" * 64) is None
 
 
 def test_truncated_and_corrupt_entries_are_detected(tmp_path: Path) -> None:
