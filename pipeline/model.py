@@ -71,6 +71,7 @@ class EpisodeMeta:
     keep_lines: tuple[str, ...] = ()  # lines the cleaner must keep, verbatim
     drop_lines: tuple[str, ...] = ()  # lines the cleaner must drop, verbatim
     guid: str | None = None  # None: derived from the show's title and the slug
+    author: str | None = None  # the essay's author, when it is not the show's host
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "keep": ("keep_lines", _lines),
     "drop": ("drop_lines", _lines),
     "guid": ("guid", _optional_text),
+    "author": ("author", _optional_text),
 }
 REQUIRED = ("title", "date", "summary")
 
