@@ -1,8 +1,9 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
     read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
-                → transcripts → page            (for each script)
-    feed → show page                            (once, for every episode that built)
+                → transcripts → page → remember (for each script)
+    feed → show page                            (once, for every episode built and not
+                                                 removed: see pipeline.published)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
 The voice is chosen before anything is written, so a script it cannot read leaves nothing.
@@ -273,6 +274,14 @@ def page(task: EpisodeTask) -> None:
     write_episode_page(task.show, task.built)
 
 
+def remember(task: EpisodeTask) -> None:
+    """Record what the feed says of this episode, so later builds of other scripts keep it."""
+    from pipeline import published
+
+    assert task.built is not None
+    published.write(task.built, task.project.root)
+
+
 EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     read_script,
     choose_voice,
@@ -282,6 +291,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     master_and_tag,
     transcripts,
     page,
+    remember,
 )
 
 
@@ -301,17 +311,23 @@ def build(
 ) -> BuildResult:
     """Build the named scripts (all when none are named), then the feed and the show page.
 
-    A script that fails is reported and skipped; the others still build. Hold project.lock
-    while it runs (the CLI does): it first deletes the temporary files of a killed build.
+    A script that fails is reported and skipped; the others still build. The feed lists
+    every published episode, not only those built now (pipeline.published has the rules).
+    Hold project.lock while it runs (the CLI does): it first deletes the temporary files
+    of a killed build.
     """
+    from pipeline import published
     from pipeline.artwork import ensure_artwork
     from pipeline.config import check_music, load_show
     from pipeline.feed import feed_url, write_feed
     from pipeline.page import write_show_page
     from pipeline.script import find_scripts
 
+    if not project.scripts.is_dir():  # not a project: write nothing here
+        raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
     show = load_show(project.show_toml)
     check_music(show, project.show_toml)
+    _check_cache_folders(project)
     for folder in (project.episodes, project.feed, project.root / ".cache"):
         atomic.remove_leftovers(folder)  # what a killed build left half-written
     artwork = ensure_artwork(show, project.feed)
@@ -320,7 +336,8 @@ def build(
         raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
     built: list[BuiltEpisode] = []
     failed: list[tuple[Path, str]] = []
-    seen: dict[str, Path] = {}
+    before = published.load(project.episodes, project.root)
+    seen = published.claimed(before)  # a published episode keeps its slug and number
     for source in sources:
         reporter.info(f"{source}:")
         task = EpisodeTask(source, project, show, options, reporter, artwork)
@@ -337,25 +354,36 @@ def build(
         assert task.built is not None
         built.append(task.built)
     base_url = (options.base_url or show.base_url).rstrip("/")
-    if built:
+    episodes, removed = published.listed(
+        built, before, whole_project=not only, notice=reporter.warn
+    )
+    if episodes or removed:
         with reporter.timed("feed"):
-            write_feed(show, built, base_url, project.feed / "feed.xml")
+            write_feed(show, episodes, base_url, project.feed / "feed.xml")
         with reporter.timed("show_page"):
-            write_show_page(show, built, project.feed, feed_url(show, base_url))
+            write_show_page(show, episodes, project.feed, feed_url(show, base_url))
     return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
 
 
 def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
-    """Two scripts may not share a slug or an episode number: their outputs would collide."""
+    """Two scripts may not share a slug or an episode number: their outputs would collide.
+
+    ``seen`` starts with the published episodes' claims, so a new script is refused rather
+    than the published one it collides with; a script's own earlier claims are its to keep
+    or give up.
+    """
     from pipeline.errors import ScriptError
+    from pipeline.published import claims
 
     assert task.script is not None
-    meta = task.script.meta
-    for claim in (f"slug '{meta.slug}'", f"episode number {meta.number}"):
-        if claim in seen:
-            raise ScriptError(f"{claim} is already used by {seen[claim]}", task.source)
-    seen[f"slug '{meta.slug}'"] = task.source
-    seen[f"episode number {meta.number}"] = task.source
+    mine = claims(task.script.meta)
+    for claim in mine:
+        holder = seen.get(claim)
+        if holder is not None and holder != task.source:
+            raise ScriptError(f"{claim} is already used by {holder}", task.source)
+    for claim in [claim for claim, holder in seen.items() if holder == task.source]:
+        del seen[claim]
+    seen.update(dict.fromkeys(mine, task.source))
 
 
 # ------------------------------------------------ helpers
@@ -386,6 +414,17 @@ def _up_to_date(task: EpisodeTask) -> bool:
         and mp3.exists()
         and mp3.stat().st_size == previous.mp3_bytes
     )
+
+
+def _check_cache_folders(project: Project) -> None:
+    """The cache's folders must be folders: a file in their place would fail every script."""
+    cache = project.root / ".cache"
+    for folder in (cache, cache / "audio", cache / "voices"):
+        if folder.exists() and not folder.is_dir():
+            raise PipelineError(
+                f"{folder} is a file, but the build keeps its cache there: "
+                "move or delete it, then build again"
+            )
 
 
 def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -14,6 +16,7 @@ from pipeline import __version__
 from pipeline.errors import PipelineError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_PORT = 65535
 
 
 def parser() -> argparse.ArgumentParser:
@@ -61,12 +64,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(
             "interrupted: finished outputs are intact; run the build again to go on",
             file=sys.stderr,
         )
-        return 130
+        return 128 + (exc.signal if isinstance(exc, Stopped) else signal.SIGINT)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: unwind like Ctrl-C, so every pool, pipe and lock is let go."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signal = signum
+
+
+def stop_cleanly_on_signals() -> None:
+    """SIGTERM (plain `kill`, `timeout`) would otherwise end the build without any cleanup."""
+    from pipeline import tools
+
+    def stop(signum: int, frame: object) -> None:
+        tools.cancelled.set()  # helper threads streaming into ffmpeg stop too
+        raise Stopped(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -84,13 +107,19 @@ def run_build(args: argparse.Namespace) -> int:
         except PipelineError as exc:
             raise PipelineError(f"--engine: {exc.detail}") from None
     project = Project(args.root.resolve())
+    if not project.scripts.is_dir():  # not a project: write nothing here, not even the lock
+        raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
+    if args.timings is not None and args.timings.is_dir():
+        raise PipelineError(f"--timings {args.timings} is a folder; name a file to write")
     reporter = Reporter(verbose=not args.quiet)
     options = Options(
         engine=args.engine, jobs=args.jobs, explain=args.explain, base_url=args.base_url
     )
     started = time.monotonic()
+    stop_cleanly_on_signals()
     with exclusive(project.lock, reporter.info):
-        scripts = [path.resolve() for path in args.scripts]
+        # Absolute but not resolved: a symlink named here is built under its own name.
+        scripts = [Path(os.path.abspath(path)) for path in args.scripts]
         result = build(project, options, reporter, scripts)
     seconds = time.monotonic() - started
     if args.timings:
@@ -130,6 +159,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from pipeline.config import load_show
     from pipeline.serve import serve
 
+    if args.port is not None and not 1 <= args.port <= MAX_PORT:
+        raise PipelineError(f"--port must be between 1 and {MAX_PORT}, not {args.port}")
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
     serve(project.root, args.host, args.port or show.port)

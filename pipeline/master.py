@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +170,10 @@ def stream(pieces: Sequence[Piece], cache: AudioCache) -> Iterator[bytes]:
         if piece.key is not None:
             speech = cache.get(piece.key)
             if speech is None:
-                raise ToolError(f"cache entry {piece.key[:12]} vanished during mastering: rerun")
+                raise ToolError(
+                    f"cache entry {piece.key[:12]} went missing or was damaged during "
+                    "mastering: build again (it will be synthesized anew)"
+                )
             yield speech.pcm
         elif piece.music is not None:
             yield piece.music
@@ -180,25 +182,8 @@ def stream(pieces: Sequence[Piece], cache: AudioCache) -> Iterator[bytes]:
 
 
 def _pipe(pieces: Sequence[Piece], cache: AudioCache, args: Sequence[str], what: str) -> str:
-    """Stream the pieces into ffmpeg; return its log. The log goes to a file, not a pipe,
-    so a chatty ffmpeg can never block while we are still writing to it."""
-    with tempfile.TemporaryFile() as log:
-        process = tools.popen_ffmpeg(*args, stderr=log)
-        assert process.stdin is not None
-        try:
-            for chunk in stream(pieces, cache):
-                process.stdin.write(chunk)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass
-        finally:
-            code = process.wait()
-        log.seek(0)
-        text = log.read().decode("utf-8", "replace")
-    if code != 0:
-        tail = " | ".join(text.strip().splitlines()[-4:])
-        raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
-    return text
+    """Stream the pieces into ffmpeg; return its log (tools closes every pipe on any error)."""
+    return tools.stream_into_ffmpeg(args, stream(pieces, cache), what)
 
 
 def raw_input_args(rate: int) -> list[str]:

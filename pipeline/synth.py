@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline.cache import AudioCache
 from pipeline.engines import Engine, Speech, VoiceChoice, load_engine
 from pipeline.errors import EngineError
+from pipeline.lifeline import die_with_parent
 
 # Piper pads each utterance with silence of its own; we trim it to this and add our own
 # pauses, so the rhythm is the same everywhere. Part of every cache key.
@@ -57,8 +58,9 @@ _worker_engine: Engine | None = None
 _worker_cache: AudioCache | None = None
 
 
-def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int) -> None:
+def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, parent: int) -> None:
     global _worker_engine, _worker_cache
+    die_with_parent(parent)
     os.environ["ESSAYCAST_ORT_THREADS"] = str(ort_threads)
     _worker_engine = load_engine(choice)
     _worker_cache = AudioCache(cache_folder)
@@ -110,7 +112,7 @@ def synthesize(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(choice, cache.folder, ort_threads),
+        initargs=(choice, cache.folder, ort_threads, os.getpid()),
     ) as pool:
         _drain(pool, jobs, by_key, on_done)
 

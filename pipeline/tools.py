@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
 from typing import IO
 
 from pipeline.errors import ToolError
@@ -60,3 +63,40 @@ def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
         )
     except OSError as exc:
         raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+
+
+# Set when the build is asked to stop (Ctrl-C, SIGTERM): a thread streaming into ffmpeg
+# checks it between chunks, so no helper thread goes on feeding a build that is ending.
+cancelled = threading.Event()
+
+
+def stream_into_ffmpeg(args: Sequence[str], chunks: Iterable[bytes], what: str) -> str:
+    """Stream ``chunks`` into ffmpeg's stdin and return its log; ToolError if it fails.
+
+    Whatever happens while streaming (a chunk that cannot be produced, Ctrl-C, a stop
+    request), ffmpeg is killed, its stdin closed and the process reaped before the error
+    goes on: a build can never wait forever on an ffmpeg that waits for more input.
+    """
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a pipe could fill and block
+        process = popen_ffmpeg(*args, stderr=log)
+        assert process.stdin is not None
+        try:
+            for chunk in chunks:
+                if cancelled.is_set():
+                    raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
+                process.stdin.write(chunk)
+        except BrokenPipeError:
+            pass  # ffmpeg exited early: its exit status and log say why
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            code = process.wait()
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    if code != 0:
+        tail = " | ".join(text.strip().splitlines()[-4:])
+        raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
+    return text
