@@ -137,6 +137,8 @@ def choose_voice(task: EpisodeTask) -> None:
         task.engine = load_engine(task.choice)
     except PipelineError as exc:
         raise type(exc)(exc.detail, task.source) from None
+    for notice in getattr(task.engine, "notices", ()):  # e.g. a damaged cached voice remade
+        task.reporter.warn(notice)
 
 
 def plan_audio(task: EpisodeTask) -> None:
@@ -146,13 +148,15 @@ def plan_audio(task: EpisodeTask) -> None:
     assert task.script and task.narration and task.engine
     meta, show = task.script.meta, task.show
     words = {"show": show.title, "number": meta.number, "title": meta.title}
-    intro = spoken_block("intro", show.intro.format(**words), meta.language)
-    outro = spoken_block("outro", show.outro.format(**words), meta.language)
     last = len(task.narration.chapters) - 1
-    ordered: list[tuple[Block, int]] = [(intro, 0)]
+    ordered: list[tuple[Block, int]] = []
+    if show.intro:  # intro = "" in show.toml: no intro at all
+        ordered.append((spoken_block("intro", show.intro.format(**words), meta.language), 0))
     for index, chapter in enumerate(task.narration.chapters):
         ordered.extend((block, index) for block in chapter.blocks)
-    ordered.append((outro, last))
+    if show.outro:
+        ordered.append((spoken_block("outro", show.outro.format(**words), meta.language), last))
+    ordered = [(block, index) for block, index in ordered if block.sentences]  # "..." says nothing
     identity = task.engine.identity()
     for block, chapter_index in ordered:
         sentences = []

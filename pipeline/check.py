@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import unquote
 
-from pipeline import podcastindex
+from pipeline import integrity, podcastindex
 from pipeline.feed import ITUNES_NS, feed_url, show_guid
 from pipeline.model import Show
 
@@ -130,7 +130,23 @@ def check_site(root: Path, show: Show, base_url: str) -> list[str]:
     problems += _check_guids(channel)
     for item in channel.findall("item"):
         problems += _check_item(item, site)
+    problems += _check_other_images(site, channel)
     return problems
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def _check_other_images(site: Site, channel: ET.Element) -> Iterator[str]:
+    """Every other image of the site (episode art, say) is loaded whole, too."""
+    tag = channel.find("itunes:image", NS)
+    artwork = site.local("" if tag is None else tag.get("href", ""))
+    for folder in ("feed", "episodes"):
+        for path in sorted((site.root / folder).rglob("*")):
+            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file() and path != artwork:
+                damage = integrity.image_problem(path)
+                if damage:
+                    yield f"{site.name(path)}: {damage}; delete it and run `make`"
 
 
 def _parse_as_clients(data: bytes, show: Show, base_url: str) -> Iterator[str]:
@@ -187,6 +203,10 @@ def _check_artwork(channel: ET.Element, site: Site) -> Iterator[str]:
         return
     except (UnidentifiedImageError, OSError) as exc:
         yield f"{name}: not a readable image ({exc}); replace the show artwork"
+        return
+    damage = integrity.image_problem(path)
+    if damage:
+        yield f"{name}: {damage}; replace the show artwork, or delete it and run `make`"
         return
     if fmt not in ARTWORK_FORMATS:
         yield f"{name}: artwork is {fmt}; Apple Podcasts needs JPEG or PNG"
@@ -276,6 +296,9 @@ def _check_duration(item: ET.Element, mp3: Path, name: str) -> Iterator[str]:
             f"{name}: audio lasts {actual:.1f} s but the feed's itunes:duration is {declared} s; "
             "run `make`"
         )
+    damage = integrity.mp3_problem(mp3, actual)  # every frame, not just the header
+    if damage:
+        yield f"{name}: {damage}; delete it and run `make` to rebuild it"
 
 
 def _audio_length_or_feed(item: ET.Element, mp3: Path) -> float | None:

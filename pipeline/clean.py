@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline.markup import HTML_BLOCK_REASON, hidden_elements, html_block_lines
 from pipeline.model import DroppedLine, Script
 
 # Format characters that carry meaning: ZWNJ, ZWJ, the bidi marks/embeddings/isolates.
@@ -293,6 +294,7 @@ class Cleaned:
     is_markdown: bool
     keep: tuple[str, ...]  # normalized front-matter 'keep' lines (they may be image alt texts)
     unmatched: tuple[str, ...] = ()  # 'keep'/'drop' entries that matched no line: typos?
+    hidden: tuple[DroppedLine, ...] = ()  # inline <script>/<style> skipped within kept lines
 
 
 def clean(script: Script) -> Cleaned:
@@ -307,6 +309,9 @@ def clean(script: Script) -> Cleaned:
     title = normalized(meta.title).rstrip(".!?")
     for index, reason in rule_reasons(lines, plains, title, is_markdown):
         reasons.setdefault(index, reason)
+    if is_markdown:
+        for index in html_block_lines(script.body):
+            reasons.setdefault(index, HTML_BLOCK_REASON)
     drop_lone_titles(lines, plains, reasons, is_markdown)
     keep = {normalized(line) for line in meta.keep_lines}
     matched = apply_front_matter(lines, plains, reasons, keep, meta.drop_lines)
@@ -321,7 +326,11 @@ def clean(script: Script) -> Cleaned:
             line for line in meta.keep_lines + meta.drop_lines if normalized(line) not in matched
         )
     )
-    return Cleaned(kept, dropped, is_markdown, tuple(sorted(keep)), unmatched)
+    hidden = tuple(
+        DroppedLine(lines[found.line_index].number, f"<{found.tag}> element", "inline HTML code")
+        for found in (hidden_elements(script.body) if is_markdown else ())
+    )
+    return Cleaned(kept, dropped, is_markdown, tuple(sorted(keep)), unmatched, hidden)
 
 
 def repeated_at_top(plains: list[str]) -> dict[int, str]:

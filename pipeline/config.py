@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import string
 import tomllib
 import types
 import typing
@@ -47,6 +48,41 @@ TABLES: dict[str, dict[str, str]] = {
 FIELD_TYPES = typing.get_type_hints(Show)
 SPOKEN_FIELDS = {"show": "", "number": 1, "title": ""}  # what intro/outro may fill in
 BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+TRUE_PEAK_RANGE = (-9.0, 0.0)  # a ceiling above 0 dBTP clips; below -9 wastes the range
+MAX_PORT = 65535
+
+
+def template_problem(template: str) -> str | None:
+    """What is wrong with an intro/outro template, or None. Only the documented fields may
+    be filled in, by name: attribute or index access would read Python internals aloud.
+    An empty template ("") is allowed and means no intro (or outro) at all.
+
+    >>> template_problem("{show}. Episode {number:03d}: {title}."), template_problem("")
+    (None, None)
+    >>> template_problem("{title.__len__}")
+    'can only fill in {show}, {number}, {title} (and {{ }} for a brace), not {title.__len__}'
+    >>> template_problem("   ")
+    'is blank: write what to say, or set it to "" for none'
+    """
+    fields = ", ".join(f"{{{field}}}" for field in SPOKEN_FIELDS)
+    allowed = f"can only fill in {fields} (and {{{{ }}}} for a brace)"
+    if template and not template.strip():
+        return 'is blank: write what to say, or set it to "" for none'
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"{allowed}: {exc}"
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in SPOKEN_FIELDS or conversion or "{" in (spec or ""):
+            marks = (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return f"{allowed}, not {{{field}{marks}}}"
+    try:
+        template.format(**SPOKEN_FIELDS)
+    except (KeyError, IndexError, ValueError) as exc:
+        return f"{allowed}: {exc}"
+    return None
 
 
 def load_show(path: Path) -> Show:
@@ -113,14 +149,18 @@ def _validate(show: Show, path: Path) -> None:
         raise ConfigError("'loudness_lufs' must be between -30 and -10 (Apple: -16)", path)
     if not show.base_url.startswith(("http://", "https://")):
         raise ConfigError("'base_url' must start with http:// or https://", path)
+    if not TRUE_PEAK_RANGE[0] <= show.true_peak_dbtp <= TRUE_PEAK_RANGE[1]:
+        raise ConfigError(
+            f"'true_peak_dbtp' must be between {TRUE_PEAK_RANGE[0]:g} and "
+            f"{TRUE_PEAK_RANGE[1]:g} dBTP (Apple: -1), not {show.true_peak_dbtp:g}",
+            path,
+        )
+    if not 1 <= show.port <= MAX_PORT:
+        raise ConfigError(f"'port' must be between 1 and {MAX_PORT}, not {show.port}", path)
     for name in ("intro", "outro"):
-        try:
-            getattr(show, name).format(**SPOKEN_FIELDS)
-        except (KeyError, IndexError, ValueError) as exc:
-            fields = ", ".join(f"{{{field}}}" for field in SPOKEN_FIELDS)
-            raise ConfigError(
-                f"'{name}' can only fill in {fields} (and {{{{ }}}} for a brace): {exc}", path
-            ) from None
+        problem = template_problem(getattr(show, name))
+        if problem:
+            raise ConfigError(f"'{name}' {problem}", path)
     for name in ("artwork", "intro_music", "outro_music"):
         file = getattr(show, name)
         if file is not None and not file.is_file():

@@ -86,7 +86,11 @@ def cleaning_report(script: Script, narration: Narration) -> str:
         f"Narrated: {len(narration.chapters)} chapters, {len(blocks)} blocks, "
         f"{sum(len(block.sentences) for block in blocks)} sentences.",
     ]
-    unmatched = clean(script).unmatched
+    cleaned = clean(script)
+    if cleaned.hidden:
+        report += ["", f"{len(cleaned.hidden)} inline HTML element(s) skipped within lines:"]
+        report += [f"line {d.line_number}: {d.reason}: {d.text}" for d in cleaned.hidden]
+    unmatched = cleaned.unmatched
     if unmatched:
         report += ["", "Front matter 'keep'/'drop' lines that match no line of the body:"]
         report += [f"  {line}" for line in unmatched]

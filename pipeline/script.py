@@ -145,10 +145,28 @@ class FrontMatterLoader(yaml.SafeLoader):
     }
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def refuse_merge_keys(node: yaml.Node | None, front: FrontMatter, source: Path) -> None:
+    """A merge key (``<<: {...}``) would bring in keys no line of the file shows."""
+    if not isinstance(node, yaml.MappingNode):
+        return
+    for key_node, _ in node.value:
+        if key_node.tag == MERGE_TAG:
+            line = front.first_line + key_node.start_mark.line
+            raise ScriptError(
+                f"front matter line {line}: YAML merge keys ('<<') are not supported; "
+                "write each key out on its own line",
+                source,
+            )
+
+
 def parse_yaml(front: FrontMatter, source: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """YAML text -> (mapping, file line of each key). Duplicate keys are errors."""
     try:
         node = yaml.compose(front.yaml_text, Loader=FrontMatterLoader)
+        refuse_merge_keys(node, front, source)
         data = yaml.load(front.yaml_text, Loader=FrontMatterLoader)
     except yaml.YAMLError as error:
         # the context mark is where the broken construct starts: the line to look at

@@ -48,7 +48,7 @@ DEFAULT_TYPE = "application/octet-stream"
 # from other origins; so every response allows any origin.
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges",
+    "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, ETag",
 }
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -124,7 +124,40 @@ def resolve_public(root: Path, url_path: str) -> Path | None:
         return None
     if target != public and not target.is_relative_to(public):
         return None
-    return target if target.exists() else None
+    try:
+        return target if target.exists() else None
+    except OSError:  # a name too long for the file system, say: no such file
+        return None
+
+
+def private_files(root: Path) -> frozenset[Path]:
+    """The producer's inputs that live in feed/ beside the site: show.toml and the files it
+    names (music, artwork sources). The build's own feed/artwork.jpg stays public."""
+    from pipeline.config import load_show
+
+    show_toml = (root / "feed" / "show.toml").resolve()
+    try:
+        show = load_show(show_toml)
+    except PipelineError:
+        return frozenset({show_toml})
+    named = (show.intro_music, show.outro_music, show.artwork)
+    published = (root / "feed" / "artwork.jpg").resolve()
+    return frozenset({show_toml} | {p.resolve() for p in named if p is not None} - {published})
+
+
+def entity_tag(stat: os.stat_result) -> str:
+    """A strong ETag: a rebuilt file is a new inode (written beside, then renamed in), so
+    a client resuming a download across a rebuild is never sent a piece of the new file.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a").write_text("one"), (folder / "b").write_text("two")
+    >>> old = entity_tag((folder / "a").stat())
+    >>> _ = (folder / "b").replace(folder / "a")
+    >>> old == entity_tag((folder / "a").stat()), old.startswith('"') and old.endswith('"')
+    (False, True)
+    """
+    return f'"{stat.st_ino:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"'
 
 
 class SiteHandler(BaseHTTPRequestHandler):
@@ -133,6 +166,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     server_version = "essaycast-preview"
     protocol_version = "HTTP/1.1"  # keep-alive: players send many range requests
     root: Path  # set by make_server on a subclass
+    private: frozenset[Path] = frozenset()  # inputs in feed/ that are not the site
     quiet: bool = False
 
     def do_GET(self) -> None:
@@ -169,7 +203,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             self._redirect(HOME)
             return
         target = resolve_public(self.root, url_path)
-        if target is None:
+        if target is None or target in self.private or target.suffix == ".toml":
             self.send_error(http.HTTPStatus.NOT_FOUND)
             return
         if target.is_dir():
@@ -192,8 +226,19 @@ class SiteHandler(BaseHTTPRequestHandler):
     def _send_file(self, file: BinaryIO, path: Path, *, send_body: bool) -> None:
         stat = os.fstat(file.fileno())
         size = stat.st_size
+        etag = entity_tag(stat)
+        last_modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
         start, end, status = 0, size - 1, http.HTTPStatus.OK
+        if self.headers.get("If-None-Match") in (etag, "*"):
+            self.send_response(http.HTTPStatus.NOT_MODIFIED)
+            self._send_common_headers()
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         header = self.headers.get("Range")
+        if_range = self.headers.get("If-Range")
+        if if_range is not None and if_range.strip() not in (etag, last_modified):
+            header = None  # the file changed since the client's piece: send it whole (200)
         if header is not None:
             try:
                 span = parse_range(header, size)
@@ -215,7 +260,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type(path))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Length", str(length))
-        self.send_header("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True))
+        self.send_header("Last-Modified", last_modified)
+        self.send_header("ETag", etag)
         if status == http.HTTPStatus.PARTIAL_CONTENT:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.end_headers()
@@ -238,11 +284,16 @@ def make_server(
     root: Path, host: str = "127.0.0.1", port: int = 8000, *, quiet: bool = False
 ) -> ThreadingHTTPServer:
     """A server for root's episodes/ and feed/, bound but not yet serving (port 0: any free)."""
+    root = Path(root).resolve()
     handler = type(
-        "BoundSiteHandler", (SiteHandler,), {"root": Path(root).resolve(), "quiet": quiet}
+        "BoundSiteHandler",
+        (SiteHandler,),
+        {"root": root, "private": private_files(root), "quiet": quiet},
     )
     try:
         return ThreadingHTTPServer((host, port), handler)
+    except OverflowError:
+        raise PipelineError(f"cannot serve on port {port}: ports go from 1 to 65535") from None
     except OSError as exc:
         raise PipelineError(
             f"cannot serve on {host}:{port}: {exc.strerror}; choose another with --port"

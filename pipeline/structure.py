@@ -10,9 +10,9 @@ whose heading is not spoken.
 
 Markdown (CommonMark, parsed by markdown-it-py): every heading (#, ## and deeper) starts a
 chapter; paragraphs, list items and block quotes become paragraphs. Never read aloud:
-emphasis marks, link targets, footnote markers ``[^1]``, HTML tags and comments, code
-blocks, images (their alt text is a caption, unless the front matter lists it under
-``keep``).
+emphasis marks, link targets of any scheme, footnote markers ``[^1]``, HTML blocks, tags,
+comments and inline <script>/<style> elements (pipeline.markup), code blocks, images (their
+alt text is a caption, unless the front matter lists it under ``keep``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from pipeline.clean import Cleaned, Line, normalized
+from pipeline.markup import parse, without_hidden_elements
 
 INTRODUCTION = "Introduction"
 HEADING_MAX_WORDS = 12
@@ -161,7 +161,7 @@ def markdown_source(lines: Sequence[Line]) -> str:
 def inline_text(children: Sequence[Token], keep: frozenset[str]) -> str:
     """The words of one inline token: text and code spans; kept image alt texts."""
     parts: list[str] = []
-    for child in children:
+    for child in without_hidden_elements(children):
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
@@ -173,7 +173,7 @@ def inline_text(children: Sequence[Token], keep: frozenset[str]) -> str:
 
 def markdown_units(source: str, keep: frozenset[str]) -> Iterator[tuple[str, str]]:
     """Yield ("heading" | "paragraph", text) for every readable block of a Markdown text."""
-    tokens = MarkdownIt("commonmark").parse(source)
+    tokens = parse(source)
     for index, token in enumerate(tokens):
         if token.type != "inline" or index == 0:
             continue

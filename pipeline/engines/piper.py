@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 from pathlib import Path
@@ -25,11 +26,29 @@ VOICES: dict[str, tuple[str, str]] = {
 
 @functools.cache
 def file_digest(path: Path) -> str:
+    return fresh_digest(path)
+
+
+def fresh_digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def checksum_path(copy: Path) -> Path:
+    """Where the optimized copy's SHA-256 is kept: beside it, written once it is whole."""
+    return copy.with_name(copy.name + ".sha256")
+
+
+def copy_is_intact(copy: Path) -> bool:
+    """The optimized copy matches the checksum written when it was made (none: not intact)."""
+    try:
+        expected = checksum_path(copy).read_text(encoding="ascii").strip()
+        return fresh_digest(copy) == expected
+    except OSError:
+        return False
 
 
 def voice_files(voice: str) -> tuple[Path, Path, str]:
@@ -61,6 +80,20 @@ class PiperEngine:
         self.config = json.loads(self.config_path.read_text(encoding="utf-8"))
         self.sample_rate = int(self.config["audio"]["sample_rate"])
         self._voice: Any = None  # the ONNX session loads on first use, once per process
+        self.notices: list[str] = []  # what the build should tell the producer
+        self._check_optimized_copy()
+
+    def _check_optimized_copy(self) -> None:
+        """A damaged optimized copy would load (or not) without a word: check it, here in
+        the main process before any worker uses it, and have it made again if it is wrong."""
+        copy = self._optimized_model()
+        if copy is None or not copy.exists() or copy_is_intact(copy):
+            return
+        copy.unlink(missing_ok=True)
+        checksum_path(copy).unlink(missing_ok=True)
+        self.notices.append(
+            f"optimized voice {copy} does not match its checksum (damaged); rebuilding it"
+        )
 
     def identity(self) -> dict[str, object]:
         return {"engine": self.name, "voice": self.voice_name, "model_sha256": self.digest}
@@ -98,13 +131,14 @@ class PiperEngine:
             options.inter_op_num_threads = 1
         providers = ["CPUExecutionProvider"]
         optimized = self._optimized_model()
-        if optimized is not None and optimized.exists():
+        if optimized is not None and optimized.exists() and checksum_path(optimized).exists():
             try:
                 return onnxruntime.InferenceSession(
                     str(optimized), sess_options=options, providers=providers
                 )
-            except Exception:
+            except Exception:  # ONNX Runtime's own error types; the copy is remade below
                 optimized.unlink(missing_ok=True)
+                checksum_path(optimized).unlink(missing_ok=True)
         if optimized is None:
             return onnxruntime.InferenceSession(
                 str(self.model), sess_options=options, providers=providers
@@ -115,12 +149,14 @@ class PiperEngine:
             session = onnxruntime.InferenceSession(
                 str(self.model), sess_options=options, providers=providers
             )
+            digest = fresh_digest(tmp)
+        atomic.write_text(checksum_path(optimized), digest + "\n")
         return session
 
     def _optimized_model(self) -> Path | None:
         if self.workspace is None:
             return None
-        import onnxruntime
-
-        name = f"{self.voice_name}-{self.digest[:16]}-ort{onnxruntime.__version__}.onnx"
+        # The runtime's version from its metadata: importing it here would slow every build.
+        version = importlib.metadata.version("onnxruntime")
+        name = f"{self.voice_name}-{self.digest[:16]}-ort{version}.onnx"
         return self.workspace / name

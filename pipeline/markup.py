@@ -1,0 +1,95 @@
+"""Markdown as the narrator sees it: what is markup (never spoken), and where it sits.
+
+CommonMark leaves a link whose target it deems unsafe (``javascript:``, ``data:``...) as
+literal text, brackets and target included, which a voice would then read out. Here every
+link and image is parsed as one, whatever its scheme: the text of a link is read, its
+target never. Raw HTML is never read either: an HTML block is dropped as a whole (and the
+cleaning report says so), and inside a paragraph the contents of ``<script>`` and
+``<style>`` elements go with their tags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+HTML_BLOCK_REASON = "raw HTML (markup is not read aloud)"
+HIDDEN_ELEMENTS = ("script", "style")  # their contents are code, not words
+_OPENING = re.compile(r"^<(script|style)\b", re.IGNORECASE)
+_CLOSING = re.compile(r"^</(script|style)\s*>", re.IGNORECASE)
+
+
+class _EveryLink(MarkdownIt):
+    def validateLink(self, url: str) -> bool:
+        """Every target is accepted as a target, so it is markup, never spoken text."""
+        return True
+
+
+def parser() -> MarkdownIt:
+    return _EveryLink("commonmark")
+
+
+def parse(text: str) -> list[Token]:
+    return parser().parse(text)
+
+
+def html_block_lines(text: str) -> set[int]:
+    """0-based indices of the lines of ``text`` that raw HTML blocks take up.
+
+    >>> sorted(html_block_lines("Words.\\n\\n<script>\\nalert(1)\\n</script>\\n\\nMore."))
+    [2, 3, 4]
+    >>> html_block_lines("A <b>bold</b> word.")
+    set()
+    """
+    lines: set[int] = set()
+    for token in parse(text):
+        if token.type == "html_block" and token.map:
+            lines.update(range(token.map[0], token.map[1]))
+    return lines
+
+
+def without_hidden_elements(children: Sequence[Token]) -> Iterator[Token]:
+    """The inline tokens outside any ``<script>``/``<style>`` element.
+
+    >>> tokens = parse("Say <script>alert(1)</script> this.")[1].children
+    >>> "".join(t.content for t in without_hidden_elements(tokens) if t.type == "text")
+    'Say  this.'
+    """
+    hidden = 0
+    for child in children:
+        if child.type == "html_inline" and _OPENING.match(child.content):
+            hidden += 1
+        elif child.type == "html_inline" and _CLOSING.match(child.content):
+            hidden = max(0, hidden - 1)
+        elif not hidden:
+            yield child
+
+
+@dataclass(frozen=True)
+class HiddenElement:
+    line_index: int  # 0-based, in the text parsed
+    tag: str
+
+
+def hidden_elements(text: str) -> list[HiddenElement]:
+    """Each inline ``<script>`` or ``<style>`` element in a paragraph, with its line.
+
+    >>> hidden_elements("Fine.\\n\\nSay <style>p{}</style> this.")
+    [HiddenElement(line_index=2, tag='style')]
+    """
+    lines = text.split("\n")
+    found = []
+    for token in parse(text):
+        if token.type != "inline" or not token.map:
+            continue
+        first, last = token.map
+        for child in token.children or []:
+            opening = _OPENING.match(child.content) if child.type == "html_inline" else None
+            if opening:
+                where = next((i for i in range(first, last) if child.content in lines[i]), first)
+                found.append(HiddenElement(where, opening[1].lower()))
+    return found
