@@ -248,8 +248,9 @@ def test_a_signal_to_the_main_process_only_leaves_no_orphans_and_no_stuck_lock(
 
     def at_the_moment() -> bool:
         assert process.poll() is None, log.read_text()
-        seen.update(helpers(process.pid))
-        return said in log.read_text() and bool(helpers(process.pid))
+        alive = helpers(process.pid)
+        seen.update(alive)
+        return said in log.read_text() and bool(alive)
 
     wait_until(at_the_moment, f"the build's {moment}")
     os.kill(process.pid, sig)  # the main process only, as the OOM killer or `kill` would
