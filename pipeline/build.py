@@ -341,7 +341,7 @@ def build(
     built: list[BuiltEpisode] = []
     failed: list[tuple[Path, str]] = []
     before = published.load(project.episodes, project.root)
-    seen = published.claimed(before)  # a published episode keeps its slug and number
+    seen = published.claimed(before, whole_project=not only)  # published: keeps slug, number
     for source in sources:
         reporter.info(f"{source}:")
         task = EpisodeTask(source, project, show, options, reporter, artwork)
@@ -359,7 +359,7 @@ def build(
         built.append(task.built)
     base_url = (options.base_url or show.base_url).rstrip("/")
     episodes, removed = published.listed(
-        built, before, whole_project=not only, notice=reporter.warn
+        built, before, project.episodes, whole_project=not only, notice=reporter.warn
     )
     if episodes or removed:
         with reporter.timed("feed"):

@@ -88,6 +88,21 @@ def load(episodes: Path, root: Path) -> dict[str, BuiltEpisode]:
     return found
 
 
+def unrecorded(episodes: Path, published: Mapping[str, BuiltEpisode]) -> list[Path]:
+    """Episode folders with audio but no record (built before records were kept): a partial
+    build cannot list them, so the producer is told to build the whole project once."""
+    if not episodes.is_dir():
+        return []
+    return [
+        folder
+        for folder in sorted(episodes.iterdir())
+        if folder.is_dir()
+        and folder.name not in published
+        and EpisodeFiles(folder).mp3.is_file()
+        and not record_path(EpisodeFiles(folder)).exists()
+    ]
+
+
 def claims(episode: EpisodeMeta) -> tuple[str, str]:
     """What an episode holds that no other may share: its slug (its folder and files) and
     its number (how apps order and name it).
@@ -99,11 +114,13 @@ def claims(episode: EpisodeMeta) -> tuple[str, str]:
     return f"slug '{episode.slug}'", f"episode number {episode.number}"
 
 
-def claimed(published: Mapping[str, BuiltEpisode]) -> dict[str, Path]:
-    """Claim -> the script that holds it, for the published episodes."""
+def claimed(published: Mapping[str, BuiltEpisode], *, whole_project: bool) -> dict[str, Path]:
+    """Claim -> the script that holds it, for the published episodes (less, on a
+    whole-project build, those whose script is gone: that build removes them)."""
     return {
         claim: episode.meta.source
         for episode in published.values()
+        if episode.meta.source.exists() or not whole_project
         for claim in claims(episode.meta)
     }
 
@@ -111,6 +128,7 @@ def claimed(published: Mapping[str, BuiltEpisode]) -> dict[str, Path]:
 def listed(
     built: list[BuiltEpisode],
     published: Mapping[str, BuiltEpisode],
+    episodes: Path,
     *,
     whole_project: bool,
     notice: Callable[[str], None],
@@ -121,6 +139,13 @@ def listed(
     """
     now = {episode.files.slug for episode in built}
     keep, removed = list(built), []
+    if not whole_project:
+        for folder in unrecorded(episodes, published):
+            if folder.name not in now:
+                notice(
+                    f"{folder} has no record of its last build, so this feed leaves it out: "
+                    "run `essaycast build` once on the whole project to keep it listed"
+                )
     for slug, episode in published.items():
         if slug in now:
             continue

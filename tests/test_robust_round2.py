@@ -121,13 +121,30 @@ def test_a_removed_script_leaves_the_feed_only_on_a_whole_project_build(tmp_path
     assert "004-windows.md is gone, but episode 004-windows stays in the feed" in partial
     assert feed_titles(project) == ["Doors", "Walls", "Windows"]
 
+    # The whole-project build that removes episode 4 lets a new script take its number.
+    (project.scripts / "005-skylights.md").write_text(essay("Skylights", number=4))
     whole = ok(cli(project.root, *BUILD))
     (notice,) = [line for line in whole.splitlines() if "is gone" in line]
     assert "004-windows.md is gone: removed episode 4 ('Windows') from the feed" in notice
-    assert feed_titles(project) == ["Doors", "Walls"]
+    assert feed_titles(project) == ["Doors", "Skylights", "Walls"]
     assert "Windows" not in show_page(project)
     assert not (project.episodes / "004-windows").exists()
     ok(cli(project.root, "check"))
+
+
+def test_an_episode_built_before_records_were_kept_is_named_not_dropped_in_silence(
+    tmp_path: Path,
+) -> None:
+    project = make_project(tmp_path, THREE, seed=False)
+    ok(cli(project.root, *BUILD))
+    (project.episodes / "004-windows" / ".episode.json").unlink()  # as an older build left it
+    partial = ok(cli(project.root, *BUILD, str(project.scripts / "002-walls.md")))
+    assert (
+        f"{project.episodes / '004-windows'} has no record of its last build, so this feed "
+        "leaves it out: run `essaycast build` once on the whole project"
+    ) in partial
+    ok(cli(project.root, *BUILD))
+    assert feed_titles(project) == ["Doors", "Walls", "Windows"]
 
 
 def test_a_new_script_colliding_with_a_published_one_is_the_one_refused(tmp_path: Path) -> None:
