@@ -108,9 +108,14 @@ class EpisodeTask:
 
 
 def read_script(task: EpisodeTask) -> None:
+    from pipeline.records import Records
     from pipeline.script import read_script as read
 
-    task.script = read(task.source, task.show)
+    # inferred dates, numbers and slugs are recorded beside the scripts, never in outputs
+    records = Records.load(task.source.parent, persistent=task.source.parent == task.project.scripts)
+    task.script = read(task.source, task.show, records)
+    for line in task.script.inferred:
+        task.reporter.info(f"  inferred {line}")
     for warning in task.script.warnings:
         task.reporter.warn(f"{task.source}: {warning}")
 
@@ -317,7 +322,7 @@ def build(
     artwork = ensure_artwork(show, project.feed)
     sources = list(only) or find_scripts(project.scripts)
     if not sources:
-        raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
+        raise PipelineError(f"no scripts found in {project.scripts} (expected .md, .txt or .html files)")
     built: list[BuiltEpisode] = []
     failed: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
