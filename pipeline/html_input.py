@@ -45,6 +45,15 @@ INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+-]|\d+[.)])(?=\s|$)")
 # Fallback reader: the elements that hold a page's chrome, not its text.
 CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "figure", "script", "style", "noscript")
+# Boxes that sit inside an article's body on some platforms (a Ghost signup card, a Substack
+# subscribe widget) and that trafilatura keeps: matched by a class or id token.
+CHROME_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:signup|sign-up|subscribe|subscription|newsletter|share|sharing|sharedaddy|"
+    r"related|relatedposts|author-bio|author-card|comments?|promo|cta|paywall)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+MAX_CHROME_SHARE = 0.25  # a "chrome" box holding more of the page's text is the article
+STANDFIRST_BLOCKS = 3  # the page's description repeated among its first blocks is a standfirst
 FALLBACK_BLOCKS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "p": 0, "li": -1, "blockquote": -2}
 
 
@@ -78,6 +87,8 @@ def read_page(html: str, source: Path) -> Page:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError) as error:
         raise ScriptError(f"cannot parse the page as HTML ({error})", source) from None
+    meta = trafilatura.extract_metadata(lxml.html.fromstring(html))
+    drop_chrome_boxes(tree)
     xml = trafilatura.extract(
         tree,
         output_format="xml",
@@ -88,16 +99,16 @@ def read_page(html: str, source: Path) -> Page:
         include_links=False,
         deduplicate=False,
     )
-    markdown, extractor = (xml_to_markdown(xml), "trafilatura") if xml else ("", "fallback")
+    description = meta.description if meta else None
+    markdown, extractor = (xml_to_markdown(xml, description), "trafilatura") if xml else ("", "")
     if not markdown.strip():
-        markdown, extractor = fallback_markdown(lxml.html.fromstring(html)), "fallback"
+        markdown, extractor = fallback_markdown(lxml.html.fromstring(html), description), "fallback"
     if not markdown.strip():
         raise ScriptError(
             "no article text found in the page (nothing but navigation, forms or scripts); "
             "save the page again once it has loaded, or paste the essay as text",
             source,
         )
-    meta = trafilatura.extract_metadata(lxml.html.fromstring(html))
     return Page(
         markdown=markdown,
         title=meta.title if meta else None,
@@ -213,11 +224,38 @@ def to_markdown(blocks: Iterator[tuple[int, str]]) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def xml_to_markdown(xml: str) -> str:
-    return to_markdown(without_back_matter(xml_blocks(xml)))
+def without_standfirst(
+    blocks: Iterator[tuple[int, str]], description: str | None
+) -> Iterator[tuple[int, str]]:
+    """Skip the page's description where the page repeats it as a subtitle at the top: it
+    is the episode's summary, not a sentence of the essay.
+
+    >>> list(without_standfirst(iter([(2, "A dek."), (0, "Text.")]), " A  dek. "))
+    [(0, 'Text.')]
+    """
+    wanted = " ".join(description.split()).casefold() if description else None
+    for index, (level, text) in enumerate(blocks):
+        if not (wanted and index < STANDFIRST_BLOCKS and text.casefold() == wanted):
+            yield level, text
 
 
-def fallback_markdown(tree: lxml.html.HtmlElement) -> str:
+def drop_chrome_boxes(tree: lxml.html.HtmlElement) -> None:
+    """Remove signup, share, related-post, bio and comment boxes named as such by class or id,
+    unless one holds a large share of the page's text (then it is the article's wrapper)."""
+    total = len(tree.text_content()) or 1
+    for element in tree.xpath("//*[@class or @id]"):
+        if element.getparent() is None or element.tag in ("html", "body"):
+            continue
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if CHROME_CLASS.search(names) and len(element.text_content()) < MAX_CHROME_SHARE * total:
+            element.drop_tree()
+
+
+def xml_to_markdown(xml: str, description: str | None = None) -> str:
+    return to_markdown(without_standfirst(without_back_matter(xml_blocks(xml)), description))
+
+
+def fallback_markdown(tree: lxml.html.HtmlElement, description: str | None = None) -> str:
     """The page's headings and paragraphs outside its chrome, for when trafilatura fails."""
     for element in tree.xpath("|".join(f"//{tag}" for tag in CHROME_TAGS)):
         element.drop_tree()
@@ -232,4 +270,4 @@ def fallback_markdown(tree: lxml.html.HtmlElement) -> str:
             if text:
                 yield FALLBACK_BLOCKS[element.tag], text
 
-    return to_markdown(without_back_matter(blocks()))
+    return to_markdown(without_standfirst(without_back_matter(blocks()), description))
