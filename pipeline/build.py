@@ -112,7 +112,8 @@ def read_script(task: EpisodeTask) -> None:
     from pipeline.script import read_script as read
 
     # inferred dates, numbers and slugs are recorded beside the scripts, never in outputs
-    records = Records.load(task.source.parent, persistent=task.source.parent == task.project.scripts)
+    in_project = task.source.parent == task.project.scripts
+    records = Records.load(task.source.parent, persistent=in_project)
     task.script = read(task.source, task.show, records)
     for line in task.script.inferred:
         task.reporter.info(f"  inferred {line}")
@@ -145,11 +146,12 @@ def choose_voice(task: EpisodeTask) -> None:
 
 def plan_audio(task: EpisodeTask) -> None:
     """Give every utterance (intro and outro included) its cache key, in listening order."""
+    from pipeline.credit import spoken_fields
     from pipeline.narrate import spoken_block
 
     assert task.script and task.narration and task.engine
     meta, show = task.script.meta, task.show
-    words = {"show": show.title, "number": meta.number, "title": meta.title}
+    words = spoken_fields(show, meta)  # "..., by Priya Natarajan" when the essay has an author
     intro = spoken_block("intro", show.intro.format(**words), meta.language)
     outro = spoken_block("outro", show.outro.format(**words), meta.language)
     last = len(task.narration.chapters) - 1
@@ -322,7 +324,9 @@ def build(
     artwork = ensure_artwork(show, project.feed)
     sources = list(only) or find_scripts(project.scripts)
     if not sources:
-        raise PipelineError(f"no scripts found in {project.scripts} (expected .md, .txt or .html files)")
+        raise PipelineError(
+            f"no scripts found in {project.scripts} (expected .md, .txt or .html files)"
+        )
     built: list[BuiltEpisode] = []
     failed: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}

@@ -45,7 +45,7 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 FIELD_TYPES = typing.get_type_hints(Show)
-SPOKEN_FIELDS = {"show": "", "number": 1, "title": ""}  # what intro/outro may fill in
+SPOKEN_FIELDS = {"show": "", "number": 1, "title": "", "author": ""}  # what intro/outro may fill in
 BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 

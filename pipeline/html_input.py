@@ -32,8 +32,19 @@ from pipeline.errors import ScriptError
 
 # Sections that close a reference work: bibliography and links, never the essay.
 BACK_MATTER = frozenset(
-    "see also|references|notes|footnotes|citations|sources|bibliography|external links|"
-    "further reading|notes and references|works cited".split("|")
+    (
+        "see also",
+        "references",
+        "notes",
+        "footnotes",
+        "citations",
+        "sources",
+        "bibliography",
+        "external links",
+        "further reading",
+        "notes and references",
+        "works cited",
+    )
 )
 CITATION_MARKER = re.compile(
     r"\s?\[(?:\d{1,3}|[a-z]|citation needed|clarification needed|according to whom\?|"
@@ -42,7 +53,7 @@ CITATION_MARKER = re.compile(
 )
 # Markdown punctuation that would change how a line parses; escaped so the text reads as text.
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
-LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+-]|\d+[.)])(?=\s|$)")
+LINE_START_SPECIAL = re.compile(r"^(\s*)(\d+)?([#>+-]|(?<=\d)[.)])(?=\s|$)")
 # Fallback reader: the elements that hold a page's chrome, not its text.
 CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "figure", "script", "style", "noscript")
 # Boxes that sit inside an article's body on some platforms (a Ghost signup card, a Substack
@@ -131,8 +142,10 @@ def page_language(tree: lxml.html.HtmlElement) -> str | None:
     root = tree.getroottree().getroot()
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     if not lang:
-        metas = root.xpath('//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")'
-                           '="content-language"]/@content')
+        metas = root.xpath(
+            '//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")'
+            '="content-language"]/@content'
+        )
         lang = metas[0] if metas else None
     return str(lang).strip().replace("_", "-") or None if lang else None
 
@@ -143,7 +156,7 @@ def escape(text: str) -> str:
     >>> escape("1. Start *small* [1]")
     '1\\\\. Start \\\\*small\\\\* \\\\[1\\\\]'
     """
-    return LINE_START_SPECIAL.sub(r"\1\\\2", INLINE_SPECIAL.sub(r"\\\1", text))
+    return LINE_START_SPECIAL.sub(r"\1\2\\\3", INLINE_SPECIAL.sub(r"\\\1", text))
 
 
 def clean_text(text: str) -> str:
@@ -161,8 +174,10 @@ def xml_blocks(xml: str) -> Iterator[tuple[int, str]]:
     root = lxml.etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
     for element in main.iter("head", "p", "item", "quote") if main is not None else ():
-        if element.tag == "p" and element.getparent() is not None and (
-            element.getparent().tag in ("quote", "item")
+        if (
+            element.tag == "p"
+            and element.getparent() is not None
+            and (element.getparent().tag in ("quote", "item"))
         ):
             continue  # read as part of its quotation or list item
         text = clean_text("".join(element.itertext()))

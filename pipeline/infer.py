@@ -49,11 +49,11 @@ DATE_FORMS = (
 )
 NAME = r"(?P<name>[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|le|la)){0,4})"
 BYLINE = re.compile(
-    rf"^(?:by|written by|words by|author\s*:|posted by)\s+{NAME}"
-    r"\s*(?:$|[|·•,—–-]|\s+on\b|\s+\d|\s+(?:published|updated|posted|in)\b)",
-    re.IGNORECASE,
+    rf"^(?i:by|written by|words by|author\s*:|posted by)\s+{NAME}"
+    r"\s*(?:$|[|·•,—–-]|\s+on\b|\s+\d|\s+(?i:published|updated|posted|in)\b)"
 )
 SITE_SEPARATORS = (" | ", " – ", " — ", " - ", " · ", " :: ", " » ")
+BYLINE_MAX_CHARS = 100
 TOP_LINES = 12  # a byline sits among the first lines of a scraped page
 SUMMARY_MAX_CHARS = 300
 
@@ -106,10 +106,13 @@ def byline_author(line: str) -> str | None:
     'Priya Natarajan'
     >>> byline_author("Written by Tomás Okafor")
     'Tomás Okafor'
-    >>> byline_author("By the time we arrived, it was dark.") is None
-    True
+    >>> [byline_author(s) for s in ("By the time we left, it was dark.", "By Sunday, it was over.")]
+    [None, None]
     """
-    match = BYLINE.match(line.strip())
+    line = line.strip()
+    if len(line) > BYLINE_MAX_CHARS or (line.endswith((".", "!", "?")) and len(line.split()) > 4):
+        return None  # a sentence that happens to start with "By"
+    match = BYLINE.match(line)
     return match["name"].strip() if match else None
 
 
@@ -146,10 +149,10 @@ def slugify(title: str) -> str:
 
 def title_from_name(stem: str) -> str:
     """
-    >>> title_from_name("my_essay-final (1)")
-    'My essay final 1'
+    >>> title_from_name("my_essay-final (1)"), title_from_name("001-x")
+    ('My essay final 1', 'X')
     """
-    words = " ".join(re.sub(r"[^\w]+", " ", stem).split())
+    words = " ".join(re.sub(r"[\W_]+", " ", re.sub(r"^\d+-", "", stem)).split())
     return words[:1].upper() + words[1:] if words else "Untitled"
 
 
@@ -182,6 +185,7 @@ class TextFacts:
     title_origin: str
     author: str | None
     date: dt.date | None
+    byline_lines: tuple[int, ...] = ()  # 0-based body lines that are a byline or dateline
 
 
 def text_facts(body: str, is_markdown: bool) -> TextFacts:
@@ -189,14 +193,17 @@ def text_facts(body: str, is_markdown: bool) -> TextFacts:
 
     >>> text_facts("Quiet Hobbies\\nBy Priya Natarajan\\nMarch 2, 2024\\n\\nI knit.\\n", False)
     TextFacts(title='Quiet Hobbies', title_origin='the title line at the top', \
-author='Priya Natarajan', date=datetime.date(2024, 3, 2))
+author='Priya Natarajan', date=datetime.date(2024, 3, 2), byline_lines=(1, 2))
     >>> text_facts("It begins.\\n\\n## First Part\\n\\nText.\\n", True).title
     'First Part'
     """
     from pipeline.structure import is_heading_like
 
-    lines = [line.strip() for line in body.split("\n") if line.strip()]
-    plain = [re.sub(r"^#{1,6}\s+", "", line).strip("*_ ") if is_markdown else line for line in lines]
+    numbered = [(n, line.strip()) for n, line in enumerate(body.split("\n")) if line.strip()]
+    lines = [line for _, line in numbered]
+    plain = [
+        re.sub(r"^#{1,6}\s+", "", line).strip("*_ ") if is_markdown else line for line in lines
+    ]
     title, origin = None, ""
     if plain and is_heading_like(plain[0]) and not byline_author(plain[0]):
         title, origin = plain[0], "the title line at the top"
@@ -207,14 +214,19 @@ author='Priya Natarajan', date=datetime.date(2024, 3, 2))
             ):
                 title, origin = text, "the first heading"
                 break
-    author, date = None, None
-    for text in plain[:TOP_LINES]:
-        author = author or byline_author(text)
-        if date is None and len(text) < 120 and not text.endswith((".", "!", "?")):
-            date = find_date(text)  # a byline or dateline, not a sentence of the essay
+    author, date, bylines = None, None, []
+    for (number, _), text in zip(numbered[:TOP_LINES], plain, strict=False):
+        found_author = byline_author(text)
+        # a byline or dateline is short and unpunctuated, not a sentence of the essay
+        found_date = (
+            find_date(text) if len(text) < 120 and not text.endswith((".", "!", "?")) else None
+        )
+        if found_author or (found_date and len(text) < 60):
+            bylines.append(number)
+        author, date = author or found_author, date or found_date
     if author is None:
         for text in plain:
             if text.lower().startswith("written by"):
                 author = byline_author(text)
                 break
-    return TextFacts(title, origin, author, date)
+    return TextFacts(title, origin, author, date, tuple(bylines))

@@ -82,10 +82,12 @@ def assemble(
         slug, number = named
     else:
         recorded = "" if records.persistent else " (not recorded: not in a scripts folder)"
-        number = fields.get("number") or entry.number
-        if number is None:
+        given: int | None = fields.get("number") or entry.number
+        if given is None:
             number = records.next_number()
             found.append(Inferred("number", str(number), f"the next free number{recorded}"))
+        else:
+            number = given
         slug = entry.slug or f"{number:03d}-{slugify(fields['title'])}"
         remember = Entry(number if "number" not in fields else None, slug)
         if not entry.slug:
@@ -108,7 +110,8 @@ def assemble(
         meta = EpisodeMeta(source=path, slug=slug, **fields)
     except TypeError as error:  # a field front matter cannot give; a bug, not bad input
         raise ScriptError(f"front matter line {front_line}: {error}", path) from None
-    script = Script(meta, body, is_markdown, body_first_line, warnings)
+    bylines = tuple(body_first_line + index for index in facts.byline_lines)
+    script = Script(meta, body, is_markdown, body_first_line, warnings, byline_lines=bylines)
     if has_summary and meta.summary == PLACEHOLDER_SUMMARY:
         summary = opening_sentences(first_paragraph(script) or meta.title)
         script = dataclasses.replace(script, meta=dataclasses.replace(meta, summary=summary))

@@ -83,6 +83,7 @@ class Script:
     body_first_line: int  # 1-based line number of body's first line in the file
     warnings: tuple[str, ...] = ()  # e.g. "decoded as CP-1252"
     inferred: tuple[str, ...] = ()  # "title: 'X' (from the page's title)", one per field
+    byline_lines: tuple[int, ...] = ()  # file lines read as byline/dateline: not narrated
 
 
 @dataclass(frozen=True)

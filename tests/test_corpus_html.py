@@ -61,7 +61,11 @@ EXPECTED_META: dict[str, tuple[str, str | None, dt.date]] = {
     "substack-repair-cafe": ("Notes from a Repair Café", "Grace Adeyemi", dt.date(2024, 2, 17)),
     # an encyclopedia names no author; its date is the last edit its footer gives
     "wiki-dry-stone-wall": ("Dry stone wall", None, dt.date(2024, 2, 3)),
-    "wix-grief-and-gardens": ("What My Father's Garden Knew", "Lucía Ferrante", dt.date(2024, 4, 28)),
+    "wix-grief-and-gardens": (
+        "What My Father's Garden Knew",
+        "Lucía Ferrante",
+        dt.date(2024, 4, 28),
+    ),
     "wordpress-quiet-hobbies": ("Hobbies Nobody Sees", "Priya Natarajan", dt.date(2024, 3, 2)),
 }
 
