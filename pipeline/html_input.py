@@ -180,14 +180,36 @@ def xml_blocks(xml: str) -> Iterator[tuple[int, str]]:
             and (element.getparent().tag in ("quote", "item"))
         ):
             continue  # read as part of its quotation or list item
-        text = clean_text("".join(element.itertext()))
-        if not text:
-            continue
-        if element.tag == "head":
-            match = re.fullmatch(r"h([1-6])", element.get("rend", ""))
-            yield (int(match[1]) if match else 2), text
-        else:
-            yield {"p": 0, "item": -1, "quote": -2}[element.tag], text
+        for text in filter(None, map(clean_text, broken_lines(element))):
+            if element.tag == "head":
+                match = re.fullmatch(r"h([1-6])", element.get("rend", ""))
+                yield (int(match[1]) if match else 2), text
+            else:
+                yield {"p": 0, "item": -1, "quote": -2}[element.tag], text
+
+
+def broken_lines(element: lxml.etree._Element) -> list[str]:
+    """An element's text, split where the page broke the line (``<br>``, trafilatura's
+    ``<lb/>``), so that words on either side of a break never run together.
+
+    >>> broken_lines(lxml.etree.fromstring("<p>One.<lb/>Two <hi>t<b>o</b>o</hi>.</p>"))
+    ['One.', 'Two too.']
+    """
+    lines = [element.text or ""]
+
+    def walk(parent: lxml.etree._Element) -> None:
+        for child in parent:
+            if not isinstance(child.tag, str):  # an HTML comment or processing instruction
+                pass
+            elif child.tag in ("lb", "br"):
+                lines.append("")
+            else:
+                lines[-1] += child.text or ""
+                walk(child)
+            lines[-1] += child.tail or ""
+
+    walk(element)
+    return lines
 
 
 def without_back_matter(blocks: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
@@ -281,8 +303,7 @@ def fallback_markdown(tree: lxml.html.HtmlElement, description: str | None = Non
         for element in containers[0].iter(*tags):
             if any(ancestor.tag in tags for ancestor in element.iterancestors()):
                 continue  # a paragraph inside a list item or a quotation: read with it
-            text = clean_text(element.text_content())
-            if text:
+            for text in filter(None, map(clean_text, broken_lines(element))):
                 yield FALLBACK_BLOCKS[element.tag], text
 
     return to_markdown(without_standfirst(without_back_matter(blocks()), description))

@@ -81,23 +81,23 @@ def assemble(
     if named:
         slug, number = named
     else:
-        recorded = "" if records.persistent else " (not recorded: not in a scripts folder)"
         given: int | None = fields.get("number") or entry.number
         if given is None:
             number = records.next_number()
-            found.append(Inferred("number", str(number), f"the next free number{recorded}"))
+            found.append(Inferred("number", str(number), "the next free number"))
         else:
             number = given
         slug = entry.slug or f"{number:03d}-{slugify(fields['title'])}"
         remember = Entry(number if "number" not in fields else None, slug)
         if not entry.slug:
-            found.append(Inferred("slug", slug, f"the title{recorded}"))
+            found.append(Inferred("slug", slug, "the title"))
     if "date" not in fields:
         if entry.date:
             infer("date", "date", entry.date, f"the first build, recorded in {records.path}")
         else:
             today = dt.date.today()
-            infer("date", "date", today, f"this first build, recorded in {records.path}")
+            kept = f", recorded in {records.path}" if records.persistent else ""
+            infer("date", "date", today, f"today, the first build{kept}")
             remember = dataclasses.replace(remember, date=today)
     fields.setdefault("number", number)
     fields.setdefault("language", show.language)
