@@ -111,7 +111,12 @@ def read_page(html: str, source: Path) -> Page:
         deduplicate=False,
     )
     description = meta.description if meta else None
-    markdown, extractor = (xml_to_markdown(xml, description), "trafilatura") if xml else ("", "")
+    outside = compact(clean_text(without_chrome(lxml.html.fromstring(html)).text_content()))
+    blocks = xml_blocks(xml) if xml else iter(())
+    # On a page with little text trafilatura falls back to reading everything, menus too:
+    # a block found only inside navigation, header, footer, sidebar or form is not the essay.
+    essay_blocks = (block for block in blocks if compact(block[1]) in outside)
+    markdown, extractor = to_markdown_from(essay_blocks, description), "trafilatura"
     if not markdown.strip():
         markdown, extractor = fallback_markdown(lxml.html.fromstring(html), description), "fallback"
     if not markdown.strip():
@@ -288,14 +293,25 @@ def drop_chrome_boxes(tree: lxml.html.HtmlElement) -> None:
             element.drop_tree()
 
 
-def xml_to_markdown(xml: str, description: str | None = None) -> str:
-    return to_markdown(without_standfirst(without_back_matter(xml_blocks(xml)), description))
+def to_markdown_from(blocks: Iterator[tuple[int, str]], description: str | None = None) -> str:
+    return to_markdown(without_standfirst(without_back_matter(blocks), description))
+
+
+def compact(text: str) -> str:
+    """Text without any whitespace, for finding one extractor's block in another's text."""
+    return "".join(text.split())
+
+
+def without_chrome(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """``tree`` with its navigation, header, footer, sidebars, forms and figures removed."""
+    for element in tree.xpath("|".join(f"//{tag}" for tag in CHROME_TAGS)):
+        element.drop_tree()
+    return tree
 
 
 def fallback_markdown(tree: lxml.html.HtmlElement, description: str | None = None) -> str:
     """The page's headings and paragraphs outside its chrome, for when trafilatura fails."""
-    for element in tree.xpath("|".join(f"//{tag}" for tag in CHROME_TAGS)):
-        element.drop_tree()
+    tree = without_chrome(tree)
     containers = tree.xpath("//article") or tree.xpath("//main") or tree.xpath("//body") or [tree]
     tags = set(FALLBACK_BLOCKS)
 
@@ -306,4 +322,4 @@ def fallback_markdown(tree: lxml.html.HtmlElement, description: str | None = Non
             for text in filter(None, map(clean_text, broken_lines(element))):
                 yield FALLBACK_BLOCKS[element.tag], text
 
-    return to_markdown(without_standfirst(without_back_matter(blocks()), description))
+    return to_markdown_from(blocks(), description)
