@@ -1,7 +1,7 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
     read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
-                → transcripts → page            (for each script)
+                → transcripts → page → record   (for each script)
     feed → show page                            (once, for every episode that built)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
@@ -30,6 +30,7 @@ from pipeline.model import (
     Show,
     Timeline,
 )
+from pipeline.records import Records
 from pipeline.reporter import Reporter
 from pipeline.synth import TRIM_SETTINGS, Job
 
@@ -91,6 +92,7 @@ class EpisodeTask:
     spoken_by_key: dict[str, str] = field(default_factory=dict)
     audio_key: str = ""
     previous: manifest.Manifest | None = None  # what the last build of this episode knew
+    records: Records | None = None  # scripts/.essaycast.toml, shared by the build's tasks
     timeline: Timeline | None = None
     built: BuiltEpisode | None = None
 
@@ -108,13 +110,10 @@ class EpisodeTask:
 
 
 def read_script(task: EpisodeTask) -> None:
-    from pipeline.records import Records
     from pipeline.script import read_script as read
 
-    # inferred dates, numbers and slugs are recorded beside the scripts, never in outputs
     in_project = task.source.parent == task.project.scripts
-    records = Records.load(task.source.parent, persistent=in_project)
-    task.script = read(task.source, task.show, records)
+    task.script = read(task.source, task.show, task.records if in_project else None)
     for line in task.script.inferred:
         task.reporter.info(f"  inferred {line}")
     for warning in task.script.warnings:
@@ -280,6 +279,13 @@ def page(task: EpisodeTask) -> None:
     write_episode_page(task.show, task.built)
 
 
+def record(task: EpisodeTask) -> None:
+    """Write down a first-build date, number and slug inferred for this script, now that
+    it has built: later builds, edits and `make clean` keep them (scripts/.essaycast.toml)."""
+    if task.records is not None:
+        task.records.commit(task.source.name)
+
+
 EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     read_script,
     choose_voice,
@@ -289,6 +295,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     master_and_tag,
     transcripts,
     page,
+    record,
 )
 
 
@@ -330,9 +337,10 @@ def build(
     built: list[BuiltEpisode] = []
     failed: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
+    records = Records.load(project.scripts)
     for source in sources:
         reporter.info(f"{source}:")
-        task = EpisodeTask(source, project, show, options, reporter, artwork)
+        task = EpisodeTask(source, project, show, options, reporter, artwork, records=records)
         try:
             for stage in EPISODE_STAGES:
                 with reporter.timed(stage.__name__):

@@ -50,7 +50,8 @@ class Records:
 
     folder: Path
     entries: dict[str, Entry] = field(default_factory=dict)
-    persistent: bool = True  # False: remember nothing (a script read from elsewhere)
+    persistent: bool = True  # False: never write (a script read from elsewhere, or `add`)
+    written: dict[str, Entry] = field(default_factory=dict)  # what the file holds
 
     @property
     def path(self) -> Path:
@@ -83,7 +84,7 @@ class Records:
                     path,
                 )
             entries[name] = Entry(number, slug, date)
-        return cls(folder, entries, persistent)
+        return cls(folder, entries, persistent, dict(entries))
 
     def get(self, name: str) -> Entry:
         return self.entries.get(name, Entry())
@@ -96,14 +97,19 @@ class Records:
         return max(used, default=0) + 1
 
     def remember(self, name: str, entry: Entry) -> None:
-        """Record ``entry`` for the script ``name`` (fields already recorded are kept)."""
+        """Hold ``entry`` for the script ``name`` (fields already recorded are kept); its
+        number is taken from then on. ``commit`` writes it, once the episode has built."""
         old = self.get(name)
-        merged = Entry(old.number or entry.number, old.slug or entry.slug, old.date or entry.date)
-        if merged == old:
-            return
-        self.entries[name] = merged
-        if self.persistent:
-            atomic.write_text(self.path, render(self.entries))
+        self.entries[name] = Entry(
+            old.number or entry.number, old.slug or entry.slug, old.date or entry.date
+        )
+
+    def commit(self, name: str) -> None:
+        """Write what is held for ``name`` to the file: its episode is built."""
+        if name in self.entries and self.written.get(name) != self.entries[name]:
+            self.written[name] = self.entries[name]
+            if self.persistent:
+                atomic.write_text(self.path, render(self.written))
 
 
 def render(entries: dict[str, Entry]) -> str:

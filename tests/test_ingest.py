@@ -149,8 +149,11 @@ def test_first_build_date_number_and_slug_are_recorded_and_never_move(tmp_path: 
     (scripts / "003-numbered.md").write_text("---\ndate: 2024-01-01\n---\nText.\n")
     path = scripts / "a pasted essay.txt"
     path.write_text("Small Rooms\n\nA room is small. It is enough.\n")
-    first = read_script(path, Show(), Records.load(scripts)).meta
+    records = Records.load(scripts)
+    first = read_script(path, Show(), records).meta
     assert (first.number, first.slug, first.date) == (4, "004-small-rooms", dt.date.today())
+    assert not (scripts / FILE_NAME).exists()  # held until the episode has built
+    records.commit(path.name)
     record = tomllib.loads((scripts / FILE_NAME).read_text(encoding="utf-8"))
     assert record == {
         "a pasted essay.txt": {"number": 4, "slug": "004-small-rooms", "date": dt.date.today()}
@@ -260,6 +263,7 @@ def test_a_page_in_a_language_the_voice_cannot_speak_is_refused(tmp_path: Path) 
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert "murs.html" in line and "cannot speak language 'fr'" in line
     assert not project.episodes.exists() or not any(project.episodes.iterdir())
+    assert not (project.scripts / FILE_NAME).exists()  # nothing recorded for a failed script
 
 
 # ---------------------------------------------------------------- essaycast add
