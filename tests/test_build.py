@@ -159,7 +159,7 @@ def test_cli_project_without_scripts_folder(tmp_path: Path) -> None:
     done = cli(tmp_path, "build")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
-        f"error: no scripts found in {tmp_path}/scripts (expected .md, .txt or .html)"
+        f"error: no scripts found in {tmp_path}/scripts (expected .md, .txt or .html files)"
     ]
 
 
