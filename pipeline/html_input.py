@@ -83,6 +83,41 @@ class Page:
     extractor: str = "trafilatura"  # or "fallback"
 
 
+DECLARED_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+
+
+def declared_encoding(data: bytes) -> str | None:
+    """The encoding a saved page declares in its first bytes, if not UTF-8.
+
+    >>> declared_encoding(b'<meta charset="Shift_JIS">'), declared_encoding(b"<meta charset=utf-8>")
+    ('shift_jis', None)
+    """
+    match = DECLARED_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    name = match[1].decode("ascii").lower()
+    return None if name.replace("-", "").replace("_", "") in ("utf8", "usascii", "ascii") else name
+
+
+def decode_page(data: bytes, source: Path) -> str | None:
+    """A page's text in the encoding it declares; None when it declares UTF-8 or nothing."""
+    encoding = declared_encoding(data)
+    if encoding is None:
+        return None
+    try:
+        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+    except LookupError:
+        raise ScriptError(
+            f"the page declares an unknown encoding '{encoding}'; save it again as UTF-8", source
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ScriptError(
+            f"not valid {encoding} at byte {error.start}, though the page declares it; "
+            "save it again as UTF-8",
+            source,
+        ) from None
+
+
 def looks_like_html(text: str) -> bool:
     """
     >>> looks_like_html("<!DOCTYPE html><html>"), looks_like_html("Just text <b>bold</b>")

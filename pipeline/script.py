@@ -326,6 +326,12 @@ def read_script(path: Path, show: Show, records: Records | None = None) -> Scrip
     if not data.strip():
         raise ScriptError("the file is empty or only whitespace; write the essay in it", path)
     text, warnings = decode(data, path)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from pipeline.html_input import decode_page
+
+        page_text = decode_page(data, path)  # a page saved in the encoding it declares
+        if page_text is not None:
+            text, warnings = page_text.removeprefix("\ufeff"), ()
     front = split_front_matter(text, path)
     body, body_first_line = (front.body, front.body_first_line) if front else (text, 1)
     if not body.strip():

@@ -133,6 +133,19 @@ def test_fallback_reads_paragraphs_outside_the_chrome() -> None:
     assert fallback_markdown(tree) == "## Part\n\nKept text.\n"
 
 
+def test_a_page_is_decoded_as_it_declares_or_refused_in_one_line(tmp_path: Path) -> None:
+    body = "<p>Un café à Paris, où l'on parle longtemps de tout et de rien, le soir.</p>"
+    html = f"<html><head><meta charset='iso-8859-1'><title>Café</title></head><body>{body}"
+    path = tmp_path / "latin.html"
+    path.write_bytes(html.encode("latin-1"))
+    script = read_script(path, Show())
+    assert script.meta.title == "Café" and "Un café à Paris" in script.body
+    assert script.warnings[:-1] == ()  # no "not UTF-8" warning: the page said what it is
+    path.write_bytes(b"<html><head><meta charset='shift_jis'></head><body>\xff\xfe</body>")
+    with pytest.raises(ScriptError, match=r"latin.html: not valid shift_jis at byte \d+"):
+        read_script(path, Show())
+
+
 def test_a_page_of_nothing_but_navigation_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "nav.html"
     path.write_text("<html><body><nav><a href='/'>Home</a></nav><form>x</form></body></html>")
