@@ -282,10 +282,7 @@ def test_a_page_in_a_language_the_voice_cannot_speak_is_refused(tmp_path: Path) 
 # ---------------------------------------------------------------- essaycast add
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["wordpress-quiet-hobbies.html", "wiki-dry-stone-wall.html", "medium-reading-slowly.html"],
-)
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.html")))
 def test_add_writes_the_same_episode_a_build_of_the_raw_page_makes(
     tmp_path: Path, name: str
 ) -> None:
