@@ -146,6 +146,12 @@ def test_a_page_is_decoded_as_it_declares_or_refused_in_one_line(tmp_path: Path)
         read_script(path, Show())
 
 
+def test_when_trafilatura_reads_the_menu_too_the_fallback_reads_the_page() -> None:
+    html = "<html><body><nav><a href='/'>Home</a></nav><p>A short note, and all of it.</p>"
+    page = read_page(html, Path("note.html"))
+    assert (page.extractor, page.markdown) == ("fallback", "A short note, and all of it.\n")
+
+
 def test_a_page_of_nothing_but_navigation_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "nav.html"
     path.write_text("<html><body><nav><a href='/'>Home</a></nav><form>x</form></body></html>")
