@@ -1,6 +1,7 @@
 """Read one script file: bytes -> text -> front matter + body, checked.
 
-A script is ``scripts/NNN-slug.txt`` (plain text) or ``scripts/NNN-slug.md`` (Markdown)::
+A script is any ``.txt`` (plain text), ``.md`` (Markdown) or ``.html``/``.htm`` (a saved
+web page) file in ``scripts/``, best named ``NNN-slug``, optionally starting with::
 
     ---
     title: "The Invisible Walls"
@@ -16,10 +17,11 @@ Decisions worth knowing:
   Latin-1 for the five bytes CP-1252 leaves undefined; ``Script.warnings`` then says
   ``not UTF-8 at byte N; decoded as CP-1252`` (N counts from 0). NUL bytes or mostly
   control bytes mean the file is not text at all: ScriptError.
-* Front matter is syntactically optional (the file may start with its body), but ``title``,
-  ``date`` (YYYY-MM-DD) and ``summary`` are required, so a script without front matter is
-  an error that says what to add. ``number`` defaults to the NNN of the file name.
-* Unknown keys are errors: a typo such as ``sumary`` must not silently vanish.
+* A saved page is decoded in the encoding its ``<meta charset>`` declares, if not UTF-8.
+* Front matter is optional, and so is each key: what it leaves out is inferred from the
+  essay (pipeline.ingest, pipeline.infer). ``number`` defaults to the NNN of the file name.
+* Given keys are checked; unknown keys are errors: a typo such as ``sumary`` must not
+  silently vanish.
 """
 
 from __future__ import annotations
