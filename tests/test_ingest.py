@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -356,3 +358,33 @@ def test_markdown_body_round_trips_awkward_paragraphs() -> None:
     )
     heard = [s.text for c in narrate(script).chapters for b in c.blocks for s in b.sentences]
     assert heard == ["# not a heading", "- nor a list"]
+
+
+@pytest.mark.slow
+def test_a_saved_page_becomes_a_real_episode_with_the_real_voice(tmp_path: Path) -> None:
+    """The WordPress page as the browser saved it, built with Piper: chapters read back by
+    ffprobe, the author by ffprobe's tags, the transcript free of the page's chrome."""
+    project = make_project(tmp_path / "p", seed=False)
+    shutil.copy(WORDPRESS, project.scripts / "Hobbies Nobody Sees.html")
+    result, _ = run_build(project, jobs=2)
+    assert not result.failed, result.failed
+    (episode,) = result.built
+    mp3 = episode.files.mp3
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json", str(mp3)],
+        capture_output=True, check=True, text=True,
+    )  # fmt: skip
+    info = json.loads(probe.stdout)
+    titles = [chapter["tags"]["title"] for chapter in info["chapters"]]
+    assert titles == [
+        "Introduction",
+        "What Counts as a Quiet Hobby?",
+        "Why Nobody Is Watching",
+        "Starting Small",
+    ]
+    assert info["format"]["tags"]["artist"] == "Priya Natarajan"
+    assert float(info["format"]["duration"]) > 60
+    transcript = episode.files.txt.read_text(encoding="utf-8")
+    for chrome in ("Share this", "About the Author", "Leave a Reply", "Related", "Sam says"):
+        assert chrome not in transcript
+    assert "the dull middle rows are the whole point" in transcript
