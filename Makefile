@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build test lint check serve bench clean test-deps
+.PHONY: all build add test lint check serve bench clean test-deps
 
 all: build
 
@@ -22,6 +22,9 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 build: $(INSTALLED)
 	$(ESSAYCAST) build $(ARGS)
+
+add: $(INSTALLED)
+	$(ESSAYCAST) add $(FILE) $(ARGS)
 
 check: $(INSTALLED)
 	$(ESSAYCAST) check

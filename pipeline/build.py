@@ -1,7 +1,7 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
     read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
-                → transcripts → page → remember (for each script)
+                → transcripts → page → remember → record (for each script)
     feed → show page                            (once, for every episode built and not
                                                  removed: see pipeline.published)
 
@@ -31,6 +31,7 @@ from pipeline.model import (
     Show,
     Timeline,
 )
+from pipeline.records import Records
 from pipeline.reporter import Reporter
 from pipeline.synth import TRIM_SETTINGS, Job
 
@@ -92,6 +93,7 @@ class EpisodeTask:
     spoken_by_key: dict[str, str] = field(default_factory=dict)
     audio_key: str = ""
     previous: manifest.Manifest | None = None  # what the last build of this episode knew
+    records: Records | None = None  # scripts/.essaycast.toml, shared by the build's tasks
     timeline: Timeline | None = None
     built: BuiltEpisode | None = None
 
@@ -111,7 +113,10 @@ class EpisodeTask:
 def read_script(task: EpisodeTask) -> None:
     from pipeline.script import read_script as read
 
-    task.script = read(task.source, task.show)
+    in_project = task.source.parent == task.project.scripts
+    task.script = read(task.source, task.show, task.records if in_project else None)
+    for line in task.script.inferred:
+        task.reporter.info(f"  inferred {line}")
     for warning in task.script.warnings:
         task.reporter.warn(f"{task.source}: {warning}")
 
@@ -143,11 +148,12 @@ def choose_voice(task: EpisodeTask) -> None:
 
 def plan_audio(task: EpisodeTask) -> None:
     """Give every utterance (intro and outro included) its cache key, in listening order."""
+    from pipeline.credit import spoken_fields
     from pipeline.narrate import spoken_block
 
     assert task.script and task.narration and task.engine
     meta, show = task.script.meta, task.show
-    words = {"show": show.title, "number": meta.number, "title": meta.title}
+    words = spoken_fields(show, meta)  # "..., by Priya Natarajan" when the essay has an author
     last = len(task.narration.chapters) - 1
     ordered: list[tuple[Block, int]] = []
     if show.intro:  # intro = "" in show.toml: no intro at all
@@ -286,6 +292,13 @@ def remember(task: EpisodeTask) -> None:
     published.write(task.built, task.project.root)
 
 
+def record(task: EpisodeTask) -> None:
+    """Write down a first-build date, number and slug inferred for this script, now that
+    it has built: later builds, edits and `make clean` keep them (scripts/.essaycast.toml)."""
+    if task.records is not None:
+        task.records.commit(task.source.name)
+
+
 EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     read_script,
     choose_voice,
@@ -296,6 +309,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     transcripts,
     page,
     remember,
+    record,
 )
 
 
@@ -337,14 +351,17 @@ def build(
     artwork = ensure_artwork(show, project.feed)
     sources = list(only) or find_scripts(project.scripts)
     if not sources:
-        raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
+        raise PipelineError(
+            f"no scripts found in {project.scripts} (expected .md, .txt or .html files)"
+        )
     built: list[BuiltEpisode] = []
     failed: list[tuple[Path, str]] = []
     before = published.load(project.episodes, project.root)
     seen = published.claimed(before, whole_project=not only)  # published: keeps slug, number
+    records = Records.load(project.scripts)
     for source in sources:
         reporter.info(f"{source}:")
-        task = EpisodeTask(source, project, show, options, reporter, artwork)
+        task = EpisodeTask(source, project, show, options, reporter, artwork, records=records)
         try:
             for stage in EPISODE_STAGES:
                 with reporter.timed(stage.__name__):

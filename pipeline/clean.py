@@ -221,6 +221,7 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^All rights reserved\W*$", f"{BOILERPLATE} (copyright notice)"),
     )
 )
+BYLINE_REASON = "byline or dateline (the episode's author and date)"
 TITLE_REASON = "same as the episode title (the intro already says it)"
 REPEATED_REASON = "repeated at the top of the page (page title or question)"
 LONE_TITLE_REASON = "lone link title after the last paragraph"
@@ -312,6 +313,8 @@ def clean(script: Script) -> Cleaned:
     if is_markdown:
         for index in html_block_lines(script.body):
             reasons.setdefault(index, HTML_BLOCK_REASON)
+    for number in script.byline_lines:  # found by pipeline.infer; the intro credits them
+        reasons.setdefault(number - script.body_first_line, BYLINE_REASON)
     drop_lone_titles(lines, plains, reasons, is_markdown)
     keep = {normalized(line) for line in meta.keep_lines}
     matched = apply_front_matter(lines, plains, reasons, keep, meta.drop_lines)

@@ -48,6 +48,11 @@ def parser() -> argparse.ArgumentParser:
         "--timings", type=Path, help="write seconds spent in each stage to this JSON file"
     )
 
+    add = commands.add_parser(
+        "add", help="import saved pages or texts as scripts/NNN-slug.md, front matter filled in"
+    )
+    add.add_argument("files", nargs="+", type=Path, help="saved pages (.html) or texts")
+
     check = commands.add_parser("check", help="re-read the built site as a podcast app would")
     check.add_argument("--base-url", help="the base URL the site was built with")
 
@@ -137,6 +142,19 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_add(args: argparse.Namespace) -> int:
+    from pipeline.add import add
+    from pipeline.build import Project
+    from pipeline.config import load_show
+    from pipeline.lock import exclusive
+
+    project = Project(args.root.resolve())
+    show = load_show(project.show_toml)
+    with exclusive(project.lock, print):  # numbers are handed out one build or add at a time
+        add([path.resolve() for path in args.files], project.scripts, show, print)
+    return EXIT_OK
+
+
 def run_check(args: argparse.Namespace) -> int:
     from pipeline.build import Project
     from pipeline.check import check_site
@@ -167,7 +185,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve}
+COMMANDS = {"build": run_build, "add": run_add, "check": run_check, "serve": run_serve}
 
 if __name__ == "__main__":
     sys.exit(main())

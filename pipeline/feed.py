@@ -28,6 +28,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from pipeline import atomic, podcastindex
+from pipeline.credit import credit_text
 from pipeline.errors import ConfigError, ScriptError
 from pipeline.model import BuiltEpisode, EpisodeMeta, Show
 from pipeline.podcastindex import ChaptersLink, Locked, Transcript
@@ -278,6 +279,8 @@ def show_notes_html(episode: BuiltEpisode) -> str:
     </ol>
     """
     parts = [f"<p>{as_html(episode.meta.summary)}</p>"]
+    if credit := credit_text(episode.meta):
+        parts.append(f"<p>{as_html(credit)}</p>")
     if episode.timeline.chapters:
         parts += ["<h2>Chapters</h2>", "<ol>"]
         parts += [
@@ -392,6 +395,8 @@ def _add_item(fg: FeedGenerator, episode: BuiltEpisode, base_url: str) -> None:
     fe.podcast.itunes_duration(round(episode.timeline.duration))
     fe.podcast.itunes_episode(meta.number)
     fe.podcast.itunes_episode_type(meta.episode_type)
+    if meta.author:
+        fe.podcast.itunes_author(xml_text(meta.author))
     fe.apple_explicit.explicit = meta.explicit
 
     p20 = podcastindex.entry_extension(fe)

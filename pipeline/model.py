@@ -72,6 +72,7 @@ class EpisodeMeta:
     drop_lines: tuple[str, ...] = ()  # lines the cleaner must drop, verbatim
     guid: str | None = None  # None: derived from the show's title and the slug
     author: str | None = None  # the essay's author, when it is not the show's host
+    source_url: str | None = None  # where the essay was first published (front matter 'source')
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Script:
     is_markdown: bool
     body_first_line: int  # 1-based line number of body's first line in the file
     warnings: tuple[str, ...] = ()  # e.g. "decoded as CP-1252"
+    inferred: tuple[str, ...] = ()  # "title: 'X' (from the page's title)", one per field
+    byline_lines: tuple[int, ...] = ()  # file lines read as byline/dateline: not narrated
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,9 @@ def cleaning_report(script: Script, narration: Narration) -> str:
     if unmatched:
         report += ["", "Front matter 'keep'/'drop' lines that match no line of the body:"]
         report += [f"  {line}" for line in unmatched]
+    if script.inferred:
+        report += ["", "Not in the front matter, so inferred:"]
+        report += [f"  {line}" for line in script.inferred]
     if script.warnings:
-        report += ["", "Decoding:", *(f"  {warning}" for warning in script.warnings)]
+        report += ["", "Reading the file:", *(f"  {warning}" for warning in script.warnings)]
     return "\n".join(report) + "\n"

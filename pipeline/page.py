@@ -18,7 +18,15 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline import atomic
-from pipeline.model import BuiltEpisode, ChapterMark, Show, TimedBlock, TimedSentence, Timeline
+from pipeline.model import (
+    BuiltEpisode,
+    ChapterMark,
+    EpisodeMeta,
+    Show,
+    TimedBlock,
+    TimedSentence,
+    Timeline,
+)
 from pipeline.transcripts import KIND_LABELS, chapter_blocks, clock
 
 ASSETS = ("essaycast.css", "essaycast.js")
@@ -222,6 +230,17 @@ def _footer(show: Show, links: str) -> str:
     return f'<footer class="site-footer">\n<p>{links}</p>\n{rights}</footer>'
 
 
+def _credit(meta: EpisodeMeta) -> str:
+    """The byline and the link to where the essay was first published, if known."""
+    lines = [f'<p class="byline">by {esc(meta.author)}</p>\n'] if meta.author else []
+    if meta.source_url:
+        lines.append(
+            f'<p class="source">First published at <a href="{esc(meta.source_url)}">'
+            f"{esc(meta.source_url)}</a></p>\n"
+        )
+    return "".join(lines)
+
+
 def render_episode_page(show: Show, episode: BuiltEpisode) -> str:
     meta, files, timeline = episode.meta, episode.files, episode.timeline
     feed_link = (
@@ -239,7 +258,7 @@ def render_episode_page(show: Show, episode: BuiltEpisode) -> str:
 <header class="site-header">
 <p class="show-name"><a href="../../feed/">{esc(show.title)}</a></p>
 <h1>{esc(meta.title)}</h1>
-<p class="facts">{facts}</p>
+{_credit(meta)}<p class="facts">{facts}</p>
 </header>
 <main>
 <p class="summary">{esc(meta.summary)}</p>

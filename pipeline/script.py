@@ -1,6 +1,7 @@
 """Read one script file: bytes -> text -> front matter + body, checked.
 
-A script is ``scripts/NNN-slug.txt`` (plain text) or ``scripts/NNN-slug.md`` (Markdown)::
+A script is any ``.txt`` (plain text), ``.md`` (Markdown) or ``.html``/``.htm`` (a saved
+web page) file in ``scripts/``, best named ``NNN-slug``, optionally starting with::
 
     ---
     title: "The Invisible Walls"
@@ -16,10 +17,11 @@ Decisions worth knowing:
   Latin-1 for the five bytes CP-1252 leaves undefined; ``Script.warnings`` then says
   ``not UTF-8 at byte N; decoded as CP-1252`` (N counts from 0). NUL bytes or mostly
   control bytes mean the file is not text at all: ScriptError.
-* Front matter is syntactically optional (the file may start with its body), but ``title``,
-  ``date`` (YYYY-MM-DD) and ``summary`` are required, so a script without front matter is
-  an error that says what to add. ``number`` defaults to the NNN of the file name.
-* Unknown keys are errors: a typo such as ``sumary`` must not silently vanish.
+* A saved page is decoded in the encoding its ``<meta charset>`` declares, if not UTF-8.
+* Front matter is optional, and so is each key: what it leaves out is inferred from the
+  essay (pipeline.ingest, pipeline.infer). ``number`` defaults to the NNN of the file name.
+* Given keys are checked; unknown keys are errors: a typo such as ``sumary`` must not
+  silently vanish.
 """
 
 from __future__ import annotations
@@ -35,9 +37,12 @@ from typing import Any, cast
 import yaml
 
 from pipeline.errors import ScriptError
-from pipeline.model import EpisodeMeta, Script, Show
+from pipeline.model import Script, Show
+from pipeline.records import Records
 
-SCRIPT_NAME = re.compile(r"^(?P<number>\d+)-(?P<slug>.*)\.(?P<ext>txt|md)$")
+SCRIPT_NAME = re.compile(r"^(?P<number>\d+)-(?P<slug>.*)\.(?P<ext>[^.]+)$")
+SCRIPT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -244,6 +249,12 @@ def _language(value: Any) -> str:
     return value
 
 
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://\S+$", value.strip()):
+        raise ValueError("must be the page's address, starting with http:// or https://")
+    return value.strip()
+
+
 def _lines(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError("must be a list of lines, one '- text' per line")
@@ -265,28 +276,24 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "drop": ("drop_lines", _lines),
     "guid": ("guid", _optional_text),
     "author": ("author", _optional_text),
+    "source": ("source_url", _url),
 }
-REQUIRED = ("title", "date", "summary")
 
 
-def parse_name(path: Path) -> tuple[str, int, bool]:
-    """File name -> (slug, number, is_markdown).
+def parse_name(path: Path) -> tuple[str, int] | None:
+    """An ``NNN-slug`` file name -> (slug, number); None for a name without ``NNN-``.
+
+    A name that is not quite a slug is made one, so it builds under a predictable name.
 
     >>> parse_name(Path("scripts/001-invisible-walls.txt"))
-    ('001-invisible-walls', 1, False)
-    >>> parse_name(Path("scripts/002-Bad_Name.md"))
-    Traceback (most recent call last):
-    pipeline.errors.ScriptError: scripts/002-Bad_Name.md: file name must be NNN-slug.txt or \
-NNN-slug.md, the slug in lowercase letters, digits and hyphens (e.g. 002-bad-name.md)
+    ('001-invisible-walls', 1)
+    >>> parse_name(Path("scripts/002-Bad_Name.md")), parse_name(Path("Quiet Hobbies.html"))
+    (('002-bad-name', 2), None)
     """
     match = SCRIPT_NAME.match(path.name)
-    if not match or not SLUG.match(match["slug"]):
-        raise ScriptError(
-            "file name must be NNN-slug.txt or NNN-slug.md, the slug in lowercase letters, "
-            f"digits and hyphens (e.g. {suggest_name(path)})",
-            path,
-        )
-    return path.stem, int(match["number"]), match["ext"] == "md"
+    if not match:
+        return None
+    return Path(suggest_name(path)).stem, int(match["number"])
 
 
 def suggest_name(path: Path) -> str:
@@ -303,15 +310,10 @@ def suggest_name(path: Path) -> str:
     return f"{number}-{slug}{extension}"
 
 
-def episode_meta(
-    path: Path, show: Show, front: FrontMatter | None, slug: str, number: int
-) -> EpisodeMeta:
+def front_fields(front: FrontMatter | None, path: Path) -> tuple[dict[str, Any], int]:
+    """Front matter -> (checked EpisodeMeta fields, its first line). Unknown keys are errors."""
     if front is None:
-        raise ScriptError(
-            "line 1: no front matter; start the file with a '---' line, then "
-            "title:, date: YYYY-MM-DD and summary:, then another '---' line",
-            path,
-        )
+        return {}, 1
     data, lines = parse_yaml(front, path)
     fields: dict[str, Any] = {}
     for key, value in data.items():
@@ -325,22 +327,18 @@ def episode_meta(
             fields[name] = check(value)
         except ValueError as error:
             raise ScriptError(f"front matter line {lines[key]}: '{key}' {error}", path) from None
-    missing = [key for key in REQUIRED if key not in data]
-    if missing:
-        raise ScriptError(
-            f"front matter line {front.first_line}: missing {', '.join(map(repr, missing))}; "
-            "every script needs title, date (YYYY-MM-DD) and summary",
-            path,
-        )
-    fields.setdefault("number", number)
-    fields.setdefault("language", show.language)
-    fields.setdefault("explicit", show.explicit)
-    return EpisodeMeta(source=path, slug=slug, **fields)
+    return fields, front.first_line
 
 
-def read_script(path: Path, show: Show) -> Script:
-    """Read, decode and check one script file. Raises ScriptError naming the file."""
-    slug, number, is_markdown = parse_name(path)
+def read_script(path: Path, show: Show, records: Records | None = None) -> Script:
+    """Read, decode and check one script file; infer what its front matter leaves out.
+
+    ``records`` keeps inferred dates, numbers and slugs stable across builds; without it
+    nothing is recorded (the values are those a first build would record).
+    Raises ScriptError naming the file.
+    """
+    from pipeline.ingest import assemble
+
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -348,8 +346,13 @@ def read_script(path: Path, show: Show) -> Script:
     if not data.strip():
         raise ScriptError("the file is empty or only whitespace; write the essay in it", path)
     text, warnings = decode(data, path)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from pipeline.html_input import decode_page
+
+        page_text = decode_page(data, path)  # a page saved in the encoding it declares
+        if page_text is not None:
+            text, warnings = page_text.removeprefix("\ufeff"), ()
     front = split_front_matter(text, path)
-    meta = episode_meta(path, show, front, slug, number)
     body, body_first_line = (front.body, front.body_first_line) if front else (text, 1)
     if not body.strip():
         raise ScriptError(
@@ -357,21 +360,23 @@ def read_script(path: Path, show: Show) -> Script:
             "write the essay below the closing '---'",
             path,
         )
-    return Script(meta, body, is_markdown, body_first_line, warnings)
+    fields, front_line = front_fields(front, path)
+    if records is None:
+        records = Records.load(path.parent, persistent=False)
+    return assemble(path, show, fields, front_line, body, body_first_line, warnings, records)
 
 
 def find_scripts(folder: Path) -> list[Path]:
-    """The script files in ``folder``, sorted by name: ``NNN-*.txt`` and ``NNN-*.md``.
-
-    Files that start with a number but have a bad slug or an uppercase extension are
-    included, so that read_script reports them instead of them being skipped in silence.
-    """
+    """The script files in ``folder``, sorted by name: any ``.txt``, ``.md``, ``.html``
+    or ``.htm`` file (extension in any case), whatever its name; hidden files are skipped."""
     if not folder.is_dir():
         return []  # the build says "no scripts found in <folder>"
     return sorted(
         path
         for path in folder.iterdir()
-        if path.is_file() and re.match(r"^\d+-.*\.(txt|md)$", path.name, re.IGNORECASE)
+        if path.is_file()
+        and not path.name.startswith(".")
+        and path.suffix.lower() in SCRIPT_SUFFIXES
     )
 
 

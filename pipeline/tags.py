@@ -35,6 +35,7 @@ from mutagen.id3 import (
     TLAN,
     TLEN,
     TPE1,
+    TPE2,
     TRCK,
     USLT,
     WFED,
@@ -142,7 +143,8 @@ class _Episode:
 # as UTF-16 for v2.3 (which has no UTF-8), so any Unicode survives.
 _TEXT_FRAMES: tuple[tuple[type[Frame], Callable[[_Episode], str]], ...] = (
     (TIT2, lambda e: e.meta.title),
-    (TPE1, lambda e: e.show.author),
+    (TPE1, lambda e: e.meta.author or e.show.author),  # the essay's writer, when credited
+    (TPE2, lambda e: e.show.author),  # album artist: players still group every episode
     (TALB, lambda e: e.show.title),
     (TRCK, lambda e: str(e.meta.number)),
     (TDRC, lambda e: e.meta.date.isoformat()),  # saved as TYER + TDAT by update_to_v23

@@ -109,7 +109,7 @@ def test_corrupt_cache_entry_is_resynthesized(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("002-no-date.md", "---\ntitle: T\nsummary: S\n---\nBody.\n", "date"),
+        ("002-bad-date.md", "---\ntitle: T\ndate: 2026-13-01\n---\nBody.\n", "not a real date"),
         (
             "002-engine.md",
             "---\ntitle: T\ndate: 2026-01-01\nsummary: S\nengine: nope\n---\nB.\n",
@@ -159,7 +159,7 @@ def test_cli_project_without_scripts_folder(tmp_path: Path) -> None:
     done = cli(tmp_path, "build")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
-        f"error: no scripts found in {tmp_path}/scripts (expected NNN-slug.md or .txt)"
+        f"error: no scripts found in {tmp_path}/scripts (expected .md, .txt or .html files)"
     ]
 
 

@@ -132,8 +132,6 @@ def test_front_matter_errors_name_file_and_line(name: str, expected: str) -> Non
         ("- a\n- b\n", "front matter line 2: must be 'key: value' lines, not a list"),
         ("just text\n", "not a str"),
         ("title: T\ntitle: U\n", "front matter line 3: 'title' is given twice"),
-        ("", "missing 'title', 'date', 'summary'"),
-        ("title: T\ndate: 2026-01-01\n", "missing 'summary'"),
         ("title: 1984\n", "front matter line 2: 'title' must be non-empty text"),
         ("title: T\ndate: 2026-02-30\nsummary: s\n", "2026-02-30 is not a real date"),
         ("title: T\ndate: 2026-01-01 10:00\nsummary: s\n", "'date' must be YYYY-MM-DD"),
@@ -150,9 +148,23 @@ def test_bad_front_matter(tmp_path: Path, front: str, expected: str) -> None:
     assert expected in script_error(write(tmp_path, "001-x.txt", f"---\n{front}---\nBody.\n"))
 
 
-def test_no_front_matter_says_what_to_add(tmp_path: Path) -> None:
-    message = script_error(write(tmp_path, "001-x.txt", "Just an essay.\n"))
-    assert "line 1: no front matter" in message and "title:, date: YYYY-MM-DD" in message
+def test_without_front_matter_the_fields_are_inferred(tmp_path: Path) -> None:
+    script = read_script(write(tmp_path, "001-x.txt", "Just an essay. It goes on.\n"), Show())
+    meta = script.meta
+    assert (meta.title, meta.summary, meta.date) == (
+        "X",
+        "Just an essay. It goes on.",
+        dt.date.today(),
+    )
+    assert [line.split(":")[0] for line in script.inferred] == ["title", "date", "summary"]
+    assert not (tmp_path / ".essaycast.toml").exists()  # read without records: nothing written
+
+
+def test_front_matter_may_give_some_fields_and_leave_the_rest(tmp_path: Path) -> None:
+    text = "---\ntitle: Mine\n---\nBy Ana Ruiz\n\nFirst words here. Second ones.\n"
+    script = read_script(write(tmp_path, "002-x.md", text), Show())
+    assert (script.meta.title, script.meta.author) == ("Mine", "Ana Ruiz")
+    assert script.meta.summary == "First words here. Second ones."
 
 
 def test_body_missing_after_front_matter(tmp_path: Path) -> None:
@@ -180,11 +192,28 @@ def test_defaults_come_from_file_name_and_show(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["1-Bad_Name.txt", "001-spaced name.txt", "001-ünïcode.txt", "001-.txt", "001-x-.md"]
+    ("name", "slug", "number"),
+    [
+        ("1-Bad_Name.txt", "1-bad-name", 1),
+        ("001-spaced name.txt", "001-spaced-name", 1),
+        ("001-ünïcode.txt", "001-unicode", 1),
+        ("001-.txt", "001-title", 1),
+        ("007-x-.MD", "007-x", 7),
+    ],
 )
-def test_bad_file_names(tmp_path: Path, name: str) -> None:
-    message = script_error(write(tmp_path, name, FRONT + "Body.\n"))
-    assert "file name must be NNN-slug.txt or NNN-slug.md" in message
+def test_numbered_names_that_are_not_slugs_still_build(
+    tmp_path: Path, name: str, slug: str, number: int
+) -> None:
+    meta = read_script(write(tmp_path, name, FRONT + "Body.\n"), Show()).meta
+    assert (meta.slug, meta.number) == (slug, number)
+
+
+def test_a_name_without_a_number_gets_the_next_free_one_and_a_slug_from_the_title(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "004-other.md", FRONT + "Body.\n")
+    meta = read_script(write(tmp_path, "My Saved Page (1).txt", FRONT + "Body.\n"), Show()).meta
+    assert (meta.slug, meta.number) == ("005-a-title", 5)
 
 
 def test_missing_file_is_a_script_error(tmp_path: Path) -> None:
@@ -195,10 +224,17 @@ def test_missing_file_is_a_script_error(tmp_path: Path) -> None:
 
 
 def test_find_scripts_sorted_and_filtered(tmp_path: Path) -> None:
-    for name in ("002-b.md", "001-a.txt", "README.md", "notes.txt", "003-c.docx", "010-Bad.txt"):
+    names = ("002-b.md", "001-a.txt", "Notes.TXT", "003-c.docx", "010-Bad.txt", "Page.htm")
+    for name in (*names, ".essaycast.toml", ".hidden.md", "x.html.part"):
         write(tmp_path, name, "x")
     (tmp_path / "004-dir.txt").mkdir()
-    assert [p.name for p in find_scripts(tmp_path)] == ["001-a.txt", "002-b.md", "010-Bad.txt"]
+    assert [p.name for p in find_scripts(tmp_path)] == [
+        "001-a.txt",
+        "002-b.md",
+        "010-Bad.txt",
+        "Notes.TXT",
+        "Page.htm",
+    ]
 
 
 def test_duplicate_slug() -> None:

@@ -1,0 +1,232 @@
+"""What front matter would say, read off the essay itself when the producer did not write it.
+
+Each field comes from the first source that has it (``Inferred.origin`` says which):
+
+    title    front matter, the page's title (<title>/og:title/<h1>, minus " | Site Name"),
+             the title line a scraped copy repeats at its top, the first heading, the file name
+    author   front matter, the page's author (meta author, byline), a "By X"/"Written by X" line
+    date     front matter, the page's publication date, a byline date, the first build's date
+    summary  front matter, the page's description, the essay's opening sentences
+    source   front matter, the page's canonical URL
+
+These are pure text functions; recording what must stay stable (first-build date, number,
+slug) is pipeline.records' job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+DATE_FORMS = (
+    re.compile(rf"\b{MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH},?\s+(?P<year>\d{{4}})\b", re.I),
+    re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b"),
+)
+NAME = r"(?P<name>[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|di|le|la)){0,4})"
+BYLINE = re.compile(
+    rf"^(?i:by|written by|words by|author\s*:|posted by)\s+{NAME}"
+    r"\s*(?:$|[|·•,—–-]|\s+on\b|\s+\d|\s+(?i:published|updated|posted|in)\b)"
+)
+SITE_SEPARATORS = (" | ", " – ", " — ", " - ", " · ", " :: ", " » ")
+BYLINE_MAX_CHARS = 100
+TOP_LINES = 12  # a byline sits among the first lines of a scraped page
+SUMMARY_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """One field that front matter did not give, the value found, and where it came from."""
+
+    key: str  # front matter key: title, author, date, summary, number, source
+    value: str
+    origin: str  # "the page's <title>", "a 'By ...' line", "the first build (recorded)"...
+
+    def line(self) -> str:
+        """
+        >>> Inferred("title", "Walls", "the page's title").line()
+        "title: 'Walls' (from the page's title)"
+        """
+        return f"{self.key}: {self.value!r} (from {self.origin})"
+
+
+def strip_site_name(title: str, sitename: str | None) -> str:
+    """A page title without its site-name suffix (or prefix).
+
+    >>> strip_site_name("What Counts as a Quiet Hobby? – The Slow Room", "The Slow Room")
+    'What Counts as a Quiet Hobby?'
+    >>> strip_site_name("Paper Maps | Field Notes", None)
+    'Paper Maps'
+    >>> strip_site_name("Well - Being - Here", None)
+    'Well - Being - Here'
+    """
+    title = " ".join(title.split())
+    if sitename:
+        site = re.escape(" ".join(sitename.split()))
+        sep = "|".join(re.escape(s.strip()) for s in SITE_SEPARATORS)
+        stripped = re.sub(rf"^(?:{site})\s*(?:{sep})\s*|\s*(?:{sep})\s*(?:{site})$", "", title)
+        if stripped and stripped != title:
+            return stripped
+    for separator in SITE_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        # one separator only, and a short tail: "Title | Site"
+        if found and separator not in head and len(tail.split()) <= 4 and head:
+            return head
+    return title
+
+
+def byline_author(line: str) -> str | None:
+    """The name in a byline.
+
+    >>> byline_author("By Priya Natarajan | March 2, 2024")
+    'Priya Natarajan'
+    >>> byline_author("Written by Tomás Okafor")
+    'Tomás Okafor'
+    >>> [byline_author(s) for s in ("By the time we left, it was dark.", "By Sunday, it was over.")]
+    [None, None]
+    """
+    line = line.strip()
+    if len(line) > BYLINE_MAX_CHARS or (line.endswith((".", "!", "?")) and len(line.split()) > 4):
+        return None  # a sentence that happens to start with "By"
+    match = BYLINE.match(line)
+    return match["name"].strip() if match else None
+
+
+def find_date(text: str) -> dt.date | None:
+    """The first real date written in ``text``.
+
+    >>> find_date("Priya Natarajan · Mar 2, 2024 · 6 min read")
+    datetime.date(2024, 3, 2)
+    >>> find_date("Published 14th February 2023"), find_date("on 2023-02-31 or never")
+    (datetime.date(2023, 2, 14), None)
+    """
+    for form in DATE_FORMS:
+        for match in form.finditer(text):
+            month = match["month"]
+            number = int(month) if month.isdigit() else MONTHS[month.lower().rstrip(".")]
+            try:
+                return dt.date(int(match["year"]), number, int(match["day"]))
+            except ValueError:
+                continue
+    return None
+
+
+def slugify(title: str) -> str:
+    """
+    >>> slugify("What Counts as a Quiet Hobby?"), slugify("Café Society: Part 2")
+    ('what-counts-as-a-quiet-hobby', 'cafe-society-part-2')
+    >>> slugify("???")
+    'episode'
+    """
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+    return words[:60].rstrip("-") or "episode"
+
+
+def title_from_name(stem: str) -> str:
+    """
+    >>> title_from_name("my_essay-final (1)"), title_from_name("001-x")
+    ('My essay final 1', 'X')
+    """
+    words = " ".join(re.sub(r"[\W_]+", " ", re.sub(r"^\d+-", "", stem)).split())
+    return words[:1].upper() + words[1:] if words else "Untitled"
+
+
+def opening_sentences(paragraph: str, limit: int = SUMMARY_MAX_CHARS) -> str:
+    """The first sentences of the essay, as many as fit in ``limit`` characters (at least one).
+
+    >>> opening_sentences("One. Two is here. Three is long enough to stop.", 20)
+    'One. Two is here.'
+    >>> opening_sentences("A single very long sentence without end", 10)
+    'A single…'
+    """
+    from pipeline.segment import split_sentences
+
+    chosen: list[str] = []
+    for sentence in split_sentences(" ".join(paragraph.split())):
+        if chosen and len(" ".join([*chosen, sentence])) > limit:
+            break
+        chosen.append(sentence)
+    summary = " ".join(chosen)
+    if len(summary) > limit:
+        summary = summary[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return summary
+
+
+@dataclass(frozen=True)
+class TextFacts:
+    """What the first lines of a plain-text or Markdown body say about the essay."""
+
+    title: str | None
+    title_origin: str
+    author: str | None
+    date: dt.date | None
+    byline_lines: tuple[int, ...] = ()  # 0-based body lines that are a byline or dateline
+
+
+def text_facts(body: str, is_markdown: bool) -> TextFacts:
+    """Title, byline author and date from the top of a body pasted from a page.
+
+    >>> text_facts("Quiet Hobbies\\nBy Priya Natarajan\\nMarch 2, 2024\\n\\nI knit.\\n", False)
+    TextFacts(title='Quiet Hobbies', title_origin='the title line at the top', \
+author='Priya Natarajan', date=datetime.date(2024, 3, 2), byline_lines=(1, 2))
+    >>> text_facts("It begins.\\n\\n## First Part\\n\\nText.\\n", True).title
+    'First Part'
+    """
+    from pipeline.structure import is_heading_like
+
+    numbered = [(n, line.strip()) for n, line in enumerate(body.split("\n")) if line.strip()]
+    lines = [line for _, line in numbered]
+    plain = [
+        re.sub(r"^#{1,6}\s+", "", line).strip("*_ ") if is_markdown else line for line in lines
+    ]
+    title, origin = None, ""
+    if plain and is_heading_like(plain[0]) and not byline_author(plain[0]):
+        title, origin = plain[0], "the title line at the top"
+    else:
+        for line, text in zip(lines, plain, strict=True):
+            if (is_markdown and line.startswith("#")) or (
+                not is_markdown and is_heading_like(text) and not byline_author(text)
+            ):
+                title, origin = text, "the first heading"
+                break
+    author, date, bylines = None, None, []
+    for (number, _), text in zip(numbered[:TOP_LINES], plain, strict=False):
+        found_author = byline_author(text)
+        # a byline or dateline is short and unpunctuated, not a sentence of the essay
+        found_date = (
+            find_date(text) if len(text) < 120 and not text.endswith((".", "!", "?")) else None
+        )
+        if found_author or (found_date and len(text) < 60):
+            bylines.append(number)
+        author, date = author or found_author, date or found_date
+    if author is None:
+        for text in plain:
+            if text.lower().startswith("written by"):
+                author = byline_author(text)
+                break
+    return TextFacts(title, origin, author, date, tuple(bylines))
