@@ -29,6 +29,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline.blocks import block_reasons
+from pipeline.chrome import chrome_line
 from pipeline.model import DroppedLine, Script
 
 # Format characters that carry meaning: ZWNJ, ZWJ, the bidi marks/embeddings/isolates.
@@ -117,6 +119,7 @@ SOCIAL = (
 DATE = r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+\.? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
 CAPTION = "image caption or credit"
 BOILERPLATE = "web page boilerplate"
+CHROME = "web page boilerplate"  # a line of chrome.CHROME_LINES
 LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), reason)
     for pattern, reason in (
@@ -307,6 +310,7 @@ def clean(script: Script) -> Cleaned:
     title = normalized(meta.title).rstrip(".!?")
     for index, reason in rule_reasons(lines, plains, title, is_markdown):
         reasons.setdefault(index, reason)
+    drop_blocks(lines, reasons, is_markdown)
     drop_lone_titles(lines, plains, reasons, is_markdown)
     keep = {normalized(line) for line in meta.keep_lines}
     matched = apply_front_matter(lines, plains, reasons, keep, meta.drop_lines)
@@ -360,6 +364,32 @@ def rule_reasons(
             yield index, SEPARATOR_REASON
         elif reason := line_rule(plain_line(line.text, is_markdown)):
             yield index, reason
+
+
+def drop_blocks(lines: list[Line], reasons: dict[int, str], is_markdown: bool) -> None:
+    """Chrome lines that are chrome anywhere, then, in plain text, whole blocks
+    (pipeline/blocks.py).
+
+    A block's kind replaces the reasons of the lines inside it, so that the report shows
+    the block as one range; the title, a repeated opening and a block of one line that a
+    line rule dropped keep their own, more precise reason.
+    """
+    texts = [plain_line(line.text, is_markdown) for line in lines]
+    for index, text in enumerate(texts):
+        if text and index not in reasons and (why := chrome_line(text, anywhere=True)):
+            reasons[index] = f"{CHROME} ({why})"
+    if is_markdown:
+        return  # Markdown was written, or converted from HTML, as an essay: no page around it
+    kinds = block_reasons(texts, reasons)
+    filled = [index for index, text in enumerate(texts) if text]
+    for position, index in enumerate(filled):
+        kind = kinds.get(index)
+        if kind is None or reasons.get(index) in (TITLE_REASON, REPEATED_REASON):
+            continue
+        neighbours = filled[max(position - 1, 0) : position + 2]
+        alone = all(kinds.get(other) != kind for other in neighbours if other != index)
+        if not (alone and index in reasons):
+            reasons[index] = kind
 
 
 def apply_front_matter(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from pipeline.clean import Cleaned, Line, normalized
+from pipeline.clean import SMALL_WORDS, Cleaned, Line, normalized
 
 INTRODUCTION = "Introduction"
 HEADING_MAX_WORDS = 12
@@ -53,18 +53,41 @@ def collapse(text: str) -> str:
 
 
 def is_heading_like(line: str) -> bool:
-    """Short, and no sentence-final punctuation.
+    """Short, and no sentence-final punctuation; or a short question in Title Case.
 
     >>> is_heading_like("The Roots of Stoicism: Masculinity’s Historical Burden")
     True
+    >>> is_heading_like("1. Start small"), is_heading_like("What Counts as a Quiet Hobby?")
+    (True, True)
     >>> is_heading_like("This is a sentence."), is_heading_like("Why men hide?")
     (False, False)
     """
     line = line.strip()
     if not line or len(line) > HEADING_MAX_CHARS or not any(c.isalnum() for c in line):
         return False
-    return len(line.split()) <= HEADING_MAX_WORDS and line.rstrip(CLOSING_MARKS)[-1:] not in (
-        SENTENCE_END
+    words = line.split()
+    if len(words) > HEADING_MAX_WORDS:
+        return False
+    end = line.rstrip(CLOSING_MARKS)[-1:]
+    return end not in SENTENCE_END or (end == "?" and is_title_case_question(words))
+
+
+QUESTION_HEADING_MIN_WORDS = 3  # "Why?" alone is a rhetorical paragraph, not a heading
+
+
+def is_title_case_question(words: list[str]) -> bool:
+    """A question written as a title: every word but the small ones capitalized.
+
+    >>> is_title_case_question("Is It Worth It?".split()), is_title_case_question(["Why?"])
+    (True, False)
+    >>> is_title_case_question("What do you do all day?".split())
+    False
+    """
+    significant = [word for word in words if word.casefold().strip("?") not in SMALL_WORDS]
+    return (
+        len(words) >= QUESTION_HEADING_MIN_WORDS
+        and bool(significant)
+        and all(not word[0].isalpha() or word[0].isupper() for word in significant)
     )
 
 

@@ -1,0 +1,234 @@
+"""Drop a scraped page's chrome a block at a time: its header, its tail, boxes in between.
+
+Line rules (pipeline/clean.py) see one line. Much of a page's chrome is a run of lines that
+only make sense together: a comment thread ("3 thoughts on …", then "Sam says: March 4,
+2024 at 8:12 am", "Loved this!", "Reply"), an author bio, a list of related posts. Its lines
+are ordinary sentences one by one; what gives them away is the line that opens the block
+(pipeline/chrome.py's BLOCK_OPENERS) and the chrome around them. Three rules:
+
+* **The tail.** The essay ends where the page's tail begins: at the first block opener
+  after which every line is accounted for by a block: chrome lines (chrome.CHROME_LINES),
+  short lines (link titles, names), and only as much prose as the block's kind allows
+  (comments in a thread that shows its "Reply"/date lines, three lines of an author bio, an
+  excerpt under each related title, citations under "References"). If one line of prose is
+  not accounted for, that opener was part of the essay and the next one is tried. Chrome
+  lines just before the tail join it.
+* **Boxes.** A share bar, a table of contents or a related-posts box in the middle of the
+  page: an opener followed by short lines and chrome only, up to (not including) a short line
+  that a paragraph follows, which is the essay's next heading.
+* **The header.** Before the essay's first paragraph, when that stretch holds any chrome (a
+  byline, a date, "Follow", "5 min read"), every short line but the one right before the
+  paragraph (the essay's first heading) is the site's name, menu or byline.
+
+Each dropped line gets its block's kind as its reason, so the report can print a block as
+one range: ``lines 36-52: comment thread``. Lines an earlier rule already dropped keep their
+reason (and with it their own entry in the report) unless they sit inside a block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.chrome import (
+    AUTHOR_BIO,
+    COMMENT_FORM,
+    COMMENT_THREAD,
+    CONTENTS,
+    COOKIES,
+    FOOTER,
+    HEADER,
+    NEWSLETTER,
+    REFERENCES,
+    RELATED,
+    SHARE,
+    block_opener,
+    chrome_line,
+)
+
+SHORT_MAX_WORDS = 12
+SENTENCE_END = ".!?…,;:"
+CLOSING = "\"'”’»)]*_"
+# How many lines of prose a block of each kind may hold; None: any number.
+PROSE_ALLOWED: dict[str, int | None] = {
+    COMMENT_THREAD: None,  # but only with comment chrome ("Reply", a date) in the block
+    COMMENT_FORM: 0,
+    AUTHOR_BIO: 3,
+    RELATED: None,  # but at most one excerpt per title
+    NEWSLETTER: 0,
+    SHARE: 0,
+    FOOTER: 0,
+    REFERENCES: None,  # but only citations
+    CONTENTS: 0,
+    COOKIES: 0,
+}
+BOX_KINDS = frozenset((SHARE, CONTENTS, RELATED, NEWSLETTER))
+COMMENT_EVIDENCE = frozenset(("comment", "comment author", "date"))
+CITATION = re.compile(
+    r"\(\d{4}[a-z]?\)|\b(?:1[5-9]|20)\d\d\b|\b(?:Retrieved|ISBN|doi|pp?\.|Vol\.|Press|Journal|"
+    r"University|Archived)\b|https?://|^\^|^↑|^\[\d+\]|^\d+\.\s"
+)
+CAPTION_REASON = "image caption"  # how clean.py's caption reasons begin
+MAX_HEADER_LINES = 40
+
+
+def is_short(text: str) -> bool:
+    """A title, a name, a menu item: few words and no sentence punctuation at the end.
+
+    >>> is_short("10 Houseplants That Forgive Neglect"), is_short("What Counts as a Hobby?")
+    (True, False)
+    """
+    words = text.split()
+    return 0 < len(words) <= SHORT_MAX_WORDS and text.rstrip(CLOSING)[-1:] not in SENTENCE_END
+
+
+def block_reasons(texts: Sequence[str], dropped: dict[int, str]) -> dict[int, str]:
+    """index -> block kind for every line of ``texts`` (stripped plain lines, "" when blank)
+    that belongs to the page's header, tail or a box; ``dropped`` holds the line rules'
+    reasons and is not changed."""
+    lines = Lines(texts, dropped)
+    found: dict[int, str] = {}
+    found.update(lines.header())
+    found.update(lines.boxes())
+    found.update(lines.tail())
+    return found
+
+
+class Lines:
+    """The non-blank lines of a body, with what each one is."""
+
+    def __init__(self, texts: Sequence[str], dropped: dict[int, str]) -> None:
+        self.texts = texts
+        self.dropped = dropped
+        self.filled = [index for index, text in enumerate(texts) if text]
+
+    def chrome(self, index: int) -> str | None:
+        return chrome_line(self.texts[index])
+
+    def opener(self, index: int) -> str | None:
+        return block_opener(self.texts[index])
+
+    def is_prose(self, index: int) -> bool:
+        return not (
+            index in self.dropped
+            or self.chrome(index)
+            or self.opener(index)
+            or is_short(self.texts[index])
+        )
+
+    def first_prose(self) -> int | None:
+        return next((index for index in self.filled if self.is_prose(index)), None)
+
+    # --- the header ---------------------------------------------------------------------
+
+    def header(self) -> dict[int, str]:
+        start = self.first_prose()
+        if start is None:
+            return {}
+        head = [index for index in self.filled if index < start][:MAX_HEADER_LINES]
+        if not any(self.chrome(index) or self.is_boilerplate(index) for index in head):
+            return {}  # no sign of a web page: the lines are the essay's own
+        heading = self.heading_before(head)
+        return {
+            index: HEADER
+            for index in head
+            if index != heading and (index not in self.dropped or self.is_boilerplate(index))
+        }
+
+    def is_boilerplate(self, index: int) -> bool:
+        return self.dropped.get(index, "").startswith("web page boilerplate")
+
+    def heading_before(self, head: list[int]) -> int | None:
+        """The essay's first heading: the last header line, captions aside, when it is a
+        short line that is not chrome."""
+        for index in reversed(head):
+            if self.dropped.get(index, "").startswith(CAPTION_REASON):
+                continue
+            if index in self.dropped or self.chrome(index) or not is_short(self.texts[index]):
+                return None
+            return index
+        return None
+
+    # --- boxes between paragraphs -------------------------------------------------------
+
+    def boxes(self) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for position, index in enumerate(self.filled):
+            kind = self.opener(index)
+            if kind not in BOX_KINDS or index in found:
+                continue
+            members = self.box_members(position)
+            if members or kind != CONTENTS:
+                found.update(dict.fromkeys([index, *members], kind))
+        return found
+
+    def box_members(self, position: int) -> list[int]:
+        """The short and chrome lines after the opener at ``filled[position]``."""
+        members: list[int] = []
+        rest = self.filled[position + 1 :]
+        for offset, index in enumerate(rest):
+            following = rest[offset + 1] if offset + 1 < len(rest) else None
+            is_title = (
+                is_short(self.texts[index])
+                and not self.opener(index)
+                and not (following is not None and self.is_prose(following))  # a heading
+            )
+            if not (self.chrome(index) or index in self.dropped or is_title):
+                break
+            members.append(index)
+        return members
+
+    # --- the tail -----------------------------------------------------------------------
+
+    def tail(self) -> dict[int, str]:
+        start = self.first_prose()
+        if start is None:
+            return {}
+        for position, index in enumerate(self.filled):
+            if index > start and self.opener(index):
+                found = self.tail_from(position)
+                if found:
+                    return self.with_chrome_before(position, found)
+        return {}
+
+    def tail_from(self, position: int) -> dict[int, str] | None:
+        """Every line from ``filled[position]`` to the end as a block, or None when a line
+        of prose is left that no block accounts for."""
+        found: dict[int, str] = {}
+        kind = ""
+        prose = titles = evidence = 0
+        for index in self.filled[position:]:
+            opened = self.opener(index)
+            if opened:
+                if not self.block_holds(kind, prose, evidence):
+                    return None
+                kind, prose, titles, evidence = opened, 0, 0, 0
+            elif (chrome := self.chrome(index)) or index in self.dropped:
+                evidence += chrome in COMMENT_EVIDENCE
+            elif is_short(self.texts[index]):
+                titles += 1
+            else:
+                prose += 1
+                allowed = PROSE_ALLOWED.get(kind, 0)
+                if kind == RELATED:
+                    allowed = titles
+                elif kind == REFERENCES and not CITATION.search(self.texts[index]):
+                    return None
+                if allowed is not None and prose > allowed:
+                    return None
+            found[index] = kind
+        return found if self.block_holds(kind, prose, evidence) else None
+
+    @staticmethod
+    def block_holds(kind: str, prose: int, evidence: int) -> bool:
+        """A comment thread's prose counts as comments only beside comment chrome."""
+        return not (kind == COMMENT_THREAD and prose and not evidence)
+
+    def with_chrome_before(self, position: int, found: dict[int, str]) -> dict[int, str]:
+        """The tail, grown backwards over the chrome lines just before it."""
+        kind = found[self.filled[position]]
+        for index in reversed(self.filled[:position]):
+            if not (self.chrome(index) or self.is_boilerplate(index)):
+                break
+            found[index] = kind
+        return found
