@@ -9,8 +9,9 @@ are ordinary sentences one by one; what gives them away is the line that opens t
 * **The tail.** The essay ends where the page's tail begins: at the first block opener
   after which every line is accounted for by a block: chrome lines (chrome.CHROME_LINES),
   short lines (link titles, names), and only as much prose as the block's kind allows
-  (comments in a thread that shows its "Reply"/date lines, three lines of an author bio, an
-  excerpt under each related title, citations under "References"). If one line of prose is
+  (comments in a thread that shows its "Reply"/date lines, two lines of a newsletter box
+  with an e-mail field, three lines of an author bio, an excerpt under each related title,
+  citations under "References"). If one line of prose is
   not accounted for, that opener was part of the essay and the next one is tried. Chrome
   lines just before the tail join it.
 * **Boxes.** A share bar, a table of contents or a related-posts box in the middle of the
@@ -18,7 +19,8 @@ are ordinary sentences one by one; what gives them away is the line that opens t
   that a paragraph follows, which is the essay's next heading.
 * **The header.** Before the essay's first paragraph, when that stretch holds any chrome (a
   byline, a date, "Follow", "5 min read"), every short line but the one right before the
-  paragraph (the essay's first heading) is the site's name, menu or byline.
+  paragraph (the essay's first heading) is the site's name, menu or byline. A subtitle
+  (prose) stays; after it only chrome and the short lines stuck to it go.
 
 Each dropped line gets its block's kind as its reason, so the report can print a block as
 one range: ``lines 36-52: comment thread``. Lines an earlier rule already dropped keep their
@@ -44,6 +46,7 @@ from pipeline.chrome import (
     SHARE,
     block_opener,
     chrome_line,
+    is_bio_line,
 )
 
 SHORT_MAX_WORDS = 12
@@ -55,7 +58,7 @@ PROSE_ALLOWED: dict[str, int | None] = {
     COMMENT_FORM: 0,
     AUTHOR_BIO: 3,
     RELATED: None,  # but at most one excerpt per title
-    NEWSLETTER: 0,
+    NEWSLETTER: 2,  # but only beside an e-mail field ("Type your email…")
     SHARE: 0,
     FOOTER: 0,
     REFERENCES: None,  # but only citations
@@ -63,13 +66,18 @@ PROSE_ALLOWED: dict[str, int | None] = {
     COOKIES: 0,
 }
 BOX_KINDS = frozenset((SHARE, CONTENTS, RELATED, NEWSLETTER))
-COMMENT_EVIDENCE = frozenset(("comment", "comment author", "date"))
+# A block that holds prose must show the chrome that proves its kind.
+EVIDENCE = {
+    COMMENT_THREAD: frozenset(("comment", "comment author", "date")),
+    NEWSLETTER: frozenset(("newsletter",)),
+}
 CITATION = re.compile(
     r"\(\d{4}[a-z]?\)|\b(?:1[5-9]|20)\d\d\b|\b(?:Retrieved|ISBN|doi|pp?\.|Vol\.|Press|Journal|"
     r"University|Archived)\b|https?://|^\^|^↑|^\[\d+\]|^\d+\.\s"
 )
 CAPTION_REASON = "image caption"  # how clean.py's caption reasons begin
 MAX_HEADER_LINES = 40
+BODY_MIN_WORDS = 16  # a subtitle is shorter than this; a first paragraph rarely is
 
 
 def is_short(text: str) -> bool:
@@ -88,8 +96,8 @@ def block_reasons(texts: Sequence[str], dropped: dict[int, str]) -> dict[int, st
     reasons and is not changed."""
     lines = Lines(texts, dropped)
     found: dict[int, str] = {}
-    found.update(lines.header())
     found.update(lines.boxes())
+    found.update(lines.header())  # a box at the top is part of the header
     found.update(lines.tail())
     return found
 
@@ -122,18 +130,50 @@ class Lines:
     # --- the header ---------------------------------------------------------------------
 
     def header(self) -> dict[int, str]:
-        start = self.first_prose()
+        start = self.body_start()
         if start is None:
             return {}
         head = [index for index in self.filled if index < start][:MAX_HEADER_LINES]
         if not any(self.chrome(index) or self.is_boilerplate(index) for index in head):
             return {}  # no sign of a web page: the lines are the essay's own
         heading = self.heading_before(head)
+        first = self.first_prose()
         return {
             index: HEADER
             for index in head
-            if index != heading and (index not in self.dropped or self.is_boilerplate(index))
+            if index != heading
+            and (index not in self.dropped or self.is_boilerplate(index))
+            and (first is None or index < first or self.is_byline(index))
         }
+
+    def body_start(self) -> int | None:
+        """The essay's first paragraph: the first line of prose that is long, or that more
+        prose follows; a subtitle under the title is prose too, but a byline follows it."""
+        for position, index in enumerate(self.filled):
+            if not self.is_prose(index):
+                continue
+            following = next(
+                (other for other in self.filled[position + 1 :] if other not in self.dropped),
+                None,
+            )
+            if len(self.texts[index].split()) >= BODY_MIN_WORDS or (
+                following is not None and self.is_prose(following)
+            ):
+                return index
+        return None
+
+    def is_byline(self, index: int) -> bool:
+        """Between a subtitle and the body, only chrome goes, and the short lines stuck to
+        it ("Tomás Reyes" above "Nov 18, 2023"): never an essay's own list."""
+        if self.chrome(index) or self.is_boilerplate(index):
+            return True
+        neighbours = (index - 1, index + 1)
+        return is_short(self.texts[index]) and any(
+            0 <= other < len(self.texts)
+            and self.texts[other]
+            and (self.chrome(other) or self.is_boilerplate(other))
+            for other in neighbours
+        )
 
     def is_boilerplate(self, index: int) -> bool:
         return self.dropped.get(index, "").startswith("web page boilerplate")
@@ -184,12 +224,25 @@ class Lines:
         start = self.first_prose()
         if start is None:
             return {}
+        found: dict[int, str] = {}
         for position, index in enumerate(self.filled):
             if index > start and self.opener(index):
-                found = self.tail_from(position)
+                found = self.tail_from(position) or {}
                 if found:
-                    return self.with_chrome_before(position, found)
-        return {}
+                    found = self.with_chrome_before(position, found)
+                    break
+        return self.with_bio_before(found, start)
+
+    def with_bio_before(self, found: dict[int, str], start: int) -> dict[int, str]:
+        """An author's bio that nothing opens, as the essay's last line before the tail."""
+        last = max(
+            (i for i in self.filled if i > start and i not in found and i not in self.dropped),
+            default=None,
+        )
+        if last is not None and all(i in found for i in self.filled if i > last):
+            if is_bio_line(self.texts[last]):
+                found[last] = AUTHOR_BIO
+        return found
 
     def tail_from(self, position: int) -> dict[int, str] | None:
         """Every line from ``filled[position]`` to the end as a block, or None when a line
@@ -204,7 +257,7 @@ class Lines:
                     return None
                 kind, prose, titles, evidence = opened, 0, 0, 0
             elif (chrome := self.chrome(index)) or index in self.dropped:
-                evidence += chrome in COMMENT_EVIDENCE
+                evidence += chrome in EVIDENCE.get(kind, ())
             elif is_short(self.texts[index]):
                 titles += 1
             else:
@@ -221,8 +274,9 @@ class Lines:
 
     @staticmethod
     def block_holds(kind: str, prose: int, evidence: int) -> bool:
-        """A comment thread's prose counts as comments only beside comment chrome."""
-        return not (kind == COMMENT_THREAD and prose and not evidence)
+        """Prose in a comment thread or a newsletter box counts as theirs only beside the
+        chrome that proves it ("Reply", a date; an e-mail field)."""
+        return not (kind in EVIDENCE and prose and not evidence)
 
     def with_chrome_before(self, position: int, found: dict[int, str]) -> dict[int, str]:
         """The tail, grown backwards over the chrome lines just before it."""

@@ -99,6 +99,7 @@ CHROME_LINES = tuple(
         (r"^I agree to the Terms\b.{0,60}$", "newsletter", True),
         # platforms' buttons and counters (Medium, Substack, Ghost, LinkedIn, Blogger)
         (r"^(?:Follow|Following|Listen|Write|Top|New|Community|Notes|More)$", "menu", False),
+        (r"^Listen to (?:this )?(?:article|story|episode)\b.{0,30}$", "menu", True),
         (
             r"^(?:Member-only story|Share this post|Copy link|Report this article|Open in app)$",
             "menu",
@@ -110,7 +111,7 @@ CHROME_LINES = tuple(
             "counter",
             True,
         ),
-        (r"^\d+\s+min(?:ute)?s?\s+(?:read|listen)$", "reading time", True),
+        (r"^[—–·•|-]?\s*\d+\s+min(?:ute)?s?\s+(?:read|listen)$", "reading time", True),
         (r"^(?:Already have an account\?\s*)?Sign in$|^Already have an account\?$", "menu", True),
         (
             r"^(?:Get the app|Upgrade to paid|Start writing|Discover more from\b.{0,60})$",
@@ -233,6 +234,25 @@ BLOCK_OPENERS = tuple(
         ),
     )
 )
+
+
+PLATFORM = r"(?:X|Twitter|Instagram|Mastodon|Bluesky|Threads|LinkedIn|Facebook|TikTok|Substack)"
+# The sentences of an author's bio that nothing opens, where it ends a page.
+BIO_LINE = re.compile(
+    rf"\b(?:Follow|Find) (?:her|him|them|me|us)\b.{{0,30}}\b(?:on|at) (?:{PLATFORM}\b|@\w)"
+    r"|\b(?:covers|writes about)\b.{1,60}\bfor (?:the )?[A-Z]"
+)
+
+
+def is_bio_line(text: str) -> bool:
+    """A line of an author's bio (it says where to follow the author, or what they cover).
+
+    >>> is_bio_line("Dana Ortiz covers climate for the Courier. Follow her on X @dana_ortiz.")
+    True
+    >>> is_bio_line("Find me at the market on Sundays, or follow the river home.")
+    False
+    """
+    return len(text) <= 400 and bool(BIO_LINE.search(text))
 
 
 def chrome_line(text: str, *, anywhere: bool = False) -> str | None:

@@ -142,6 +142,11 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             f"{CAPTION} (credit line)",
         ),
         (r"^(?:Photo|Image|Illustration)s?\s*:", f"{CAPTION} (credit line)"),
+        (
+            r"\((?:Photo|Photograph|Image|Illustration|Picture)s?\s*(?:by\b|:|credit\b:?)"
+            r"[^()]{1,80}\)\s*$",
+            f"{CAPTION} (credit in brackets)",
+        ),
         (r"^(?:Copyright\s*)?(?:©|\(c\))|^Copyright\s+\d{4}", f"{BOILERPLATE} (copyright notice)"),
         (rf"^(?!.*[.!?…]$).{{0,200}}\b(?:{PHOTO_SITES})\b", f"{CAPTION} (names a photo site)"),
         (rf"^Download\b.{{0,150}}{NO_FINAL_PUNCTUATION}$", f"{CAPTION} (download link)"),
