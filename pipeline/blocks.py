@@ -229,9 +229,8 @@ class Lines:
             if index > start and self.opener(index):
                 found = self.tail_from(position) or {}
                 if found:
-                    found = self.with_chrome_before(position, found)
                     break
-        return self.with_bio_before(found, start)
+        return self.with_bio_before(self.with_chrome_before(found, start), start)
 
     def with_bio_before(self, found: dict[int, str], start: int) -> dict[int, str]:
         """An author's bio that nothing opens, as the essay's last line before the tail."""
@@ -239,9 +238,12 @@ class Lines:
             (i for i in self.filled if i > start and i not in found and i not in self.dropped),
             default=None,
         )
-        if last is not None and all(i in found for i in self.filled if i > last):
-            if is_bio_line(self.texts[last]):
-                found[last] = AUTHOR_BIO
+        if (
+            last is not None
+            and all(i in found for i in self.filled if i > last)
+            and is_bio_line(self.texts[last])
+        ):
+            found[last] = AUTHOR_BIO
         return found
 
     def tail_from(self, position: int) -> dict[int, str] | None:
@@ -278,11 +280,17 @@ class Lines:
         chrome that proves it ("Reply", a date; an e-mail field)."""
         return not (kind in EVIDENCE and prose and not evidence)
 
-    def with_chrome_before(self, position: int, found: dict[int, str]) -> dict[int, str]:
-        """The tail, grown backwards over the chrome lines just before it."""
-        kind = found[self.filled[position]]
-        for index in reversed(self.filled[:position]):
-            if not (self.chrome(index) or self.is_boilerplate(index)):
+    def with_chrome_before(self, found: dict[int, str], start: int) -> dict[int, str]:
+        """The tail (or, without one, the end of the page) grown backwards over the chrome
+        lines just before it, and the short lines between them ("126 notes", "Reblog")."""
+        end = min(found, default=len(self.texts))
+        kind = found.get(end, FOOTER)
+        run: list[int] = []
+        for index in reversed([i for i in self.filled if start < i < end]):
+            is_title = is_short(self.texts[index]) and index not in self.dropped
+            if not (self.chrome(index) or self.is_boilerplate(index) or is_title):
                 break
-            found[index] = kind
-        return found
+            run.append(index)
+        while run and not (self.chrome(run[-1]) or self.is_boilerplate(run[-1])):
+            run.pop()  # the run begins at chrome, not at the essay's last short line
+        return found | dict.fromkeys(run, kind)

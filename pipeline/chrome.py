@@ -99,6 +99,35 @@ CHROME_LINES = tuple(
         (r"^I agree to the Terms\b.{0,60}$", "newsletter", True),
         # platforms' buttons and counters (Medium, Substack, Ghost, LinkedIn, Blogger)
         (r"^(?:Follow|Following|Listen|Write|Top|New|Community|Notes|More)$", "menu", False),
+        (
+            r"^(?:Archives?|Ask me anything|Submit|About|Blog|Shop|Events|Donate|Resources|"
+            r"Reblog|Subscribed|Similar posts?|Mobile view|Main menu|Tools|Talk|Read)$",
+            "menu",
+            False,
+        ),
+        (r"^In\s+[\"“][^\"”]{1,40}[\"”]$", "category", False),
+        (r"^(?:#[\w-]+\s*){2,}$", "tags", True),
+        (r"^\d[\d,.]*K?\s+notes$|^Source:\s*\S{1,60}$", "counter", True),
+        (
+            r"^(?:Copy shortlink|Report this content|View post in Reader|Manage subscriptions)$",
+            "menu",
+            True,
+        ),
+        (
+            r"^(?:Collapse this bar|Sign me up|Join [\d,]+ other (?:subscribers|followers))$",
+            "menu",
+            True,
+        ),
+        (r"^Already have an? .{0,30}account\?.{0,30}$", "menu", True),
+        (r"^(?:Blog|Website|Site) (?:at|powered by|built with) [\w-]+\.\w+\.?$", "footer", True),
+        (rf"^{WHEN}\s+(?:by|·|\|)\s+{NAME}$", "byline", True),
+        (r"^\+\s*Follow$|^(?:Agree & )?Join (?:now|us|LinkedIn|Medium|Substack)$", "menu", True),
+        (
+            r"^By (?:clicking|continuing|using|signing|subscribing)\b.{0,200}"
+            r"\b(?:agree|consent|accept)\b.{0,200}$",
+            "consent notice",
+            True,
+        ),
         (r"^Listen to (?:this )?(?:article|story|episode)\b.{0,30}$", "menu", True),
         (
             r"^(?:Member-only story|Share this post|Copy link|Report this article|Open in app)$",
@@ -148,6 +177,14 @@ CHROME_LINES = tuple(
             True,
         ),
         (r"^Categories?\s*:.{0,300}$", "footer", True),
+        (r"^(?:Text|Content) is available under\b.{0,400}$", "licence notice", True),
+        # a wiki's hatnote, which points to another article
+        (
+            r"^(?:For (?:the|other|a)\b.{0,120}, see\b.{0,120}|This article is about\b.{0,200}|"
+            r"Not to be confused with\b.{0,120}|\S.{0,60} redirects here\b.{0,200})$",
+            "hatnote",
+            True,
+        ),
     )
 )
 

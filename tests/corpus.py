@@ -58,7 +58,8 @@ def flat(text: str) -> str:
 
 
 def read_essay(page: Path) -> Essay:
-    lines = [flat(line) for line in (CORPUS / f"{page.stem}.essay.txt").read_text("utf-8").split("\n")]
+    text = (CORPUS / f"{page.stem}.essay.txt").read_text(encoding="utf-8")
+    lines = [flat(line) for line in text.split("\n")]
     title = lines[0].removeprefix("title: ") if lines and lines[0].startswith("title: ") else None
     body = [line for line in lines[1 if title else 0 :] if line]
     return Essay(
