@@ -184,7 +184,12 @@ class Lines:
         for index in reversed(head):
             if self.dropped.get(index, "").startswith(CAPTION_REASON):
                 continue
-            if index in self.dropped or self.chrome(index) or not is_short(self.texts[index]):
+            if (
+                index in self.dropped
+                or self.chrome(index)
+                or not is_short(self.texts[index])
+                or self.is_byline(index)  # "Hana Ito" under "March 28, 2024"
+            ):
                 return None
             return index
         return None
@@ -198,7 +203,7 @@ class Lines:
             if kind not in BOX_KINDS or index in found:
                 continue
             members = self.box_members(position)
-            if members or kind != CONTENTS:
+            if members:  # an opener alone may be the essay's heading ("More")
                 found.update(dict.fromkeys([index, *members], kind))
         return found
 

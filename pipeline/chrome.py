@@ -75,6 +75,7 @@ CHROME_LINES = tuple(
         # comment forms
         (r"^Your email address will not be published\b.{0,80}$", "comment form", True),
         (r"^Required fields are marked\b.{0,10}$", "comment form", True),
+        (r"^(?:Email|E-mail) Address\s*\*?$|^We respect your privacy\W*$", "newsletter", True),
         (r"^(?:Name|Email|E-mail|Website|Comment|Message)\s*\*$", "comment form", True),
         (r"^(?:Name|Email|E-mail|Website|Comment|Message)$", "comment form", False),
         (r"^Save my name, email, and website in this browser\b.{0,60}$", "comment form", True),
@@ -232,6 +233,7 @@ BLOCK_OPENERS = tuple(
                 r"Most (?:read|popular)|Editor'?s picks|Ready for more\?)\b.{0,40}" + NO_FINAL_STOP,
                 r"(?:More from|Recommended from|See all from|Also by|More by|More articles by|"
                 r"Other posts by)\s+.{1,60}" + NO_FINAL_STOP,
+                r"[«‹←<\s]*(?:Previous|Next|Older|Newer) (?:Post|Article|Entry|Story)\s*[:»›→>]?",
             ),
             RELATED,
         ),
