@@ -38,12 +38,14 @@ MONTH = (
 )
 DAY_DATE = (
     rf"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?,?\s+)?"
-    rf"(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{MONTH}(?:,?\s+\d{{4}})?"
+    rf"(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:\d{{4}}|'\d\d))?"
+    rf"|\d{{1,2}}\s+{MONTH}(?:,?\s+(?:\d{{4}}|'\d\d))?"
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
 )
 CLOCK = r"\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?"
 RELATIVE_TIME = r"\d+\s*(?:s|m|h|d|w|mo|y|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago"
 WHEN = rf"(?:{DAY_DATE}(?:,?\s*(?:at|@|-|·)?\s*{CLOCK})?|{CLOCK}|{RELATIVE_TIME})"
+BULLETS = " •·|–—-"
 NAME = r"[\w.'’@-]+(?: [\w.'’@-]+){0,3}"
 SOCIAL = r"Facebook|Twitter|X|LinkedIn|Pinterest|Reddit|WhatsApp|Email|Instagram|Threads|Bluesky"
 
@@ -69,7 +71,9 @@ CHROME_LINES = tuple(
         ),
         (rf"^{NAME}\s+(?:says|said|wrote)\s*:\s*(?:{WHEN})?\s*:?$", "comment author", True),
         (rf"^{NAME}\s+(?:says|said|wrote)\s*:?\s*{WHEN}\s*:?$", "comment author", True),
-        (rf"^{NAME}\s*(?:[·|•,]|on)\s*{WHEN}$", "comment author", False),
+        (rf"^{NAME}\s*(?:[·|•,–-]|on)\s*{WHEN}$", "comment author", False),
+        (r"^Sort (?:by|comments|discussion)\b.{0,20}$|^Report abuse$", "comment", True),
+        (r"^Code of Conduct\b.{0,30}$", "footer", True),
         (rf"^(?:on\s+|posted\s+)?{WHEN}$", "date", False),
         (r"^(?:About the (?:Author|Writer)|Meet the Author|Author bio)\s*:?$", "author bio", True),
         # comment forms
@@ -129,6 +133,19 @@ CHROME_LINES = tuple(
             "consent notice",
             True,
         ),
+        (r"^Cover image for\b.{0,150}$", "image caption", True),
+        (
+            r"^View (?:this|it) (?:email|message|newsletter) in (?:your|a) (?:web )?browser\W*$",
+            "menu",
+            True,
+        ),
+        (r"^(?:Issue|Edition|Vol\.|No\.)\s*#?\d+\b.{0,40}$", "issue number", False),
+        (
+            r"^Forwarded this email\?.{0,60}$|^You(?:'re| are) receiving this\b.{0,200}$",
+            "newsletter",
+            True,
+        ),
+        (r"^Unsubscribe\b.{0,60}(?<![.!?])$", "newsletter", True),
         (r"^Listen to (?:this )?(?:article|story|episode)\b.{0,30}$", "menu", True),
         (
             r"^(?:Member-only story|Share this post|Copy link|Report this article|Open in app)$",
@@ -203,7 +220,8 @@ BLOCK_OPENERS = tuple(
         (
             any_of(
                 r"\d+\s+(?:thoughts?|comments?|responses?|replies|reactions?)\s+(?:on|to)\b.{0,200}",
-                r"(?:\d+\s+)?(?:Comments?|Responses?|Replies|Discussion)(?:\s*\(\d+\))?\s*:?",
+                r"(?:\d+\s+)?(?:Top |All |Latest |Reader )?(?:Comments?|Responses?|Replies|Discussion)"
+                r"(?:\s*\(\d+\))?\s*:?",
                 r"(?:Discussion about this (?:post|article)|Member discussion|Top comments)\W*",
                 r"Join the (?:discussion|conversation)\W*",
                 r"No comments:?",
@@ -302,6 +320,8 @@ def chrome_line(text: str, *, anywhere: bool = False) -> str | None:
     ('comment author', 'comment')
     >>> chrome_line("1.2K Followers"), chrome_line("Facebook Twitter Email")
     ('counter', 'share buttons')
+    >>> chrome_line("• Feb 21 '24"), chrome_line("Tom Becker - Jan 30")
+    ('date', 'comment author')
     >>> chrome_line("March 4"), chrome_line("March 4", anywhere=True)
     ('date', None)
     >>> chrome_line("Reply to this, if you must, with a letter.") is None
@@ -309,8 +329,10 @@ def chrome_line(text: str, *, anywhere: bool = False) -> str | None:
     """
     if len(text) > 300:
         return None
+    # "• Feb 21 '24", "— 5 min read": a platform's bullets and dashes around the chrome
+    forms = {text, text.strip(BULLETS) or text}
     for pattern, reason, everywhere in CHROME_LINES:
-        if (everywhere or not anywhere) and pattern.match(text):
+        if (everywhere or not anywhere) and any(pattern.match(form) for form in forms):
             return reason
     return None
 

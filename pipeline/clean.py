@@ -437,6 +437,11 @@ def is_lone_link_title(line: str, is_markdown: bool) -> bool:
     return is_lone_title(plain_line(LIST_ITEM.sub("", line), is_markdown))
 
 
+def is_signature(lines: list[Line], index: int) -> bool:
+    """A name under a letter's closing line ("See you at the shed," then "Jo")."""
+    return index > 0 and lines[index - 1].text.rstrip().endswith(",")
+
+
 def drop_lone_titles(
     lines: list[Line], plains: list[str], reasons: dict[int, str], is_markdown: bool
 ) -> None:
@@ -445,7 +450,7 @@ def drop_lone_titles(
     for index in range(len(lines) - 1, -1, -1):
         if not plains[index] or index in reasons:
             continue
-        if not is_lone_link_title(lines[index].text, is_markdown):
+        if not is_lone_link_title(lines[index].text, is_markdown) or is_signature(lines, index):
             break
         candidates.append(index)
     else:

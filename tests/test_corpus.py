@@ -44,7 +44,7 @@ PRECISION = 0.98
 def test_the_corpus_has_enough_plain_text_pages_each_with_its_files() -> None:
     assert len(TEXT_PAGES) >= MIN_TEXT_PAGES
     for page in TEXT_PAGES:
-        assert (CORPUS / f"{page.stem}.golden.txt").is_file(), page.name
+        assert REGOLD or (CORPUS / f"{page.stem}.golden.txt").is_file(), page.name
         essay = read_essay(page)
         assert essay.title and len(essay.sentences) >= 5, page.name
 
