@@ -10,10 +10,12 @@ are ordinary sentences one by one; what gives them away is the line that opens t
   after which every line is accounted for by a block: chrome lines (chrome.CHROME_LINES),
   short lines (link titles, names), and only as much prose as the block's kind allows
   (comments in a thread that shows its "Reply"/date lines, two lines of a newsletter box
-  with an e-mail field, three lines of an author bio, an excerpt under each related title,
-  citations under "References"). If one line of prose is
-  not accounted for, that opener was part of the essay and the next one is tried. Chrome
-  lines just before the tail join it.
+  with an e-mail field, three lines of an author bio, an excerpt right under each related
+  title, citations under "References"). If one line of prose is not accounted for, that
+  opener was part of the essay and the next one is tried. The chrome just before the tail
+  (or at the very end of a page that has no opener), with the short lines between chrome
+  lines, joins it; so does an author's bio that nothing opens ("… covers climate for the
+  Courier. Follow her on X @dana_ortiz.") when it is the last line before the tail.
 * **Boxes.** A share bar, a table of contents or a related-posts box in the middle of the
   page: an opener followed by short lines and chrome only, up to (not including) a short line
   that a paragraph follows, which is the essay's next heading.
@@ -57,7 +59,7 @@ PROSE_ALLOWED: dict[str, int | None] = {
     COMMENT_THREAD: None,  # but only with comment chrome ("Reply", a date) in the block
     COMMENT_FORM: 0,
     AUTHOR_BIO: 3,
-    RELATED: None,  # but at most one excerpt per title
+    RELATED: None,  # but at most one excerpt per title, right under it
     NEWSLETTER: 2,  # but only beside an e-mail field ("Type your email…")
     SHARE: 0,
     FOOTER: 0,
@@ -96,8 +98,11 @@ def block_reasons(texts: Sequence[str], dropped: dict[int, str]) -> dict[int, st
     reasons and is not changed."""
     lines = Lines(texts, dropped)
     found: dict[int, str] = {}
-    found.update(lines.boxes())
-    found.update(lines.header())  # a box at the top is part of the header
+    boxes, first = lines.boxes(), lines.first_prose()
+    found.update(boxes)
+    for index, kind in lines.header().items():  # a box at the top is part of the header
+        if index not in boxes or first is None or index < first:
+            found[index] = kind
     found.update(lines.tail())
     return found
 
@@ -132,7 +137,7 @@ class Lines:
     def header(self) -> dict[int, str]:
         start = self.body_start()
         if start is None:
-            return {}
+            start = len(self.texts)  # no paragraph at all: a page of chrome, or no essay
         head = [index for index in self.filled if index < start][:MAX_HEADER_LINES]
         if not any(self.chrome(index) or self.is_boilerplate(index) for index in head):
             return {}  # no sign of a web page: the lines are the essay's own
@@ -231,7 +236,7 @@ class Lines:
             return {}
         found: dict[int, str] = {}
         for position, index in enumerate(self.filled):
-            if index > start and self.opener(index):
+            if self.opener(index):  # even before the first prose: a page of only chrome
                 found = self.tail_from(position) or {}
                 if found:
                     break
@@ -270,8 +275,8 @@ class Lines:
             else:
                 prose += 1
                 allowed = PROSE_ALLOWED.get(kind, 0)
-                if kind == RELATED:
-                    allowed = titles
+                if kind == RELATED:  # an excerpt sits right under its title, no blank line
+                    allowed = titles if self.texts[index - 1] else 0
                 elif kind == REFERENCES and not CITATION.search(self.texts[index]):
                     return None
                 if allowed is not None and prose > allowed:
