@@ -114,12 +114,15 @@ class Lines:
         self.texts = texts
         self.dropped = dropped
         self.filled = [index for index, text in enumerate(texts) if text]
+        # each line is looked up many times: match the tables once
+        self.chromes = [chrome_line(text) if text else None for text in texts]
+        self.openers = [block_opener(text) if text else None for text in texts]
 
     def chrome(self, index: int) -> str | None:
-        return chrome_line(self.texts[index])
+        return self.chromes[index]
 
     def opener(self, index: int) -> str | None:
-        return block_opener(self.texts[index])
+        return self.openers[index]
 
     def is_prose(self, index: int) -> bool:
         return not (
@@ -158,7 +161,11 @@ class Lines:
             if not self.is_prose(index):
                 continue
             following = next(
-                (other for other in self.filled[position + 1 :] if other not in self.dropped),
+                (
+                    self.filled[later]
+                    for later in range(position + 1, len(self.filled))
+                    if self.filled[later] not in self.dropped
+                ),
                 None,
             )
             if len(self.texts[index].split()) >= BODY_MIN_WORDS or (
