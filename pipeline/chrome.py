@@ -220,8 +220,8 @@ BLOCK_OPENERS = tuple(
         (
             any_of(
                 r"\d+\s+(?:thoughts?|comments?|responses?|replies|reactions?)\s+(?:on|to)\b.{0,200}",
-                r"(?:\d+\s+)?(?:Top |All |Latest |Reader )?(?:Comments?|Responses?|Replies|Discussion)"
-                r"(?:\s*\(\d+\))?\s*:?",
+                r"(?:\d+\s+)?(?:Top |All |Latest |Reader )?"
+                r"(?:Comments?|Responses?|Replies|Discussion)(?:\s*\(\d+\))?\s*:?",
                 r"(?:Discussion about this (?:post|article)|Member discussion|Top comments)\W*",
                 r"Join the (?:discussion|conversation)\W*",
                 r"No comments:?",

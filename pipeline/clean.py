@@ -172,8 +172,8 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^Click to (?:share|email|print)\b.{0,80}$", f"{BOILERPLATE} (share buttons)"),
         (
-            r"^(?:(?:Related|Similar|Recommended|Popular|Recent|More)(?: Posts?| Articles?| Stories|"
-            r" Reading| Reads?)|Related|Recommended)\s*:?$",
+            r"^(?:(?:Related|Similar|Recommended|Popular|Recent|More)"
+            r"(?: Posts?| Articles?| Stories| Reading| Reads?)|Related|Recommended)\s*:?$",
             f"{BOILERPLATE} (related posts)",
         ),
         (r"^You (?:may|might) also (?:like|enjoy)\b.{0,40}$", f"{BOILERPLATE} (related posts)"),
