@@ -73,11 +73,15 @@ EVIDENCE = {
     COMMENT_THREAD: frozenset(("comment", "comment author", "date")),
     NEWSLETTER: frozenset(("newsletter",)),
 }
+# A line of a reference list: a wiki's "^ Smith, J. (2010)", a numbered note, a URL; a
+# mere year is not enough (an essay's own section called "Notes" has years in it).
 CITATION = re.compile(
-    r"\(\d{4}[a-z]?\)|\b(?:1[5-9]|20)\d\d\b|\b(?:Retrieved|ISBN|doi|pp?\.|Vol\.|Press|Journal|"
-    r"University|Archived)\b|https?://|^\^|^↑|^\[\d+\]|^\d+\.\s"
+    r"\(\d{4}[a-z]?\)|\b(?:Retrieved|ISBN|doi|pp?\.|Vol\.|Archived)(?:\b|\s)|https?://|"
+    r"^\^|^↑|^\[\d+\]|^\d+\.\s"
 )
 CAPTION_REASON = "image caption"  # how clean.py's caption reasons begin
+# clean.py's reasons that show a page around the essay: boilerplate, the title repeated
+PAGE_SIGNS = ("web page boilerplate", "same as the episode title", "repeated at the top")
 MAX_HEADER_LINES = 40
 BODY_MIN_WORDS = 16  # a subtitle is shorter than this; a first paragraph rarely is
 
@@ -116,6 +120,10 @@ class Lines:
         self.filled = [index for index, text in enumerate(texts) if text]
         # each line is looked up many times: match the tables once
         self.chromes = [chrome_line(text) if text else None for text in texts]
+        self.sure_chromes = [  # chrome wherever it stands, not only around the essay
+            chrome_line(text, anywhere=True) if chrome else None
+            for text, chrome in zip(texts, self.chromes, strict=True)
+        ]
         self.openers = [block_opener(text) if text else None for text in texts]
 
     def chrome(self, index: int) -> str | None:
@@ -142,7 +150,7 @@ class Lines:
         if start is None:
             start = len(self.texts)  # no paragraph at all: a page of chrome, or no essay
         head = [index for index in self.filled if index < start][:MAX_HEADER_LINES]
-        if not any(self.chrome(index) or self.is_boilerplate(index) for index in head):
+        if not self.shows_chrome(head):
             return {}  # no sign of a web page: the lines are the essay's own
         heading = self.heading_before(head)
         first = self.first_prose()
@@ -186,6 +194,16 @@ class Lines:
             and (self.chrome(other) or self.is_boilerplate(other))
             for other in neighbours
         )
+
+    def shows_chrome(self, head: list[int]) -> bool:
+        """A line that is chrome anywhere (or the page's title), or two that are chrome
+        around an essay ("Notes" alone may be the essay's heading; "Follow" beside "12" is
+        a platform's)."""
+        sure = sum(
+            bool(self.sure_chromes[i]) or self.dropped.get(i, "").startswith(PAGE_SIGNS)
+            for i in head
+        )
+        return sure >= 1 or sum(bool(self.chrome(i)) for i in head) >= 2
 
     def is_boilerplate(self, index: int) -> bool:
         return self.dropped.get(index, "").startswith("web page boilerplate")

@@ -60,6 +60,18 @@ def test_prose_after_a_comment_opener_without_comment_chrome_is_the_essay() -> N
     assert [line.text for line in cleaned.lines if line.text] == [FIRST, SECOND, THIRD]
 
 
+def test_an_essay_section_called_notes_is_read() -> None:
+    notes = "My grandmother was born in 1921, and she kept every letter she was sent."
+    narration = narrate(script_of(f"{FIRST}\n\nNotes\n\n{notes}\n\n{SECOND}\n"))
+    assert narrated(narration) == [FIRST, "Notes", notes, SECOND]
+
+
+def test_a_wiki_reference_list_goes() -> None:
+    references = "References\n^ Smith, J. (2010). Hedges. Oxford University Press. p. 12."
+    narration = narrate(script_of(f"{FIRST}\n\n{SECOND}\n\n{references}\n"))
+    assert narrated(narration) == [FIRST, SECOND]
+
+
 def test_the_tail_is_only_dropped_when_every_line_after_it_is_accounted_for() -> None:
     body = (
         f"{FIRST}\n\nRelated Posts\nHow to Rest\nWhy We Nap\n\nMiddle Rows\n\n{SECOND}\n\n{THIRD}\n"
@@ -114,7 +126,7 @@ def test_the_first_heading_under_the_header_stays() -> None:
 
 
 def test_a_byline_stuck_to_a_date_is_not_a_heading() -> None:
-    body = f"Essays\nMarch 28, 2024\nHana Ito\n\n{FIRST}\n\n{SECOND}\n"
+    body = f"Essays\nQuiet Hobbies\nMarch 28, 2024\nHana Ito\n\n{FIRST}\n\n{SECOND}\n"
     narration = narrate(script_of(body))
     assert [chapter.title for chapter in narration.chapters] == ["Introduction"]
     assert narrated(narration) == [FIRST, SECOND]
