@@ -59,5 +59,10 @@ test: test-deps lint
 bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)
 
+# The ingest corpus (tests/data/corpus/): how much of each essay is read, and nothing else.
+.PHONY: corpus
+corpus: $(INSTALLED) $(TEST_INSTALLED)
+	$(BIN)/python tests/corpus.py
+
 clean:
 	rm -rf episodes/*/ feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js .cache

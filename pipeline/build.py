@@ -122,12 +122,12 @@ def read_script(task: EpisodeTask) -> None:
 
 
 def narrate(task: EpisodeTask) -> None:
-    from pipeline.narrate import cleaning_report, narrate
+    from pipeline.narrate import cleaning_report, dropped_entries, narrate
 
     assert task.script is not None
     task.narration = narrate(task.script)
-    for line in task.narration.dropped:
-        task.reporter.detail(f"  dropped line {line.line_number} ({line.reason}): {line.text}")
+    for entry in dropped_entries(task.script, task.narration.dropped):
+        task.reporter.detail(f"  dropped {entry}")
     atomic.write_text(task.files.cleaning_report, cleaning_report(task.script, task.narration))
 
 

@@ -29,6 +29,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline.blocks import block_reasons
+from pipeline.chrome import chrome_line
 from pipeline.markup import HTML_BLOCK_REASON, hidden_elements, html_block_lines
 from pipeline.model import DroppedLine, Script
 
@@ -118,6 +120,7 @@ SOCIAL = (
 DATE = r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+\.? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
 CAPTION = "image caption or credit"
 BOILERPLATE = "web page boilerplate"
+CHROME = "web page boilerplate"  # a line of chrome.CHROME_LINES
 LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), reason)
     for pattern, reason in (
@@ -140,6 +143,11 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             f"{CAPTION} (credit line)",
         ),
         (r"^(?:Photo|Image|Illustration)s?\s*:", f"{CAPTION} (credit line)"),
+        (
+            r"\((?:Photo|Photograph|Image|Illustration|Picture)s?\s*(?:by\b|:|credit\b:?)"
+            r"[^()]{1,80}\)\s*$",
+            f"{CAPTION} (credit in brackets)",
+        ),
         (r"^(?:Copyright\s*)?(?:©|\(c\))|^Copyright\s+\d{4}", f"{BOILERPLATE} (copyright notice)"),
         (rf"^(?!.*[.!?…]$).{{0,200}}\b(?:{PHOTO_SITES})\b", f"{CAPTION} (names a photo site)"),
         (rf"^Download\b.{{0,150}}{NO_FINAL_PUNCTUATION}$", f"{CAPTION} (download link)"),
@@ -165,8 +173,8 @@ LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^Click to (?:share|email|print)\b.{0,80}$", f"{BOILERPLATE} (share buttons)"),
         (
-            r"^(?:Related|Similar|Recommended|Popular|Recent|More)(?: Posts?| Articles?| Stories|"
-            r" Reading| Reads?)?\s*:?$",
+            r"^(?:(?:Related|Similar|Recommended|Popular|Recent|More)"
+            r"(?: Posts?| Articles?| Stories| Reading| Reads?)|Related|Recommended)\s*:?$",
             f"{BOILERPLATE} (related posts)",
         ),
         (r"^You (?:may|might) also (?:like|enjoy)\b.{0,40}$", f"{BOILERPLATE} (related posts)"),
@@ -315,6 +323,7 @@ def clean(script: Script) -> Cleaned:
             reasons.setdefault(index, HTML_BLOCK_REASON)
     for number in script.byline_lines:  # found by pipeline.infer; the intro credits them
         reasons.setdefault(number - script.body_first_line, BYLINE_REASON)
+    drop_blocks(lines, reasons, is_markdown)
     drop_lone_titles(lines, plains, reasons, is_markdown)
     keep = {normalized(line) for line in meta.keep_lines}
     matched = apply_front_matter(lines, plains, reasons, keep, meta.drop_lines)
@@ -374,6 +383,32 @@ def rule_reasons(
             yield index, reason
 
 
+def drop_blocks(lines: list[Line], reasons: dict[int, str], is_markdown: bool) -> None:
+    """Chrome lines that are chrome anywhere, then, in plain text, whole blocks
+    (pipeline/blocks.py).
+
+    A block's kind replaces the reasons of the lines inside it, so that the report shows
+    the block as one range; the title, a repeated opening and a block of one line that a
+    line rule dropped keep their own, more precise reason.
+    """
+    texts = [plain_line(line.text, is_markdown) for line in lines]
+    for index, text in enumerate(texts):
+        if text and index not in reasons and (why := chrome_line(text, anywhere=True)):
+            reasons[index] = f"{CHROME} ({why})"
+    if is_markdown:
+        return  # Markdown was written, or converted from HTML, as an essay: no page around it
+    kinds = block_reasons(texts, reasons)
+    filled = [index for index, text in enumerate(texts) if text]
+    for position, index in enumerate(filled):
+        kind = kinds.get(index)
+        if kind is None or reasons.get(index) in (TITLE_REASON, REPEATED_REASON):
+            continue
+        neighbours = filled[max(position - 1, 0) : position + 2]
+        alone = all(kinds.get(other) != kind for other in neighbours if other != index)
+        if not (alone and index in reasons):
+            reasons[index] = kind
+
+
 def apply_front_matter(
     lines: list[Line],
     plains: list[str],
@@ -414,6 +449,11 @@ def is_lone_link_title(line: str, is_markdown: bool) -> bool:
     return is_lone_title(plain_line(LIST_ITEM.sub("", line), is_markdown))
 
 
+def is_signature(lines: list[Line], index: int) -> bool:
+    """A name under a letter's closing line ("See you at the shed," then "Jo")."""
+    return index > 0 and lines[index - 1].text.rstrip().endswith(",")
+
+
 def drop_lone_titles(
     lines: list[Line], plains: list[str], reasons: dict[int, str], is_markdown: bool
 ) -> None:
@@ -422,7 +462,7 @@ def drop_lone_titles(
     for index in range(len(lines) - 1, -1, -1):
         if not plains[index] or index in reasons:
             continue
-        if not is_lone_link_title(lines[index].text, is_markdown):
+        if not is_lone_link_title(lines[index].text, is_markdown) or is_signature(lines, index):
             break
         candidates.append(index)
     else:

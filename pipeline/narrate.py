@@ -6,10 +6,23 @@ voice). The cleaning report says which lines were not read, and why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pipeline.chrome import BLOCK_KINDS
 from pipeline.clean import clean
 from pipeline.errors import ScriptError
-from pipeline.model import Block, BlockKind, Chapter, Narration, Script, Sentence, Utterance
+from pipeline.model import (
+    Block,
+    BlockKind,
+    Chapter,
+    DroppedLine,
+    Narration,
+    Script,
+    Sentence,
+    Utterance,
+)
 from pipeline.normalize import speakable
+from pipeline.readings import without_pictographs
 from pipeline.segment import MAX_UTTERANCE_CHARS, split_sentences, split_utterances
 from pipeline.structure import collapse, structure
 
@@ -27,8 +40,9 @@ def spoken_block(
         Sentence(
             sentence,
             tuple(
-                # a piece without words ("—") may normalize to nothing: keep it as written
-                Utterance(piece, speakable(piece, language) or piece)
+                # a piece without words ("—") may normalize to nothing: keep it as written,
+                # but never an emoji or a stray symbol, which the voice would name
+                Utterance(piece, speakable(piece, language) or without_pictographs(piece))
                 for piece in split_utterances(sentence, max_chars)
             ),
         )
@@ -70,6 +84,51 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
     return Narration(script.meta.title, tuple(chapters), cleaned.dropped)
 
 
+def dropped_entries(script: Script, dropped: Sequence[DroppedLine]) -> list[str]:
+    """One line per dropped line, or per block of the page dropped whole.
+
+    >>> import datetime as dt, pathlib
+    >>> from pipeline.model import EpisodeMeta
+    >>> meta = EpisodeMeta(pathlib.Path("x.txt"), "001-x", 1, "X", dt.date(2026, 1, 1), "S.")
+    >>> script = Script(meta, "Essay.\\n\\n2 Comments\\nSam says:\\n\\nHi!\\nReply", False, 1)
+    >>> for entry in dropped_entries(script, clean(script).dropped):
+    ...     print(entry)
+    lines 3-7: comment thread (4 lines): 2 Comments … Reply
+    """
+    filled = {
+        script.body_first_line + index
+        for index, text in enumerate(script.body.split("\n"))
+        if text.strip()
+    }
+    groups: list[list[DroppedLine]] = []
+    for line in dropped:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and line.reason == last.reason
+            and line.reason in BLOCK_KINDS
+            and not any(last.line_number < n < line.line_number for n in filled)
+        ):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return [
+        f"line {group[0].line_number}: {group[0].reason}: {group[0].text}"
+        if len(group) == 1
+        else f"lines {group[0].line_number}-{group[-1].line_number}: {group[0].reason} "
+        f"({len(group)} lines): {shorten(group[0].text)} … {shorten(group[-1].text)}"
+        for group in groups
+    ]
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """
+    >>> shorten("a b c d", 5)
+    'a b…'
+    """
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def cleaning_report(script: Script, narration: Narration) -> str:
     """The text of episodes/<slug>/cleaning-report.txt: every line not read, and why."""
     meta = script.meta
@@ -81,7 +140,7 @@ def cleaning_report(script: Script, narration: Narration) -> str:
         "",
         f"{len(narration.dropped)} of {body_lines} non-blank lines were dropped "
         "(override with 'keep:' or 'drop:' in the front matter):",
-        *(f"line {d.line_number}: {d.reason}: {d.text}" for d in narration.dropped),
+        *dropped_entries(script, narration.dropped),
         "",
         f"Narrated: {len(narration.chapters)} chapters, {len(blocks)} blocks, "
         f"{sum(len(block.sentences) for block in blocks)} sentences.",

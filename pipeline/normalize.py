@@ -2,8 +2,9 @@
 
 Used ONLY for what the voice speaks (Utterance.spoken); transcripts keep the author's text.
 The rules run in the order of the RULES table, since some overlap ("$1,234.50" is a price
-before it is a number). English is the only language with number and abbreviation rules;
-every language gets the dash and quote rules.
+before it is a number). English is the only language with number, unit, date, web address
+and abbreviation rules (pipeline/numbers.py and pipeline/readings.py hold the words); every
+language gets the dash and quote rules, and silence for emoji and stray symbols.
 
 >>> speakable("In 1999, Dr. Smith paid $3.50 — about 35% of 1,234 — on the 21st.")
 'In nineteen ninety-nine, Doctor Smith paid three dollars and fifty cents, about \
@@ -15,108 +16,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-ONES = (  # noqa: SIM905
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (10**3, "thousand"))
-LARGEST_SPOKEN = 10**15  # beyond this, numbers are read digit by digit
-ORDINAL_WORDS = {
-    "one": "first",
-    "two": "second",
-    "three": "third",
-    "five": "fifth",
-    "eight": "eighth",
-    "nine": "ninth",
-    "twelve": "twelfth",
-}
-
-
-def cardinal(number: int) -> str:
-    """
-    >>> cardinal(0), cardinal(21), cardinal(105), cardinal(1234)
-    ('zero', 'twenty-one', 'one hundred five', 'one thousand two hundred thirty-four')
-    >>> cardinal(3_000_012)
-    'three million twelve'
-    """
-    if number < 20:
-        return ONES[number]
-    if number < 100:
-        tens, ones = divmod(number, 10)
-        return TENS[tens] + (f"-{ONES[ones]}" if ones else "")
-    if number < 1000:
-        hundreds, rest = divmod(number, 100)
-        return f"{ONES[hundreds]} hundred" + (f" {cardinal(rest)}" if rest else "")
-    if number >= LARGEST_SPOKEN:
-        return digits(str(number))
-    for size, name in SCALES:
-        if number >= size:
-            high, rest = divmod(number, size)
-            return f"{cardinal(high)} {name}" + (f" {cardinal(rest)}" if rest else "")
-    raise AssertionError("unreachable: every number >= 1000 has a scale")
-
-
-def digits(text: str) -> str:
-    """
-    >>> digits("007")
-    'zero zero seven'
-    """
-    return " ".join(ONES[int(d)] for d in text)
-
-
-def ordinal(number: int) -> str:
-    """
-    >>> ordinal(1), ordinal(12), ordinal(21), ordinal(40), ordinal(103)
-    ('first', 'twelfth', 'twenty-first', 'fortieth', 'one hundred third')
-    """
-    words = cardinal(number)
-    cut = max(words.rfind(" "), words.rfind("-")) + 1
-    head, last = words[:cut], words[cut:]
-    if last in ORDINAL_WORDS:
-        return head + ORDINAL_WORDS[last]
-    return head + (last[:-1] + "ieth" if last.endswith("y") else last + "th")
-
-
-def year(number: int) -> str:
-    """
-    >>> year(1999), year(2026), year(2005), year(1900), year(1905)
-    ('nineteen ninety-nine', 'twenty twenty-six', 'two thousand five', 'nineteen hundred', \
-'nineteen oh five')
-    """
-    if 2000 <= number < 2010:
-        return cardinal(number)
-    century, rest = divmod(number, 100)
-    if rest == 0:
-        return f"{cardinal(century)} hundred"
-    return f"{cardinal(century)} " + (f"oh {ONES[rest]}" if rest < 10 else cardinal(rest))
-
-
-def plural(words: str) -> str:
-    """
-    >>> plural("nineteen ninety"), plural("nineteen hundred")
-    ('nineteen nineties', 'nineteen hundreds')
-    """
-    return words[:-1] + "ies" if words.endswith("y") else words + "s"
-
-
-def looks_like_year(text: str) -> bool:
-    return len(text) == 4 and 1100 <= int(text) <= 2099
-
-
-def number_words(whole: str, fraction: str | None = None) -> str:
-    """ "1,234" and "3.5" as words; 4-digit numbers from 1100 to 2099 are read as years.
-
-    >>> number_words("1,234"), number_words("3", "5"), number_words("1999"), number_words("0042")
-    ('one thousand two hundred thirty-four', 'three point five', 'nineteen ninety-nine', \
-'zero zero four two')
-    """
-    plain = whole.replace(",", "")
-    if fraction is None and "," not in whole and looks_like_year(plain):
-        return year(int(plain))
-    spoken = digits(plain) if len(plain) > 1 and plain.startswith("0") else cardinal(int(plain))
-    return spoken + (f" point {digits(fraction)}" if fraction else "")
-
+from pipeline.numbers import (
+    NUMBER,
+    ONES,
+    cardinal,
+    number_words,
+    ordinal,
+    plural,
+    year,
+)
+from pipeline.readings import (
+    DATE_RULES,
+    EMAIL_RULE,
+    HANDLE_RULE,
+    ISO_DATE_RULE,
+    UNIT_RULE,
+    URL_RULE,
+    say_date,
+    say_email,
+    say_handle,
+    say_iso_date,
+    say_unit,
+    say_url,
+    without_pictographs,
+)
 
 # currency symbol -> (one unit, many units, one hundredth, many hundredths)
 CURRENCIES = {
@@ -250,7 +173,6 @@ SYMBOLS = {
 STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
 HOUR = r"(?P<hour>[01]?\d|2[0-3])"
 HALF = r"(?P<half>[ap])\.?m\b\.?"  # am, p.m., PM
-NUMBER = r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
 
 
 def alternatives(words: dict[str, str]) -> str:
@@ -270,6 +192,10 @@ DASH_RULES: tuple[tuple[re.Pattern[str], Replacement], ...] = tuple(
 ENGLISH_RULES: tuple[tuple[re.Pattern[str], Replacement], ...] = tuple(
     (re.compile(pattern, flags), replacement)
     for pattern, replacement, flags in (
+        (EMAIL_RULE, say_email, 0),  # before URLs: sam@example.com holds a domain
+        (URL_RULE, say_url, 0),
+        (HANDLE_RULE, say_handle, 0),
+        (ISO_DATE_RULE, say_iso_date, 0),  # before "–" and numbers: 2024-03-04
         (r"(?<=\d)\s?–\s?(?=[$£€]?\d)", " to ", 0),  # 1990–1995
         (r"–", ", ", 0),
         (
@@ -280,6 +206,12 @@ ENGLISH_RULES: tuple[tuple[re.Pattern[str], Replacement], ...] = tuple(
         ),
         (rf"\b{HOUR}:(?P<minute>[0-5]\d)(?:\s?{HALF})?", say_time, re.IGNORECASE),
         (rf"\b{HOUR}\s?{HALF}", say_time, re.IGNORECASE),
+        (DATE_RULES[0], say_date, 0),  # after times: "March 3, 2024 at 8 am"
+        (DATE_RULES[1], say_date, 0),
+        (UNIT_RULE, say_unit, 0),
+        (r"\bNo\.\s?(?=\d)", "number ", 0),
+        (r"(?<!\w)w/o\b", "without", 0),
+        (r"(?<!\w)w/(?=\s)", "with", 0),
         (r"#(?P<next>\w)", lambda m: say_hash(m) + m["next"], 0),
         (rf"{NUMBER}\s?%", say_percent, 0),
         (r"\b(?P<number>\d+)(?:st|nd|rd|th)\b", say_ordinal, 0),
@@ -289,9 +221,11 @@ ENGLISH_RULES: tuple[tuple[re.Pattern[str], Replacement], ...] = tuple(
         (r"\bSt\.(?:\s(?P<next>[A-Z]))?", lambda m: say_saint_or_street(m) + (m["next"] or ""), 0),
         (rf"(?<!\w)(?:{alternatives(ABBREVIATIONS)})", lambda m: ABBREVIATIONS[m[0]], 0),
         (alternatives(SYMBOLS), lambda m: SYMBOLS[m[0]], 0),
-        (r"\s{2,}", " ", 0),
-        (r"\s+(?=[,.;:!?])", "", 0),
     )
+)
+SPACING_RULES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
+    (re.compile(r"\s{2,}"), " "),
+    (re.compile(r"\s+(?=[,.;:!?])"), ""),
 )
 
 
@@ -311,7 +245,7 @@ def speakable(text: str, language: str = "en") -> str:
     >>> speakable("Il a 35% — 1990–1995", "fr")
     'Il a 35%, 1990–1995'
     """
-    spoken = text.translate(STRAIGHT_QUOTES)
+    spoken = without_pictographs(text.translate(STRAIGHT_QUOTES))
     for pattern, replacement in DASH_RULES:
         spoken = pattern.sub(replacement, spoken)
     if is_english(language):
@@ -319,4 +253,6 @@ def speakable(text: str, language: str = "en") -> str:
             spoken = pattern.sub(replacement, spoken)
         if text.rstrip().endswith(".") and not spoken.rstrip().endswith((".", "!", "?")):
             spoken = spoken.rstrip() + "."  # "in the U.S." keeps its full stop
+    for pattern, replacement in SPACING_RULES:
+        spoken = pattern.sub(replacement, spoken)  # a silent emoji leaves no double space
     return spoken.strip()

@@ -2,7 +2,9 @@
 
 Plain text: paragraphs are separated by blank lines (or by a dropped line); the lines of
 one paragraph are joined, so hard-wrapped text reads as one paragraph. A text without any
-blank line is read as one paragraph per line, the way many pages paste. A *heading* is a
+blank line is read as one paragraph per line, the way many pages paste; so is a block of
+three or more short lines without final punctuation (a list), whose items are never
+headings. A *heading* is a
 short line (at most 12 words) without sentence-final punctuation, standing alone and
 followed by a paragraph; it may also be the first line of a block when it is much shorter
 than the lines after it. Text before the first heading is the chapter "Introduction",
@@ -23,13 +25,15 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from pipeline.clean import Cleaned, Line, normalized
+from pipeline.clean import SMALL_WORDS, Cleaned, Line, normalized
 from pipeline.markup import parse, without_hidden_elements
 
 INTRODUCTION = "Introduction"
 HEADING_MAX_WORDS = 12
 HEADING_MAX_CHARS = 150
 HEADING_IN_BLOCK_RATIO = 0.6  # a first line this much shorter than the rest is a heading
+LIST_MIN_ITEMS = 3
+LIST_ITEM_MAX_WORDS = 8
 SENTENCE_END = ".!?…,;:"
 CLOSING_MARKS = "\"'”’»)]*_"
 FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]+\](?!:)")
@@ -53,18 +57,41 @@ def collapse(text: str) -> str:
 
 
 def is_heading_like(line: str) -> bool:
-    """Short, and no sentence-final punctuation.
+    """Short, and no sentence-final punctuation; or a short question in Title Case.
 
     >>> is_heading_like("The Roots of Stoicism: Masculinity’s Historical Burden")
     True
+    >>> is_heading_like("1. Start small"), is_heading_like("What Counts as a Quiet Hobby?")
+    (True, True)
     >>> is_heading_like("This is a sentence."), is_heading_like("Why men hide?")
     (False, False)
     """
     line = line.strip()
     if not line or len(line) > HEADING_MAX_CHARS or not any(c.isalnum() for c in line):
         return False
-    return len(line.split()) <= HEADING_MAX_WORDS and line.rstrip(CLOSING_MARKS)[-1:] not in (
-        SENTENCE_END
+    words = line.split()
+    if len(words) > HEADING_MAX_WORDS:
+        return False
+    end = line.rstrip(CLOSING_MARKS)[-1:]
+    return end not in SENTENCE_END or (end == "?" and is_title_case_question(words))
+
+
+QUESTION_HEADING_MIN_WORDS = 3  # "Why?" alone is a rhetorical paragraph, not a heading
+
+
+def is_title_case_question(words: list[str]) -> bool:
+    """A question written as a title: every word but the small ones capitalized.
+
+    >>> is_title_case_question("Is It Worth It?".split()), is_title_case_question(["Why?"])
+    (True, False)
+    >>> is_title_case_question("What do you do all day?".split())
+    False
+    """
+    significant = [word for word in words if word.casefold().strip("?") not in SMALL_WORDS]
+    return (
+        len(words) >= QUESTION_HEADING_MIN_WORDS
+        and bool(significant)
+        and all(not word[0].isalpha() or word[0].isupper() for word in significant)
     )
 
 
@@ -90,23 +117,37 @@ def trim_blank(lines: Sequence[Line]) -> Sequence[Line]:
     return lines[filled[0] : filled[-1] + 1] if filled else ()
 
 
-def plain_units(lines: Sequence[Line]) -> list[str]:
-    """Plain text -> its units (candidate headings and paragraphs), in order."""
+def is_list(block: Sequence[str]) -> bool:
+    """Three or more short lines without final punctuation: a list, one item a line.
+
+    >>> is_list(["A torch", "A map", "A spare pair of socks"]), is_list(["Heading", "Text"])
+    (True, False)
+    """
+    return len(block) >= LIST_MIN_ITEMS and all(
+        is_heading_like(line) and len(line.split()) <= LIST_ITEM_MAX_WORDS for line in block
+    )
+
+
+def plain_units(lines: Sequence[Line]) -> list[tuple[str, bool]]:
+    """Plain text -> its units in order: (text, whether it may be a heading)."""
     texts = [line.text for line in lines if line.text.strip()]
-    if len(texts) == len(trim_blank(lines)):
-        return [collapse(text) for text in texts]  # no blank line at all: a paragraph a line
+    if len(texts) == len(trim_blank(lines)):  # no blank line at all: a paragraph a line
+        return [(collapse(text), True) for text in texts]
     blocks = text_blocks(lines)
-    units: list[str] = []
+    units: list[tuple[str, bool]] = []
     for block in blocks:
+        if is_list(block):
+            units += [(collapse(item), False) for item in block]  # items, never headings
+            continue
         first, rest = block[0], block[1:]
         if (
             rest
             and is_heading_like(first)
             and len(first.strip()) <= HEADING_IN_BLOCK_RATIO * max(len(r.strip()) for r in rest)
         ):
-            units.append(collapse(first))
+            units.append((collapse(first), True))
             block = rest
-        units.append(collapse(" ".join(block)))
+        units.append((collapse(" ".join(block)), True))
     return units
 
 
@@ -121,13 +162,14 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
     units = plain_units(lines)
     kinds = [
         "heading"
-        if is_heading_like(unit)
+        if may_be_heading
+        and is_heading_like(unit)
         and index + 1 < len(units)
-        and not is_heading_like(units[index + 1])
+        and not is_heading_like(units[index + 1][0])
         else "paragraph"
-        for index, unit in enumerate(units)
+        for index, (unit, may_be_heading) in enumerate(units)
     ]
-    return sections_of(zip(kinds, units, strict=True))
+    return sections_of(zip(kinds, (unit for unit, _ in units), strict=True))
 
 
 def sections_of(units: Iterable[tuple[str, str]]) -> list[Section]:

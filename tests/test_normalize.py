@@ -86,6 +86,62 @@ def test_english_rules(text: str, spoken: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        # emoji, pictographs and stray symbols are silent
+        (
+            "It asks for your attention 🙂 not your audience",
+            "It asks for your attention not your audience",
+        ),
+        ("Loved it 👍🏽! 🎉🎉", "Loved it!"),
+        ("family 👨\u200d👩\u200d👧 day", "family day"),
+        ("flag 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f here", "flag here"),
+        ("Required fields are marked *", "Required fields are marked"),
+        ("• first † second | third", "first second third"),
+        ("Brand™ and ©", "Brand and"),
+        ("a hedgerow.[1] It grew.[citation needed]", "a hedgerow. It grew."),
+        # units, singular for exactly one
+        ("15 min", "fifteen minutes"),
+        ("1 min and 1.5 hrs", "one minute and one point five hours"),
+        ("7 km", "seven kilometers"),
+        ("1 km", "one kilometer"),
+        ("5 kg", "five kilograms"),
+        ("3 hrs", "three hours"),
+        ("10 mph", "ten miles per hour"),
+        ("1 mph", "one mile per hour"),
+        ("a 30-min meeting", "a thirty-minute meeting"),
+        ("500 mL and 40 L", "five hundred milliliters and forty liters"),
+        ("6 ft and 1 ft", "six feet and one foot"),
+        ("3x faster", "three times faster"),
+        ("in 4 hrs.", "in four hours."),
+        # dates read with ordinals
+        ("March 3", "March third"),
+        ("on March 3, 2024", "on March third, twenty twenty-four"),
+        ("Mar. 21st", "March twenty-first"),
+        ("3 March 2024", "the third of March, twenty twenty-four"),
+        ("on the 1st of May", "on the first of May"),
+        ("2024-03-04", "March fourth, twenty twenty-four"),
+        ("March 3, 2024 at 8:12 am", "March third, twenty twenty-four at eight twelve a.m."),
+        ("the march 3 miles long", "the march three miles long"),  # a verb, not a month
+        # web addresses read short; handles as "at" and the name
+        ("see https://www.example.com/a/b?c=1.", "see example dot com."),
+        ("at harbourtrees.org/volunteer today", "at harbourtrees dot org today"),
+        ("write to sam.lee@example.co.uk", "write to sam dot lee at example dot co dot uk"),
+        ("follow @dana_ortiz", "follow at dana ortiz"),
+        # abbreviations
+        ("No. 5", "number five"),
+        ("tea w/ milk, coffee w/o", "tea with milk, coffee without"),
+    ],
+)
+def test_page_rules(text: str, spoken: str) -> None:
+    assert speakable(text) == spoken
+
+
+def test_pictographs_are_silent_in_every_language() -> None:
+    assert speakable("Merci 🙏 pour tout *", "fr") == "Merci pour tout"
+
+
+@pytest.mark.parametrize(
     ("text", "language", "spoken"),
     [
         ("Il a 35% — en 1999, Dr. X “dit”", "fr", 'Il a 35%, en 1999, Dr. X "dit"'),
