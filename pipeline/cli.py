@@ -59,7 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # several problems: one line each
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # an output that could not be written outside pipeline.atomic
+        from pipeline.atomic import output_error
+
+        print(f"error: {output_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(

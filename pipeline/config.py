@@ -64,6 +64,9 @@ def load_show(path: Path) -> Show:
             values[name] = (path.parent / value).resolve()
     show = Show(**values)
     _validate(show, path)
+    from pipeline.showcheck import check_show
+
+    check_show(show, path)  # what the values mean, every problem at once
     return show
 
 
