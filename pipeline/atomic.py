@@ -46,6 +46,20 @@ def output_error(exc: OSError, path: Path | None = None) -> OutputError:
     return error
 
 
+def out_of_space(folder: Path, margin: int = 1 << 20) -> bool:
+    """Whether the disk holding ``folder`` is (all but) full: how a program that writes
+    there itself (ffmpeg) failing is told apart from it failing for another reason."""
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < margin
+
+
+def no_space(path: Path) -> OutputError:
+    return output_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
+
+
 @contextlib.contextmanager
 def replacing(path: Path, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success, fsync and rename it over ``path``.

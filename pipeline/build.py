@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline import atomic, keys, manifest
 from pipeline.cache import AudioCache, utterance_key
 from pipeline.engines import Engine, VoiceChoice, load_engine
-from pipeline.errors import OutputError, PipelineError
+from pipeline.errors import OutputError, PipelineError, ToolError
 from pipeline.master import Gain, Loudness, Pauses, PlannedBlock, PlannedUtterance
 from pipeline.model import (
     Block,
@@ -248,7 +248,12 @@ def master_and_tag(task: EpisodeTask) -> None:
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
     hint = task.previous.gain if task.previous else None
     with atomic.replacing(files.mp3) as tmp:
-        gain = encode(pieces, cache, rate, loudness, tmp, hint)
+        try:
+            gain = encode(pieces, cache, rate, loudness, tmp, hint)
+        except ToolError:
+            if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
+                raise atomic.no_space(files.mp3) from None
+            raise
         _write_tags(task, tmp, timeline)
         digest = file_digest(tmp)
     task.timeline = timeline
