@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import IO
 
 from pipeline.errors import ToolError
@@ -60,3 +61,36 @@ def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
         )
     except OSError as exc:
         raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+
+
+def read_ffmpeg(*args: str, what: str = "ffmpeg", chunk: int = 1 << 16) -> Iterator[bytes]:
+    """Run ffmpeg writing to its stdout and yield what it writes, a chunk at a time.
+
+    For decoding a long file without holding it whole. Stopping early kills ffmpeg; a
+    failure raises ToolError with its log's tail once the output has been read.
+    """
+    with tempfile.TemporaryFile() as log:
+        try:
+            process = subprocess.Popen(
+                [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,  # a file: a full pipe could block ffmpeg
+            )
+        except OSError as exc:
+            raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+        assert process.stdout is not None
+        finished = False
+        try:
+            while data := process.stdout.read(chunk):
+                yield data
+            finished = True
+        finally:
+            process.stdout.close()
+            if not finished:  # the reader stopped early or failed: ffmpeg is not needed
+                process.kill()
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise ToolError(f"{what} failed (exit {code}): " + " | ".join(tail))
