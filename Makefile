@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test lint check serve bench clean test-deps
+.PHONY: all build add test test-fast lint check serve bench clean test-deps
 
 all: build
 
@@ -55,6 +55,10 @@ lint: $(TEST_INSTALLED)
 
 test: test-deps lint
 	$(BIN)/pytest $(ARGS)
+
+# The quick loop: the fake voice only, no browser; the real voice and Chromium are `make test`'s.
+test-fast: test-deps lint
+	$(BIN)/pytest -m "not slow and not browser" $(ARGS)
 
 bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)

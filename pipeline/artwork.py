@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedImageError
 
 from pipeline import atomic
+from pipeline.digest import file_digest, json_digest
 from pipeline.errors import ConfigError
 from pipeline.model import Show
 
@@ -336,8 +336,7 @@ def stamp(*parts: object) -> bytes:
     >>> stamp("card", 1, "Title", "Author").startswith(STAMP_PREFIX)
     True
     """
-    digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
-    return STAMP_PREFIX + digest.encode("ascii")
+    return STAMP_PREFIX + json_digest(parts).encode("ascii")
 
 
 def stamp_of(path: Path) -> bytes | None:
@@ -438,7 +437,7 @@ def ensure_artwork(show: Show, feed_dir: Path) -> Path:
                     feed_dir, source, f"is {image.format} {image.mode}: save it as an RGB JPEG"
                 )
             return target
-        wanted = stamp("copy", hashlib.sha256(source.read_bytes()).hexdigest())
+        wanted = stamp("copy", file_digest(source))
         if stamp_of(target) != wanted:
             data = encode_jpeg(
                 ImageOps.exif_transpose(image),  # a camera's "rotate me" flag, applied

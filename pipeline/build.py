@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import atomic, manifest
+from pipeline import atomic, keys, manifest
 from pipeline.cache import AudioCache, utterance_key
 from pipeline.engines import Engine, VoiceChoice, load_engine
-from pipeline.errors import PipelineError
-from pipeline.master import Loudness, Pauses, PlannedBlock, PlannedUtterance
+from pipeline.errors import OutputError, PipelineError, ToolError
+from pipeline.master import Gain, Loudness, Pauses, PlannedBlock, PlannedUtterance
 from pipeline.model import (
     Block,
     BuiltEpisode,
@@ -91,7 +92,8 @@ class EpisodeTask:
     engine: Engine | None = None
     planned: list[PlannedBlock] = field(default_factory=list)
     spoken_by_key: dict[str, str] = field(default_factory=dict)
-    audio_key: str = ""
+    audio: keys.Inputs = field(default_factory=dict)  # what the audio is made from
+    audio_verdict: keys.Verdict = keys.NOT_PLANNED
     previous: manifest.Manifest | None = None  # what the last build of this episode knew
     records: Records | None = None  # scripts/.essaycast.toml, shared by the build's tasks
     timeline: Timeline | None = None
@@ -174,8 +176,12 @@ def plan_audio(task: EpisodeTask) -> None:
                 utterances.append(PlannedUtterance(utterance.text, key, 0))
             sentences.append(tuple(utterances))
         task.planned.append(PlannedBlock(block.kind, chapter_index, tuple(sentences)))
-    task.audio_key = _audio_key(task)
+    titles = [chapter.title for chapter in task.narration.chapters]
+    task.audio = keys.audio_inputs(task.planned, titles, task.engine.sample_rate, show)
     task.previous = manifest.read(task.files)
+    task.audio_verdict = _audio_verdict(task)
+    if not task.audio_verdict.up_to_date:
+        task.reporter.detail(f"  audio to build: {task.audio_verdict.reason}")
 
 
 def synthesize(task: EpisodeTask) -> None:
@@ -183,7 +189,7 @@ def synthesize(task: EpisodeTask) -> None:
 
     assert task.choice and task.engine
     cache = task.project.cache
-    if _up_to_date(task):
+    if task.audio_verdict.up_to_date:
         task.reporter.detail(f"  audio up to date ({len(task.spoken_by_key)} utterances cached)")
         if task.options.explain:
             for spoken in task.spoken_by_key.values():
@@ -220,18 +226,28 @@ def synthesize(task: EpisodeTask) -> None:
 
 
 def master_and_tag(task: EpisodeTask) -> None:
-    """Encode the MP3 and tag it, in a temporary file renamed into place when whole."""
-    from pipeline.artwork import cover_jpeg
-    from pipeline.feed import episode_guid, feed_url
+    """Encode the MP3 and tag it, in a temporary file renamed into place when whole.
+
+    Audio up to date: the tag alone is rewritten, on a copy of the MP3, when an input it
+    shows changed; nothing is decoded or encoded.
+    """
+    from pipeline.digest import file_digest
     from pipeline.master import decode_music, encode, layout
-    from pipeline.tags import write_tags
-    from pipeline.transcripts import plain_transcript
 
     assert task.script and task.narration and task.engine
-    files, show, meta = task.files, task.show, task.script.meta
-    if _up_to_date(task):
+    files, show = task.files, task.show
+    if task.audio_verdict.up_to_date:
         assert task.previous is not None
-        task.timeline = task.previous.timeline
+        task.timeline, gain = task.previous.timeline, task.previous.gain
+        tags = _tags_inputs(task, task.timeline)
+        verdict = keys.compare(task.previous.tags, tags)
+        if verdict.up_to_date:
+            return
+        task.reporter.detail(f"  tags to rewrite: {verdict.reason}")
+        with atomic.replacing(files.mp3) as tmp:
+            shutil.copyfile(files.mp3, tmp)
+            _write_tags(task, tmp, task.timeline)
+        _record(task, tags, gain, file_digest(files.mp3))
         return
     cache, rate = task.project.cache, task.engine.sample_rate
     planned = [_with_lengths(block, cache) for block in task.planned]
@@ -243,22 +259,55 @@ def master_and_tag(task: EpisodeTask) -> None:
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
     hint = task.previous.gain if task.previous else None
     with atomic.replacing(files.mp3) as tmp:
-        gain = encode(pieces, cache, rate, loudness, tmp, hint)
-        write_tags(
-            tmp,
-            show,
-            meta,
-            timeline,
-            plain_transcript(timeline),
-            cover_jpeg(task.artwork),
-            feed_url(show, task.base_url),
-            episode_guid(show, task.base_url, meta),
-        )
+        try:
+            gain = encode(pieces, cache, rate, loudness, tmp, hint)
+        except ToolError:
+            if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
+                raise atomic.no_space(files.mp3) from None
+            raise
+        _write_tags(task, tmp, timeline)
+        digest = file_digest(tmp)
     task.timeline = timeline
-    record = manifest.Manifest(
-        task.audio_key, files.mp3.stat().st_size, gain, task.spoken_by_key, timeline
+    _record(task, _tags_inputs(task, timeline), gain, digest)
+
+
+def _write_tags(task: EpisodeTask, mp3: Path, timeline: Timeline) -> None:
+    from pipeline.artwork import cover_jpeg
+    from pipeline.feed import episode_guid, feed_url
+    from pipeline.tags import write_tags
+    from pipeline.transcripts import plain_transcript
+
+    assert task.script is not None
+    show, meta = task.show, task.script.meta
+    write_tags(
+        mp3,
+        show,
+        meta,
+        timeline,
+        plain_transcript(timeline),
+        cover_jpeg(task.artwork),
+        feed_url(show, task.base_url),
+        episode_guid(show, task.base_url, meta),
     )
-    manifest.write(files, record)
+
+
+def _tags_inputs(task: EpisodeTask, timeline: Timeline) -> keys.Inputs:
+    from pipeline.feed import episode_guid, feed_url
+
+    assert task.script is not None
+    show, meta = task.show, task.script.meta
+    urls = (feed_url(show, task.base_url), episode_guid(show, task.base_url, meta))
+    return keys.tags_inputs(task.audio, show, meta, timeline, task.artwork, urls)
+
+
+def _record(task: EpisodeTask, tags: keys.Inputs, gain: Gain, digest: str) -> None:
+    """Write down what this build made the MP3 from, for the next build to compare."""
+    assert task.timeline is not None
+    size = task.files.mp3.stat().st_size
+    record = manifest.Manifest(
+        task.audio, tags, digest, size, gain, task.spoken_by_key, task.timeline
+    )
+    manifest.write(task.files, record)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -329,10 +378,12 @@ def build(
 ) -> BuildResult:
     """Build the named scripts (all when none are named), then the feed and the show page.
 
-    A script that fails is reported and skipped; the others still build. The feed lists
-    every published episode, not only those built now (pipeline.published has the rules).
-    Hold project.lock while it runs (the CLI does): it first deletes the temporary files
-    of a killed build.
+    Everything is checked before any work: show.toml (config.load_show), its music, the
+    base URL, and every script's front matter; a script that fails is reported and skipped,
+    the others still build. A write that fails (a full disk, a read-only folder) stops the
+    build. The feed lists every published episode, not only those built now
+    (pipeline.published has the rules). Hold project.lock while it runs (the CLI does): it
+    first deletes the temporary files of a killed build.
     """
     from pipeline import published
     from pipeline.artwork import ensure_artwork
@@ -340,37 +391,56 @@ def build(
     from pipeline.feed import feed_url, write_feed
     from pipeline.page import write_show_page
     from pipeline.script import find_scripts
+    from pipeline.showcheck import url_problem
 
     if not project.scripts.is_dir():  # not a project: write nothing here
-        raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
+        raise no_scripts(project)
     show = load_show(project.show_toml)
     check_music(show, project.show_toml)
     _check_cache_folders(project)
-    for folder in (project.episodes, project.feed, project.root / ".cache"):
-        atomic.remove_leftovers(folder)  # what a killed build left half-written
-    artwork = ensure_artwork(show, project.feed)
+    problem = url_problem("--base-url", options.base_url) if options.base_url else None
+    if problem:
+        raise PipelineError(problem)
     sources = list(only) or find_scripts(project.scripts)
     if not sources:
-        raise PipelineError(
-            f"no scripts found in {project.scripts} (expected .md, .txt or .html files)"
-        )
-    built: list[BuiltEpisode] = []
+        raise no_scripts(project)
     failed: list[tuple[Path, str]] = []
+
+    def fail(source: Path, exc: PipelineError) -> None:
+        if isinstance(exc, OutputError):
+            raise exc  # every later write would fail the same way
+        reporter.error(str(exc) if exc.path else f"{source}: {exc}")
+        failed.append((source, str(exc)))
+
+    # Every script's front matter first, so that none is found wrong after others were built.
     before = published.load(project.episodes, project.root)
     seen = published.claimed(before, whole_project=not only)  # published: keeps slug, number
     records = Records.load(project.scripts)
+    tasks: list[EpisodeTask] = []
     for source in sources:
-        reporter.info(f"{source}:")
-        task = EpisodeTask(source, project, show, options, reporter, artwork, records=records)
+        task = EpisodeTask(source, project, show, options, reporter, Path(), records=records)
         try:
-            for stage in EPISODE_STAGES:
+            with reporter.timed(read_script.__name__):
+                read_script(task)
+            _claim_unique(task, seen)
+        except PipelineError as exc:
+            fail(source, exc)
+            continue
+        tasks.append(task)
+
+    for folder in (project.episodes, project.feed, project.root / ".cache"):
+        atomic.remove_leftovers(folder)  # what a killed build left half-written
+    artwork = ensure_artwork(show, project.feed)
+    built: list[BuiltEpisode] = []
+    for task in tasks:
+        reporter.info(f"{task.source}:")
+        task.artwork = artwork
+        try:
+            for stage in EPISODE_STAGES[1:]:  # read_script ran above
                 with reporter.timed(stage.__name__):
                     stage(task)
-                if stage is read_script:
-                    _claim_unique(task, seen)
         except PipelineError as exc:
-            reporter.error(str(exc) if exc.path else f"{source}: {exc}")
-            failed.append((source, str(exc)))
+            fail(task.source, exc)
             continue
         assert task.built is not None
         built.append(task.built)
@@ -384,6 +454,12 @@ def build(
         with reporter.timed("show_page"):
             write_show_page(show, episodes, project.feed, feed_url(show, base_url))
     return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
+
+
+def no_scripts(project: Project) -> PipelineError:
+    return PipelineError(
+        f"no scripts found in {project.scripts} (expected .md, .txt or .html files)"
+    )
 
 
 def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
@@ -410,31 +486,20 @@ def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
 # ------------------------------------------------ helpers
 
 
-def _audio_key(task: EpisodeTask) -> str:
-    """Everything the finished MP3 depends on; unchanged key + existing MP3 = nothing to redo."""
-    assert task.script is not None
-    show = task.show
-    return manifest.fingerprint(
-        {
-            "blocks": [dataclasses.asdict(block) for block in task.planned],
-            "pauses": dataclasses.asdict(Pauses()),
-            "show": {k: str(v) for k, v in dataclasses.asdict(show).items()},
-            "meta": {k: str(v) for k, v in dataclasses.asdict(task.script.meta).items()},
-            "base_url": task.base_url,
-            "artwork": manifest.file_stamp(task.artwork),
-            "music": [manifest.file_stamp(p) for p in (show.intro_music, show.outro_music) if p],
-        }
-    )
+def _audio_verdict(task: EpisodeTask) -> keys.Verdict:
+    """Whether the MP3's audio must be made again, and why; checks the MP3 it would keep."""
+    from pipeline.digest import file_digest
 
-
-def _up_to_date(task: EpisodeTask) -> bool:
     previous, mp3 = task.previous, task.files.mp3
-    return (
-        previous is not None
-        and previous.audio_key == task.audio_key
-        and mp3.exists()
-        and mp3.stat().st_size == previous.mp3_bytes
-    )
+    verdict = keys.compare(previous.audio if previous else None, task.audio)
+    if not verdict.up_to_date:
+        return verdict
+    assert previous is not None
+    if not mp3.exists():
+        return keys.Verdict("the MP3 is missing")
+    if mp3.stat().st_size != previous.mp3_bytes or file_digest(mp3) != previous.mp3_sha256:
+        return keys.Verdict("the MP3 is not the one the last build wrote (checksum mismatch)")
+    return verdict
 
 
 def _check_cache_folders(project: Project) -> None:

@@ -9,12 +9,12 @@ truncated or corrupt file is found and re-synthesized rather than heard.
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
 from pathlib import Path
 from typing import Literal
 
 from pipeline import atomic
+from pipeline.digest import json_digest
 from pipeline.engines import Speech
 
 MAGIC = b"ESCA1\n"
@@ -32,13 +32,7 @@ def utterance_key(identity: dict[str, object], settings: dict[str, object], spok
     >>> a == utterance_key({"engine": "x", "v": 1}, {"trim": 1}, "Hello!")
     False
     """
-    blob = json.dumps(
-        {"identity": identity, "settings": settings, "text": spoken},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return json_digest({"identity": identity, "settings": settings, "text": spoken})
 
 
 class AudioCache:

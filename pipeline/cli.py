@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
+from pipeline.showcheck import MAX_PORT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-MAX_PORT = 65535
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,7 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # several problems: one line each
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # an output that could not be written outside pipeline.atomic
+        from pipeline.atomic import output_error
+
+        print(f"error: {output_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt as exc:
         print(
@@ -98,7 +104,7 @@ def stop_cleanly_on_signals() -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from pipeline.build import Options, Project, build
+    from pipeline.build import Options, Project, build, no_scripts
     from pipeline.lock import exclusive
     from pipeline.reporter import Reporter
 
@@ -113,7 +119,7 @@ def run_build(args: argparse.Namespace) -> int:
             raise PipelineError(f"--engine: {exc.detail}") from None
     project = Project(args.root.resolve())
     if not project.scripts.is_dir():  # not a project: write nothing here, not even the lock
-        raise PipelineError(f"no scripts found in {project.scripts} (expected NNN-slug.md or .txt)")
+        raise no_scripts(project)
     if args.timings is not None and args.timings.is_dir():
         raise PipelineError(f"--timings {args.timings} is a folder; name a file to write")
     reporter = Reporter(verbose=not args.quiet)

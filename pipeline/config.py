@@ -49,7 +49,6 @@ FIELD_TYPES = typing.get_type_hints(Show)
 SPOKEN_FIELDS = {"show": "", "number": 1, "title": "", "author": ""}  # what intro/outro may fill in
 BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 TRUE_PEAK_RANGE = (-9.0, 0.0)  # a ceiling above 0 dBTP clips; below -9 wastes the range
-MAX_PORT = 65535
 
 
 def template_problem(template: str) -> str | None:
@@ -99,7 +98,9 @@ def load_show(path: Path) -> Show:
         if name in ("artwork", "intro_music", "outro_music"):
             values[name] = (path.parent / value).resolve()
     show = Show(**values)
-    _validate(show, path)
+    from pipeline.showcheck import check_show
+
+    check_show(show, path)  # what the values mean, every problem at once
     return show
 
 
@@ -140,31 +141,6 @@ def _coerce(name: str, value: Any, path: Path) -> Any:
             return value
     names = " or ".join(getattr(k, "__name__", str(k)) for k in allowed if k is not type(None))
     raise ConfigError(f"'{name}' must be {names}, not {value!r}", path)
-
-
-def _validate(show: Show, path: Path) -> None:
-    if show.bitrate_kbps not in BITRATES:
-        raise ConfigError(f"'bitrate_kbps' must be one of {BITRATES}", path)
-    if not -30.0 <= show.loudness_lufs <= -10.0:
-        raise ConfigError("'loudness_lufs' must be between -30 and -10 (Apple: -16)", path)
-    if not show.base_url.startswith(("http://", "https://")):
-        raise ConfigError("'base_url' must start with http:// or https://", path)
-    if not TRUE_PEAK_RANGE[0] <= show.true_peak_dbtp <= TRUE_PEAK_RANGE[1]:
-        raise ConfigError(
-            f"'true_peak_dbtp' must be between {TRUE_PEAK_RANGE[0]:g} and "
-            f"{TRUE_PEAK_RANGE[1]:g} dBTP (Apple: -1), not {show.true_peak_dbtp:g}",
-            path,
-        )
-    if not 1 <= show.port <= MAX_PORT:
-        raise ConfigError(f"'port' must be between 1 and {MAX_PORT}, not {show.port}", path)
-    for name in ("intro", "outro"):
-        problem = template_problem(getattr(show, name))
-        if problem:
-            raise ConfigError(f"'{name}' {problem}", path)
-    for name in ("artwork", "intro_music", "outro_music"):
-        file = getattr(show, name)
-        if file is not None and not file.is_file():
-            raise ConfigError(f"'{name}' file not found: {file}", path)
 
 
 MUSIC_SETTINGS = ("intro_music", "outro_music")

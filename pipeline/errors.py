@@ -28,3 +28,10 @@ class EngineError(PipelineError):
 
 class ToolError(PipelineError):
     """An external program (ffmpeg) failed."""
+
+
+class OutputError(PipelineError):
+    """An output could not be written: a full disk, a read-only folder, no permission.
+
+    The build stops at the first one: every later output would fail the same way.
+    """

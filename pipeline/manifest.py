@@ -1,17 +1,16 @@
 """What the last successful build of an episode knew, kept in episodes/<slug>/.build.json.
 
-The build compares it with what it would do now: the same audio key and the same MP3
-means there is nothing to synthesize or master; the utterances it held let `--explain`
-say why a text is synthesized again; its gain lets a small edit master in one pass.
+The build compares it with what it would do now (see pipeline.keys): the same audio inputs
+and an MP3 whose SHA-256 is the one recorded mean there is nothing to synthesize or master;
+the same tag inputs too, nothing to tag. The utterances it held let `--explain` say why a
+text is synthesized again; its gain lets a small edit master in one pass.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
@@ -25,32 +24,18 @@ from pipeline.model import (
     Timeline,
 )
 
-VERSION = 2
+VERSION = 3
 
 
 @dataclass(frozen=True)
 class Manifest:
-    audio_key: str  # fingerprint of everything the MP3 depends on
+    audio: dict[str, str]  # the audio's inputs, by name (pipeline.keys.audio_inputs)
+    tags: dict[str, str]  # the tag's inputs, by name (pipeline.keys.tags_inputs)
+    mp3_sha256: str  # of the MP3 as this build wrote it, tags and all
     mp3_bytes: int
     gain: Gain
     utterances: dict[str, str]  # cache key -> spoken text
     timeline: Timeline
-
-
-def fingerprint(inputs: dict[str, Any]) -> str:
-    """SHA-256 of the inputs as sorted JSON, as doit keys its tasks.
-
-    >>> fingerprint({"b": 1, "a": [2]}) == fingerprint({"a": [2], "b": 1})
-    True
-    """
-    blob = json.dumps({"version": VERSION, **inputs}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def file_stamp(path: Path) -> str:
-    """A cheap stand-in for a file's content in a fingerprint: its size and mtime."""
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def read(files: EpisodeFiles) -> Manifest | None:
@@ -60,7 +45,9 @@ def read(files: EpisodeFiles) -> Manifest | None:
         if data.get("version") != VERSION:
             return None
         return Manifest(
-            audio_key=data["audio_key"],
+            audio=dict(data["audio"]),
+            tags=dict(data["tags"]),
+            mp3_sha256=data["mp3_sha256"],
             mp3_bytes=data["mp3_bytes"],
             gain=Gain(**data["gain"]),
             utterances=dict(data["utterances"]),

@@ -1,9 +1,9 @@
 """Mastering: lay the utterances out with natural pauses, then measure, normalize and encode.
 
 The episode is never held in memory as a whole: the layout is a list of pieces (an
-utterance in the cache, some silence, a music file) that is streamed twice into ffmpeg —
-once to measure its loudness (EBU R128, as Apple measures it), once to apply the gain, limit
-the true peak and encode the MP3. Times are exact because the layout counts samples.
+utterance in the cache, some silence, a music file) that is streamed — into the numpy meter
+(pipeline.loudness: EBU R128, as Apple measures it) and into ffmpeg, which compresses,
+limits the true peak and encodes the MP3. Times are exact because the layout counts samples.
 """
 
 from __future__ import annotations
@@ -209,9 +209,16 @@ class Loudness:
 
 
 def measure_loudness(pieces: Sequence[Piece], cache: AudioCache, rate: int) -> float:
-    """Integrated loudness of the raw layout in LUFS, by ffmpeg's EBU R128 meter."""
-    args = [*raw_input_args(rate), "-af", "ebur128=framelog=verbose", "-f", "null", "-"]
-    return _integrated(_pipe(pieces, cache, ["-loglevel", "info", *args], "loudness measurement"))
+    """Integrated loudness of the raw layout in LUFS, metered in numpy as it streams."""
+    from pipeline.loudness import measure_pcm
+
+    return _audible(measure_pcm(stream(pieces, cache), rate, true_peak=False).integrated())
+
+
+def _audible(lufs: float) -> float:
+    if lufs == float("-inf"):
+        raise ToolError("found no audio to measure the loudness of")
+    return lufs
 
 
 def _integrated(log: str) -> float:
@@ -227,6 +234,7 @@ class Gain:
 
     gain_db: float
     mp3_loss_lu: float = 0.45  # typical for speech at 96 kbps; learned per episode
+    trim_db: float = 0.0  # after the limiter, never above 0: lands the loudness exactly
 
 
 def encode(
@@ -253,22 +261,26 @@ def encode(
     target = loudness.target_lufs
     sample = loudness_sample(pieces, rate, SAMPLE_SECONDS)
     if hint is None:
-        raw = measure_loudness(sample, cache, rate)
-        gain = Gain(target - raw + COMPRESSION_GUESS_DB)
+        guess = Gain(target - measure_loudness(sample, cache, rate) + COMPRESSION_GUESS_DB)
+        gain = _search_gain(sample, cache, rate, loudness, guess)
     else:
         gain = hint
     measured = float("nan")
     for attempt in range(4):
-        if hint is None or attempt > 0:
-            gain = _search_gain(sample, cache, rate, loudness, gain)
-        before_mp3 = _encode_pass(pieces, cache, rate, loudness, gain.gain_db, out)
+        before_mp3 = _encode_pass(pieces, cache, rate, loudness, gain, out)
         predicted = before_mp3 - gain.mp3_loss_lu
         if hint is not None and attempt == 0 and abs(predicted - target) <= TOLERANCE_LU / 2:
             return hint
         measured = measure_file(out)
-        gain = Gain(gain.gain_db, before_mp3 - measured)
+        gain = Gain(gain.gain_db, before_mp3 - measured, gain.trim_db)
         if abs(target - measured) <= TOLERANCE_LU:
             return gain
+        # After the limiter a gain change is exact: a trim that stays a cut needs no search.
+        trim = gain.trim_db + target - measured
+        if trim <= 0:
+            gain = Gain(gain.gain_db, gain.mp3_loss_lu, trim)
+        else:
+            gain = _search_gain(sample, cache, rate, loudness, gain)
     raise ToolError(
         f"could not reach {target} LUFS (got {measured:.1f}): "
         "the audio is too quiet or too dynamic to normalize"
@@ -306,11 +318,14 @@ def loudness_sample(pieces: Sequence[Piece], rate: int, seconds: float = 600) ->
 def _search_gain(
     pieces: Sequence[Piece], cache: AudioCache, rate: int, loudness: Loudness, start: Gain
 ) -> Gain:
-    """Find the gain at which the processed signal measures target + MP3 loss.
+    """Find a gain at which the processed signal measures at least target + MP3 loss, and
+    the cut after the limiter that brings it down to exactly that.
 
-    The first round measures two gains at once, one per core, which gives the slope
-    (LU out per dB in: under 1 where the compressor works) at once; then the secant
-    method.
+    A cut after the limiter changes loudness by exactly its size and only lowers peaks, so
+    the search need not land on the aim, only above it: usually the first round does. That
+    round measures two gains at once, one per core; the smaller gain that is loud enough
+    wins (it compresses least). When both fall short, the next tries past the aim, by the
+    slope the two gave (LU out per dB in: under 1 where the compressor works).
     """
     aim = loudness.target_lufs + start.mp3_loss_lu
     probes = (start.gain_db, start.gain_db + SEARCH_SPREAD_DB)
@@ -318,20 +333,25 @@ def _search_gain(
         found = list(
             pool.map(lambda g: _measure_processed(pieces, cache, rate, loudness, g), probes)
         )
-    points = sorted(zip(probes, found, strict=True), key=lambda point: abs(aim - point[1]))
-    (gain, measured), (other_gain, other_measured) = points
+    points = list(zip(probes, found, strict=True))
     for _ in range(6):
-        if abs(aim - measured) <= TOLERANCE_LU / 2:
-            break
-        slope = min(1.5, max(0.2, (measured - other_measured) / (gain - other_gain)))
-        other_gain, other_measured = gain, measured
-        gain += (aim - measured) / slope
-        measured = _measure_processed(pieces, cache, rate, loudness, gain)
-    return Gain(gain, start.mp3_loss_lu)
+        loud_enough = [point for point in points if point[1] >= aim]
+        if loud_enough:
+            gain, measured = min(loud_enough)
+            return Gain(gain, start.mp3_loss_lu, trim_db=aim - measured)
+        (low, low_measured), (high, high_measured) = sorted(points)[-2:]
+        slope = min(1.5, max(0.2, (high_measured - low_measured) / (high - low)))
+        gain = high + (aim - high_measured) / slope + TOLERANCE_LU
+        points.append((gain, _measure_processed(pieces, cache, rate, loudness, gain)))
+    raise ToolError(
+        f"could not bring the audio up to {loudness.target_lufs} LUFS: it is too quiet "
+        "or too dynamic to normalize"
+    )
 
 
-def _processing(loudness: Loudness, gain_db: float) -> str:
-    """Gain, then gentle compression, then a limiter: the chain every episode goes through.
+def _processing(loudness: Loudness, gain_db: float, trim_db: float = 0.0) -> str:
+    """Gain, then gentle compression, then a limiter, then the trim: the chain every
+    episode goes through.
 
     Piper scales every utterance to full scale, so its plosives peak far above the speech's
     loudness; the compressor evens that out before the limiter has to. Sample peaks sit up
@@ -342,7 +362,8 @@ def _processing(loudness: Loudness, gain_db: float) -> str:
     return (
         f"aresample={OUTPUT_RATE},volume={gain_db:.3f}dB,"
         "acompressor=threshold=0.3:ratio=2.5:attack=5:release=120:knee=4,"
-        f"alimiter=limit={ceiling:.4f}:attack=5:release=60:level=disabled:latency=1"
+        f"alimiter=limit={ceiling:.4f}:attack=5:release=60:level=disabled:latency=1,"
+        f"volume={trim_db:.3f}dB"
     )
 
 
@@ -355,13 +376,14 @@ def _measure_processed(
 
 
 def measure_file(path: Path) -> float:
-    """Integrated loudness of an audio file, in LUFS."""
-    log = tools.ffmpeg(
-        "-loglevel", "info", "-nostats", "-i", str(path),
-        "-af", "ebur128=framelog=verbose", "-f", "null", "-",
-        what=f"measuring {path.name}",
-    ).stderr.decode("utf-8", "replace")  # fmt: skip
-    return _integrated(log)
+    """Integrated loudness of an audio file, in LUFS: ffmpeg decodes, numpy meters."""
+    from pipeline.loudness import measure_pcm
+
+    chunks = tools.read_ffmpeg(
+        "-i", str(path), "-ac", "1", "-ar", str(OUTPUT_RATE), "-f", "f32le", "pipe:1",
+        what=f"decoding {path.name}",
+    )  # fmt: skip
+    return _audible(measure_pcm(chunks, OUTPUT_RATE, "f32le", true_peak=False).integrated())
 
 
 def _encode_pass(
@@ -369,12 +391,12 @@ def _encode_pass(
     cache: AudioCache,
     rate: int,
     loudness: Loudness,
-    gain: float,
+    gain: Gain,
     out: Path,
 ) -> float:
     """Encode the MP3; return the loudness of the signal encoded, measured in the same pass."""
     graph = (
-        f"[0:a]{_processing(loudness, gain)},asplit=2[encode][measure];"
+        f"[0:a]{_processing(loudness, gain.gain_db, gain.trim_db)},asplit=2[encode][measure];"
         "[measure]ebur128=framelog=verbose[meter]"
     )
     log = _pipe(

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
 from pipeline.errors import ToolError
@@ -100,3 +100,36 @@ def stream_into_ffmpeg(args: Sequence[str], chunks: Iterable[bytes], what: str) 
         tail = " | ".join(text.strip().splitlines()[-4:])
         raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
     return text
+
+
+def read_ffmpeg(*args: str, what: str = "ffmpeg", chunk: int = 1 << 16) -> Iterator[bytes]:
+    """Run ffmpeg writing to its stdout and yield what it writes, a chunk at a time.
+
+    For decoding a long file without holding it whole. Stopping early kills ffmpeg; a
+    failure raises ToolError with its log's tail once the output has been read.
+    """
+    with tempfile.TemporaryFile() as log:
+        try:
+            process = subprocess.Popen(
+                [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,  # a file: a full pipe could block ffmpeg
+            )
+        except OSError as exc:
+            raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+        assert process.stdout is not None
+        finished = False
+        try:
+            while data := process.stdout.read(chunk):
+                yield data
+            finished = True
+        finally:
+            process.stdout.close()
+            if not finished:  # the reader stopped early or failed: ffmpeg is not needed
+                process.kill()
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise ToolError(f"{what} failed (exit {code}): " + " | ".join(tail))

@@ -32,7 +32,7 @@ def test_repo_show_toml_loads() -> None:
         ("[audio]\nloudness_lufs = 'loud'\n", "'loudness_lufs' must be float"),
         ("[show]\nexplicit = 'no'\n", "'explicit' must be bool"),
         ("[show]\ntype = 'weekly'\n", "'show_type' must be 'episodic' or 'serial'"),
-        ("[publish]\nbase_url = 'ftp://x'\n", "'base_url' must start with http"),
+        ("[publish]\nbase_url = 'ftp://x'\n", "'base_url' must be an http:// or https:// URL"),
         ("[audio]\nintro_music = 'missing.mp3'\n", "'intro_music' file not found"),
         ("[show\n", "not valid TOML"),
         ("[audio]\nintro = 'Welcome to {podcast}'\n", "'intro' can only fill in {show}"),

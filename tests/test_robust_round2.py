@@ -459,7 +459,7 @@ def test_an_empty_intro_means_no_intro(tmp_path: Path) -> None:
         ('intro = "   "', "'intro' is blank: write what to say, or set it to \"\" for none"),
         (
             'intro = "{title.__len__}"',
-            "'intro' can only fill in {show}, {number}, {title} (and {{ }} for a brace), "
+            "'intro' can only fill in {show}, {number}, {title}, {author} (and {{ }} for a brace), "
             "not {title.__len__}",
         ),
         ('outro = "{title[0]}"', "'outro' can only fill in"),
@@ -504,7 +504,10 @@ def test_a_file_where_the_voice_cache_belongs_is_one_line(tmp_path: Path) -> Non
 def test_a_folder_that_is_not_a_project_is_left_untouched(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("a producer's unrelated folder")
     error = one_line_failure(cli(tmp_path, *BUILD))
-    assert error == f"error: no scripts found in {tmp_path}/scripts (expected NNN-slug.md or .txt)"
+    assert (
+        error
+        == f"error: no scripts found in {tmp_path}/scripts (expected .md, .txt or .html files)"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 

@@ -1,0 +1,247 @@
+"""Every change costs only what it touches: each stage is redone only when an input it
+reads changed. These tests count what ran — ffmpeg processes, cache entries decoded,
+utterances synthesized, files rewritten — never how long it took."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_project, run_build
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from pipeline import tools
+from pipeline.build import Project
+from pipeline.cache import AudioCache
+
+FIRST = """---
+title: The First Essay
+date: 2026-12-01
+summary: About rooms.
+---
+Rooms
+
+A room has four walls. Most of them have a door.
+
+Doors
+
+A door opens, and a door closes. That is all a door does.
+"""
+
+SECOND = """---
+title: The Second Essay
+date: 2026-12-02
+summary: About windows.
+---
+A window lets the light in. It also lets the cold in.
+
+The second paragraph is short.
+"""
+
+
+class Spy:
+    """Counts the expensive things a build does."""
+
+    def __init__(self) -> None:
+        self.ffmpeg: list[list[str]] = []
+        self.decoded = 0  # cache entries read whole (the samples, not the header)
+
+    def reset(self) -> None:
+        self.ffmpeg.clear()
+        self.decoded = 0
+
+    @property
+    def encodes(self) -> list[list[str]]:
+        return [args for args in self.ffmpeg if "libmp3lame" in args]
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    found = Spy()
+    real_run, real_popen, real_get = tools.run, tools.popen_ffmpeg, AudioCache.get
+
+    def run(args: Any, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        found.ffmpeg.append([str(a) for a in args])
+        return real_run(args, **kwargs)
+
+    def popen(*args: str, **kwargs: Any) -> subprocess.Popen[bytes]:
+        found.ffmpeg.append(list(args))
+        return real_popen(*args, **kwargs)
+
+    def get(self: AudioCache, key: str) -> Any:
+        found.decoded += 1
+        return real_get(self, key)
+
+    monkeypatch.setattr(tools, "run", run)
+    monkeypatch.setattr(tools, "popen_ffmpeg", popen)
+    monkeypatch.setattr(AudioCache, "get", get)
+    yield found
+
+
+def built(tmp_path: Path) -> Project:
+    project = make_project(tmp_path, {"001-first.md": FIRST, "002-second.md": SECOND}, seed=False)
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert not result.failed and len(result.built) == 2
+    return project
+
+
+def stamps(project: Project) -> dict[str, tuple[int, int]]:
+    """Every output with its size and mtime: which files a build rewrote."""
+    return {
+        path.relative_to(project.root).as_posix(): (path.stat().st_size, path.stat().st_mtime_ns)
+        for folder in (project.episodes, project.feed)
+        for path in folder.rglob("*")
+        if path.is_file() and path.name != "show.toml"  # an input, edited by the tests
+    }
+
+
+def rewritten(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> set[str]:
+    return {name for name in after if before.get(name) != after[name]}
+
+
+def audio_frames(mp3: Path) -> bytes:
+    """The MP3 without its ID3 tag: what was encoded."""
+    data = mp3.read_bytes()
+    size = sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[6:10]))
+    return data[10 + size :] if data[:3] == b"ID3" else data
+
+
+def edit_show(project: Project, old: str, new: str) -> None:
+    toml = project.show_toml.read_text(encoding="utf-8")
+    assert old in toml, old
+    project.show_toml.write_text(toml.replace(old, new), encoding="utf-8")
+
+
+def edit_script(project: Project, name: str, old: str, new: str) -> None:
+    path = project.scripts / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+MP3S = {"episodes/001-first/001-first.mp3", "episodes/002-second/002-second.mp3"}
+
+
+def test_show_description_owner_and_port_touch_no_audio_and_no_tag(
+    tmp_path: Path, spy: Spy
+) -> None:
+    project = built(tmp_path)
+    before = stamps(project)
+    spy.reset()
+    edit_show(project, "Essays worth hearing", "Essays worth a listen")
+    edit_show(project, 'name = "Essaycast"', 'name = "A New Owner"')
+    edit_show(project, 'email = "podcast@example.com"', 'email = "owner@example.org"')
+    edit_show(project, "port = 8000", "port = 8123")
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert not result.failed
+    assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
+    changed = rewritten(before, stamps(project))
+    # The description is on the show page and in the feed; the owner in the feed. Nothing
+    # in an episode folder shows either, so nothing there is rewritten.
+    assert changed == {"feed/feed.xml", "feed/index.html"}, changed
+    assert log.text.count("audio up to date") == 2
+
+
+def test_base_url_rewrites_tags_but_never_the_audio(tmp_path: Path, spy: Spy) -> None:
+    project = built(tmp_path)
+    before = stamps(project)
+    frames = {name: audio_frames(project.root / name) for name in MP3S}
+    spy.reset()
+    edit_show(project, 'base_url = "http://127.0.0.1:8000"', 'base_url = "https://pod.example"')
+    result, log = run_build(project, engine="fake", jobs=1, explain=True)
+    assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
+    changed = rewritten(before, stamps(project))
+    assert changed >= MP3S  # the tag's feed URL (WFED) and episode guid (TGID)
+    assert "tags to rewrite: feed URL or episode guid changed" in log.text
+    for name in MP3S:
+        assert audio_frames(project.root / name) == frames[name]
+        tags = ID3(project.root / name)
+        assert tags.getall("WFED")[0].url == "https://pod.example/feed/feed.xml"
+    # Transcripts carry no URL: untouched.
+    assert not any(name.endswith((".vtt", ".srt", ".txt")) for name in changed), changed
+
+
+def test_summary_and_date_retag_only_their_episode(tmp_path: Path, spy: Spy) -> None:
+    project = built(tmp_path)
+    before = stamps(project)
+    spy.reset()
+    edit_script(project, "002-second.md", "summary: About windows.", "summary: On glass.")
+    edit_script(project, "002-second.md", "date: 2026-12-02", "date: 2026-12-03")
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
+    changed = rewritten(before, stamps(project))
+    assert "episodes/002-second/002-second.mp3" in changed
+    assert not any(name.startswith("episodes/001-first/") for name in changed), changed
+    assert "tags to rewrite: episode metadata changed" in log.text
+    tags = ID3(project.episodes / "002-second" / "002-second.mp3")
+    assert str(tags["TDES"]) == "On glass."
+
+
+def test_title_change_redoes_that_intro_and_that_episode_only(tmp_path: Path, spy: Spy) -> None:
+    project = built(tmp_path)
+    before = stamps(project)
+    spy.reset()
+    edit_script(project, "002-second.md", "title: The Second Essay", "title: Windows")
+    result, log = run_build(project, engine="fake", jobs=1, explain=True)
+    synthesized = [line for line in log.lines if line.lstrip().startswith("synthesize (")]
+    assert result.synthesized == 1 and "Episode two: Windows." in synthesized[0], synthesized
+    assert len(spy.encodes) == 1
+    assert str(project.episodes / "002-second") in " ".join(spy.encodes[0])
+    assert "audio to build: spoken text and voice changed" in log.text
+    changed = rewritten(before, stamps(project))
+    assert not any(name.startswith("episodes/001-first/") for name in changed), changed
+    assert str(ID3(project.episodes / "002-second" / "002-second.mp3")["TIT2"]) == "Windows"
+
+
+def test_one_paragraph_edit_synthesizes_only_its_utterances(tmp_path: Path, spy: Spy) -> None:
+    project = built(tmp_path)
+    spy.reset()
+    edit_script(project, "001-first.md", "That is all a door does.", "That is all.")
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert result.synthesized == 1
+    assert len(spy.encodes) == 1 and "001-first" in " ".join(spy.encodes[0])
+
+
+def test_a_damaged_mp3_of_the_same_size_is_found_and_rebuilt(tmp_path: Path) -> None:
+    project = built(tmp_path)
+    mp3 = project.episodes / "001-first" / "001-first.mp3"
+    good = mp3.read_bytes()
+    middle = len(good) // 2
+    mp3.write_bytes(good[:middle] + bytes(4096) + good[middle + 4096 :])
+    assert mp3.stat().st_size == len(good)
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert result.synthesized == 0
+    assert "audio to build: the MP3 is not the one the last build wrote" in log.text
+    rebuilt = mp3.read_bytes()
+    assert bytes(4096) not in rebuilt
+    assert audio_frames(mp3) == audio_frames_of(good)
+    info = MP3(mp3).info
+    assert info is not None and info.length > 5
+    _, log = run_build(project, engine="fake", jobs=1)
+    assert log.text.count("audio up to date") == 2
+
+
+def audio_frames_of(data: bytes) -> bytes:
+    size = sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[6:10]))
+    return data[10 + size :]
+
+
+def test_a_missing_mp3_is_rebuilt_saying_so(tmp_path: Path) -> None:
+    project = built(tmp_path)
+    (project.episodes / "002-second" / "002-second.mp3").unlink()
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert not result.failed and result.synthesized == 0
+    assert "audio to build: the MP3 is missing" in log.text
+
+
+def test_no_op_rebuild_rewrites_nothing(tmp_path: Path, spy: Spy) -> None:
+    project = built(tmp_path)
+    before = stamps(project)
+    spy.reset()
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
+    assert rewritten(before, stamps(project)) == set()
