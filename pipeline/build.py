@@ -1,8 +1,8 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
     read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
-                → transcripts → page            (for each script)
-    feed → show page                            (once, for every episode that built)
+                → transcripts → talking_book → page   (for each script)
+    feed → show book → show page                (once, for every episode that built)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
 The voice is chosen before anything is written, so a script it cannot read leaves nothing.
@@ -266,6 +266,22 @@ def transcripts(task: EpisodeTask) -> None:
     )
 
 
+def talking_book(task: EpisodeTask) -> None:
+    from pipeline.talkingbook import write_episode_book
+
+    assert task.built and task.narration and task.choice
+    write_episode_book(
+        task.show,
+        task.built,
+        task.narration,
+        task.artwork,
+        task.base_url,
+        task.choice.voice,
+        task.reporter,
+        explain=task.options.explain,
+    )
+
+
 def page(task: EpisodeTask) -> None:
     from pipeline.page import write_episode_page
 
@@ -281,6 +297,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     synthesize,
     master_and_tag,
     transcripts,
+    talking_book,
     page,
 )
 
@@ -309,6 +326,7 @@ def build(
     from pipeline.feed import feed_url, write_feed
     from pipeline.page import write_show_page
     from pipeline.script import find_scripts
+    from pipeline.talkingbook import write_show_book
 
     show = load_show(project.show_toml)
     check_music(show, project.show_toml)
@@ -340,8 +358,10 @@ def build(
     if built:
         with reporter.timed("feed"):
             write_feed(show, built, base_url, project.feed / "feed.xml")
+        with reporter.timed("show_book"):
+            book = write_show_book(show, built, project.feed, artwork, base_url, reporter)
         with reporter.timed("show_page"):
-            write_show_page(show, built, project.feed, feed_url(show, base_url))
+            write_show_page(show, built, project.feed, feed_url(show, base_url), book)
     return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
 
 

@@ -6,6 +6,14 @@ built by joining strings in Python; a value that must stay markup does not exist
 
 >>> environment().from_string("<p>{{ text }}</p>").render(text="<b>&'\\"")
 '<p>&lt;b&gt;&amp;&#39;&#34;</p>'
+
+Two callers may give the same filter name different meanings; each gets its own templates:
+
+>>> upper, lower = _with_filters((("f", str.upper),)), _with_filters((("f", str.lower),))
+>>> upper.from_string("{{ 'Ab'|f }}").render(), lower.from_string("{{ 'Ab'|f }}").render()
+('AB', 'ab')
+>>> upper.get_template("epub/nav.xhtml") is lower.get_template("epub/nav.xhtml")
+False
 """
 
 from __future__ import annotations
@@ -37,8 +45,10 @@ Filters = Mapping[str, Callable[..., str]]
 
 @functools.cache
 def _with_filters(filters: tuple[tuple[str, Callable[..., str]], ...]) -> jinja2.Environment:
-    overlay = environment().overlay()
-    overlay.filters.update(dict(filters))
+    # An overlay shares its parent's template cache and filter dict unless given its own:
+    # a compiled template keeps the filters it was compiled with, so each set needs both.
+    overlay = environment().overlay(cache_size=100)
+    overlay.filters = {**overlay.filters, **dict(filters)}
     return overlay
 
 
