@@ -13,6 +13,7 @@ with an error naming the sentence, so no book ever highlights the wrong text.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -150,7 +151,7 @@ def documents(timeline: Timeline, prefix: str = "") -> tuple[Document, ...]:
     sentence in every document of a book and matches the n-th caption sentence.
     """
     check_timeline(timeline)
-    numbers = iter(range(1, 1_000_000))
+    numbers = itertools.count(1)
     titles = {index: mark.title for index, mark in enumerate(timeline.chapters)}
 
     def clips(block: TimedBlock) -> tuple[Clip, ...]:
