@@ -22,18 +22,23 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 build: $(INSTALLED)
 	$(ESSAYCAST) build $(ARGS)
+	@$(BIN)/python -m pipeline.validatebooks
 
 add: $(INSTALLED)
 	$(ESSAYCAST) add $(FILE) $(ARGS)
 
 check: $(INSTALLED)
 	$(ESSAYCAST) check
+	$(BIN)/python -m pipeline.validatebooks
 
 serve: $(INSTALLED)
 	$(ESSAYCAST) serve $(ARGS)
 
 # Test tools: Python packages from PyPI, plus Debian's chromium (browser tests) and
-# ffmpeg (for ffprobe, an independent reader of the MP3s) when they are missing.
+# ffmpeg (for ffprobe, an independent reader of the MP3s) when they are missing; for the
+# talking books, a JRE (EPUBCheck) and Node with Ace by DAISY, installed into tools/node
+# (ignored by git) and run against Debian's chromium, so Puppeteer downloads no browser.
+ACE := tools/node/node_modules/.bin/ace-cli
 $(TEST_INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
@@ -42,11 +47,16 @@ test-deps: $(TEST_INSTALLED)
 	@scripts_needed=""; \
 	command -v chromium >/dev/null || scripts_needed="$$scripts_needed chromium"; \
 	command -v ffprobe  >/dev/null || scripts_needed="$$scripts_needed ffmpeg"; \
+	command -v java     >/dev/null || scripts_needed="$$scripts_needed default-jre-headless"; \
+	command -v npm      >/dev/null || scripts_needed="$$scripts_needed nodejs npm"; \
 	if [ -n "$$scripts_needed" ]; then \
 	  echo "installing Debian packages:$$scripts_needed"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$scripts_needed >/dev/null; \
 	fi
+	@test -x $(ACE) || { echo "installing Ace by DAISY into tools/node"; \
+	  mkdir -p tools/node && PUPPETEER_SKIP_DOWNLOAD=true npm install --prefix tools/node \
+	    --no-audit --no-fund --silent @daisy/ace-cli; }
 
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check pipeline tests
@@ -69,4 +79,4 @@ corpus: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python tests/corpus.py
 
 clean:
-	rm -rf episodes/*/ feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js .cache
+	rm -rf episodes/*/ feed/*.epub feed/.book.json feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js .cache

@@ -1,8 +1,8 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
     read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
-                → transcripts → page → remember → record (for each script)
-    feed → show page                            (once, for every episode built and not
+                → transcripts → talking_book → page → remember → record (for each script)
+    feed → show book → show page                (once, for every episode built and not
                                                  removed: see pipeline.published)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
@@ -326,6 +326,22 @@ def transcripts(task: EpisodeTask) -> None:
     )
 
 
+def talking_book(task: EpisodeTask) -> None:
+    from pipeline.talkingbook import write_episode_book
+
+    assert task.built and task.narration and task.choice
+    write_episode_book(
+        task.show,
+        task.built,
+        task.narration,
+        task.artwork,
+        task.base_url,
+        task.choice.voice,
+        task.reporter,
+        explain=task.options.explain,
+    )
+
+
 def page(task: EpisodeTask) -> None:
     from pipeline.page import write_episode_page
 
@@ -356,6 +372,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     synthesize,
     master_and_tag,
     transcripts,
+    talking_book,
     page,
     remember,
     record,
@@ -392,6 +409,7 @@ def build(
     from pipeline.page import write_show_page
     from pipeline.script import find_scripts
     from pipeline.showcheck import url_problem
+    from pipeline.talkingbook import write_show_book
 
     if not project.scripts.is_dir():  # not a project: write nothing here
         raise no_scripts(project)
@@ -451,9 +469,31 @@ def build(
     if episodes or removed:
         with reporter.timed("feed"):
             write_feed(show, episodes, base_url, project.feed / "feed.xml")
+        with reporter.timed("show_book"):
+            whole = _with_timelines(episodes, built, reporter)
+            book = write_show_book(show, whole, project.feed, artwork, base_url, reporter)
         with reporter.timed("show_page"):
-            write_show_page(show, episodes, project.feed, feed_url(show, base_url))
+            write_show_page(show, episodes, project.feed, feed_url(show, base_url), book)
     return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
+
+
+def _with_timelines(
+    episodes: Sequence[BuiltEpisode], built: Sequence[BuiltEpisode], reporter: Reporter
+) -> list[BuiltEpisode]:
+    """The listed episodes with every sentence's timing, which the show's book needs: those
+    built now have it; a kept one's comes from the manifest its last build left."""
+    fresh = {episode.meta.slug: episode for episode in built}
+    whole = []
+    for episode in episodes:
+        if episode.meta.slug in fresh:
+            whole.append(fresh[episode.meta.slug])
+            continue
+        kept = manifest.read(episode.files)
+        if kept is None:
+            reporter.warn(f"{episode.files.folder}: no build record; left out of the show's book")
+            continue
+        whole.append(dataclasses.replace(episode, timeline=kept.timeline))
+    return whole
 
 
 def no_scripts(project: Project) -> PipelineError:

@@ -18,6 +18,7 @@ from types import ModuleType
 from urllib.parse import unquote
 
 from pipeline import integrity, podcastindex
+from pipeline.checkbooks import check_item_books
 from pipeline.feed import ITUNES_NS, feed_url, show_guid
 from pipeline.model import Show
 
@@ -273,6 +274,8 @@ def _check_item(item: ET.Element, site: Site) -> Iterator[str]:
         )
     yield from _check_duration(item, mp3, name)
     audio_length = _audio_length_or_feed(item, mp3)
+    if audio_length is not None:
+        yield from check_item_books(item, mp3, audio_length, site)
     for transcript in item.findall(f"{{{P20_NS}}}transcript"):
         yield from _check_transcript(transcript, site)
     chapters = item.find(f"{{{P20_NS}}}chapters")

@@ -31,7 +31,7 @@ from pipeline import atomic, podcastindex
 from pipeline.credit import credit_text
 from pipeline.errors import ConfigError, ScriptError
 from pipeline.model import BuiltEpisode, EpisodeMeta, Show
-from pipeline.podcastindex import ChaptersLink, Locked, Transcript
+from pipeline.podcastindex import AlternateEnclosure, ChaptersLink, Locked, Transcript
 from pipeline.transcripts import clock
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -150,6 +150,9 @@ TRANSCRIPT_FILES: tuple[tuple[str, str, str | None], ...] = (
     ("txt", "text/plain", None),
 )
 HTML_TRANSCRIPT_TYPE = "text/html"
+# The talking book's audiobook: AAC-LC (RFC 6381 codecs string) in an MP4 container.
+M4B_TYPE = "audio/mp4"
+M4B_CODECS = "mp4a.40.2"
 
 # XML 1.0's Char production, negated: what no XML document may contain, even escaped.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -406,6 +409,23 @@ def _add_item(fg: FeedGenerator, episode: BuiltEpisode, base_url: str) -> None:
     page = episode_page_url(base_url, files.slug)
     p20.transcripts.append(Transcript(page, HTML_TRANSCRIPT_TYPE, meta.language))
     p20.chapters = ChaptersLink(episode_file_url(base_url, files.chapters_json))
+    if files.m4b.is_file():
+        p20.alternate_enclosures.append(audiobook_enclosure(episode, base_url))
+
+
+def audiobook_enclosure(episode: BuiltEpisode, base_url: str) -> AlternateEnclosure:
+    """The M4B as an alternative to the MP3 <enclosure> (which stays the default)."""
+    size = episode.files.m4b.stat().st_size
+    bitrate = size * 8 / episode.timeline.duration if episode.timeline.duration else None
+    return AlternateEnclosure(
+        episode_file_url(base_url, episode.files.m4b),
+        M4B_TYPE,
+        size,
+        bitrate,
+        title="Audiobook with chapters (M4B)",
+        codecs=M4B_CODECS,
+        lang=episode.meta.language,
+    )
 
 
 def build_feed(show: Show, episodes: Sequence[BuiltEpisode], base_url: str) -> bytes:

@@ -1,4 +1,5 @@
-"""The Podcasting 2.0 namespace (podcast:guid, locked, medium, transcript, chapters) for feedgen.
+"""The Podcasting 2.0 namespace (podcast:guid, locked, medium, transcript, chapters,
+alternateEnclosure) for feedgen.
 
 feedgen calls an extension's ``extend_ns`` and ``extend_rss`` while it writes the feed; the
 values themselves are plain attributes here, set with ordinary assignment:
@@ -93,6 +94,23 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class AlternateEnclosure:
+    """podcast:alternateEnclosure with one podcast:source: the episode in another encoding.
+
+    ``bitrate`` is in bits per second; ``title`` should stay within 32 characters. Left
+    without ``rel``, apps group it with the <enclosure> as the same content.
+    """
+
+    url: str
+    type: str
+    length: int
+    bitrate: float | None = None
+    title: str | None = None
+    codecs: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
 class ChaptersLink:
     """podcast:chapters: where the episode's JSON chapters file lives."""
 
@@ -133,6 +151,7 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
 
     transcripts: list[Transcript] = field(default_factory=list)
     chapters: ChaptersLink | None = None
+    alternate_enclosures: list[AlternateEnclosure] = field(default_factory=list)
 
     def extend_ns(self) -> dict[str, str]:
         return {PREFIX: NAMESPACE}
@@ -148,6 +167,20 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
                 element.set("rel", transcript.rel)
         if self.chapters is not None:
             xml_elem(_tag("chapters"), item, url=self.chapters.url, type=self.chapters.type)
+        for alternate in self.alternate_enclosures:
+            element = xml_elem(_tag("alternateEnclosure"), item)
+            element.set("type", alternate.type)
+            element.set("length", str(alternate.length))
+            optional = {
+                "bitrate": None if alternate.bitrate is None else f"{alternate.bitrate:.2f}",
+                "lang": alternate.lang,
+                "title": alternate.title,
+                "codecs": alternate.codecs,
+            }
+            for name, value in optional.items():
+                if value is not None:
+                    element.set(name, value)
+            xml_elem(_tag("source"), element, uri=alternate.url)
         return item
 
 

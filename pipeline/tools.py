@@ -1,14 +1,16 @@
-"""The one wrapper for every external program the pipeline runs (ffmpeg, ffprobe)."""
+"""The one wrapper for every external program the pipeline runs (ffmpeg, ffprobe, and the
+book validators EPUBCheck and Ace)."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import IO
 
 from pipeline.errors import ToolError
@@ -29,14 +31,26 @@ def ffmpeg_path() -> str:
 
 
 def run(
-    args: Sequence[str], *, input: bytes | None = None, what: str | None = None
+    args: Sequence[str],
+    *,
+    input: bytes | None = None,
+    what: str | None = None,
+    env: Mapping[str, str] | None = None,
+    ok_codes: Collection[int] = (0,),
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run a program to completion; on failure raise ToolError with its stderr's tail."""
+    """Run a program to completion; on failure raise ToolError with its stderr's tail.
+
+    ``env`` adds to the environment; ``ok_codes`` are the exit codes that are not failures
+    (a validator exits 1 when it finds problems, which its report then lists).
+    """
+    environment = None if env is None else {**os.environ, **env}
     try:
-        done = subprocess.run(list(args), input=input, capture_output=True, check=False)
+        done = subprocess.run(
+            list(args), input=input, capture_output=True, check=False, env=environment
+        )
     except OSError as exc:
         raise ToolError(f"cannot run {args[0]}: {exc.strerror}") from exc
-    if done.returncode != 0:
+    if done.returncode not in ok_codes:
         tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
         label = what or " ".join(args[:3])
         raise ToolError(f"{label} failed (exit {done.returncode}): " + " | ".join(tail))

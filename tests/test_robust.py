@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -179,6 +180,29 @@ def line_text_problem(data: bytes) -> str | None:
     return None if data.endswith(b"\n") else "stops mid-line"
 
 
+def epub_problem(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            broken = book.testzip()
+            first = book.infolist()[0].filename
+    except (zipfile.BadZipFile, IndexError) as exc:
+        return f"not a whole zip: {exc}"
+    if broken is not None:
+        return f"entry {broken} is damaged"
+    return None if first == "mimetype" else f"first entry is {first}, not mimetype"
+
+
+def m4b_problem(data: bytes) -> str | None:
+    import mutagen
+    import mutagen.mp4
+
+    try:
+        audio = mutagen.mp4.MP4(io.BytesIO(data))
+    except mutagen.MutagenError as exc:
+        return f"mutagen cannot read it: {exc}"
+    return None if audio.info is not None and audio.info.length > 0 else "no audio"
+
+
 JUDGES: dict[str, Callable[[bytes], str | None]] = {
     ".mp3": mp3_problem,
     ".pcm": cache_problem,
@@ -189,6 +213,8 @@ JUDGES: dict[str, Callable[[bytes], str | None]] = {
     ".json": json_problem,
     ".html": html_problem,
     ".txt": line_text_problem,
+    ".epub": epub_problem,
+    ".m4b": m4b_problem,
 }
 
 

@@ -1,0 +1,88 @@
+"""Write the episode as an M4B audiobook: AAC in MP4, with chapters, cover art and tags.
+
+ffmpeg reads the chapters and tags from an ffmetadata file and writes the chapters twice, as
+audiobook players look for them in one place or the other: a Nero ``chpl`` atom and a
+QuickTime chapter text track.  The audio is the mastered MP3 re-encoded, so its loudness
+stays at the show's target (the tests measure it with ffmpeg's ebur128 filter).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pipeline import atomic, tools
+from pipeline.model import ChapterMark
+
+# AAC needs fewer bits than MP3 for the same quality; speech is well served from 64 kbps.
+MIN_BITRATE_KBPS = 64
+_SPECIAL = re.compile(r"([=;#\\\n])")
+
+
+def escape(value: str) -> str:
+    r"""A value as ffmetadata needs it: '=', ';', '#', '\' and line ends backslash-escaped.
+
+    >>> print(escape("Q&A; 1=1 #2 \\ end"))
+    Q&A\; 1\=1 \#2 \\ end
+    """
+    return _SPECIAL.sub(r"\\\1", value)
+
+
+def ffmetadata(tags: Mapping[str, str], chapters: Sequence[ChapterMark], duration: float) -> str:
+    r"""The ffmetadata file: global tags, then one [CHAPTER] per mark in milliseconds.
+
+    >>> print(ffmetadata({"title": "Walls"}, [ChapterMark("A=1", 0, 2.5)], 3.0), end="")
+    ;FFMETADATA1
+    title=Walls
+    <BLANKLINE>
+    [CHAPTER]
+    TIMEBASE=1/1000
+    START=0
+    END=3000
+    title=A\=1
+    """
+    lines = [";FFMETADATA1"]
+    lines += [f"{key}={escape(value)}" for key, value in tags.items()]
+    ordered = sorted(chapters, key=lambda mark: mark.start)
+    for index, mark in enumerate(ordered):
+        # Chapters tile the whole file: each ends where the next begins, the last at the end.
+        end = ordered[index + 1].start if index + 1 < len(ordered) else duration
+        lines += [
+            "",
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={round(mark.start * 1000)}",
+            f"END={round(end * 1000)}",
+            f"title={escape(mark.title)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_m4b(
+    mp3: Path,
+    out: Path,
+    tags: Mapping[str, str],
+    chapters: Sequence[ChapterMark],
+    duration: float,
+    cover: Path,
+    bitrate_kbps: int,
+) -> None:
+    """Encode ``mp3`` to an M4B at ``out``, atomically, with chapters, tags and cover."""
+    bitrate = max(MIN_BITRATE_KBPS, bitrate_kbps)
+    with tempfile.TemporaryDirectory(prefix="essaycast-m4b-") as scratch:
+        metadata = Path(scratch) / "metadata.txt"
+        metadata.write_text(ffmetadata(tags, chapters, duration), encoding="utf-8")
+        with atomic.replacing(out) as tmp:
+            tools.ffmpeg(
+                "-y", "-loglevel", "error",
+                "-i", str(mp3), "-f", "ffmetadata", "-i", str(metadata), "-i", str(cover),
+                "-map", "0:a", "-map", "2:v",
+                "-map_metadata", "1", "-map_chapters", "1",
+                "-c:a", "aac", "-b:a", f"{bitrate}k",
+                "-c:v", "copy", "-disposition:v:0", "attached_pic",
+                "-movflags", "+faststart",
+                "-f", "ipod", str(tmp),
+                what=f"ffmpeg (writing {out.name})",
+            )  # fmt: skip

@@ -1,0 +1,255 @@
+"""The talking-book stage: each episode as an EPUB 3 with Media Overlays and as an M4B, and the
+whole show as one EPUB (feed/<show-slug>.epub), each episode a part, newest last.
+
+Like make, the stage knows its own inputs: the timeline, the front matter, the show's
+settings, the artwork, the MP3's bytes and the book templates.  Their digests are kept next
+to the outputs (episodes/<slug>/.book.json, feed/.book.json); when none changed and both
+files are still there as written, nothing is rewritten.  `--explain` names what changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from pipeline import atomic
+from pipeline.book import BookError, documents, locate
+from pipeline.epub import BookInfo, Part, write_epub
+from pipeline.feed import episode_page_url, show_guid, show_page_url
+from pipeline.m4b import write_m4b
+from pipeline.model import BuiltEpisode, Narration, Show
+from pipeline.page import direction
+from pipeline.reporter import Reporter
+
+RECORD = ".book.json"
+RECORD_VERSION = 1
+
+
+def show_slug(show: Show) -> str:
+    """The show-wide book's file stem, from the show's title.
+
+    >>> show_slug(Show(title="Essaycast <b>Weekly</b> & Co.")), show_slug(Show(title="¿?"))
+    ('essaycast-b-weekly-b-co', 'show')
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", show.title.lower()).strip("-")
+    return slug or "show"
+
+
+def show_book_path(show: Show, feed_dir: Path) -> Path:
+    return feed_dir / f"{show_slug(show)}.epub"
+
+
+def narrator(voice: str) -> str:
+    return f"Synthetic voice ({voice})"
+
+
+def book_identifier(guid: str) -> str:
+    """urn:uuid: of a UUID guid, else a UUIDv5 of the guid (never changes for an episode).
+
+    >>> book_identifier("5f0d3d02-0e69-50a2-9e26-63a75381969d")
+    'urn:uuid:5f0d3d02-0e69-50a2-9e26-63a75381969d'
+    >>> book_identifier("urn:test:1").startswith("urn:uuid:")
+    True
+    """
+    try:
+        return f"urn:uuid:{uuid.UUID(guid)}"
+    except ValueError:
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, guid)}"
+
+
+def write_episode_book(
+    show: Show,
+    episode: BuiltEpisode,
+    narration: Narration,
+    artwork: Path,
+    base_url: str,
+    voice: str,
+    reporter: Reporter,
+    *,
+    explain: bool = False,
+) -> bool:
+    """Write episodes/<slug>/<slug>.epub and .m4b unless they are up to date; True if written.
+
+    Raises BookError (naming the sentence) when the timeline cannot carry the book.
+    """
+    files, meta = episode.files, episode.meta
+    inputs = {
+        "timeline": _digest(dataclasses.asdict(episode.timeline)),
+        "meta": _digest(dataclasses.asdict(meta)),
+        "show": _digest(dataclasses.asdict(show)),
+        "base_url": _digest(base_url),
+        "voice": _digest(voice),
+        "artwork": _file_digest(artwork),
+        "audio": _file_digest(files.mp3),
+        "templates": _templates_digest(),
+    }
+    record = files.folder / RECORD
+    if _up_to_date(record, inputs, (files.epub, files.m4b), reporter, explain):
+        reporter.detail("  talking book up to date")
+        return False
+    try:
+        locate(narration, episode.timeline)
+        part = Part(meta.title, _byline(meta.author), files.mp3, documents(episode.timeline))
+    except BookError as exc:  # name the script the sentence comes from
+        raise BookError(exc.detail, meta.source) from None
+    info = BookInfo(
+        identifier=book_identifier(episode.guid),
+        title=meta.title,
+        language=meta.language,
+        direction=direction(meta.language),
+        creators=(meta.author or show.author,),
+        narrator=narrator(voice),
+        publisher=show.title,
+        date=meta.date.isoformat(),
+        source=episode_page_url(base_url, files.slug),
+        description=meta.summary,
+        modified=_now(),
+    )
+    reporter.detail("  writing the talking book (EPUB with Media Overlays, M4B)")
+    write_epub(files.epub, info, [part], artwork)
+    tags = {
+        "title": meta.title,
+        "artist": meta.author or show.author,
+        "album_artist": show.author,
+        "album": show.title,
+        "genre": "Audiobook",
+        "date": str(meta.date.year),
+        "track": str(meta.number),
+        "comment": meta.summary,
+    }
+    write_m4b(
+        files.mp3,
+        files.m4b,
+        tags,
+        episode.timeline.chapters,
+        episode.timeline.duration,
+        artwork,
+        show.bitrate_kbps,
+    )
+    _write_record(record, inputs, (files.epub, files.m4b))
+    return True
+
+
+def write_show_book(
+    show: Show,
+    episodes: Sequence[BuiltEpisode],
+    feed_dir: Path,
+    artwork: Path,
+    base_url: str,
+    reporter: Reporter,
+    *,
+    explain: bool = False,
+) -> Path:
+    """Write feed/<show-slug>.epub: every episode one part, oldest first; returns its path."""
+    out = show_book_path(show, feed_dir)
+    ordered = sorted(episodes, key=lambda e: (e.meta.date, e.meta.number))
+    inputs = {
+        "show": _digest(dataclasses.asdict(show)),
+        "base_url": _digest(base_url),
+        "artwork": _file_digest(artwork),
+        "templates": _templates_digest(),
+        "episodes": _digest(
+            [[dataclasses.asdict(e.meta), _file_digest(e.files.folder / RECORD)] for e in ordered]
+        ),
+    }
+    record = feed_dir / RECORD
+    if _up_to_date(record, inputs, (out,), reporter, explain):
+        return out
+    parts = [
+        Part(
+            e.meta.title,
+            _byline(e.meta.author),
+            e.files.mp3,
+            documents(e.timeline, prefix=f"e{index:03d}-"),
+        )
+        for index, e in enumerate(ordered, start=1)
+    ]
+    newest = max(e.meta.date for e in ordered)
+    info = BookInfo(
+        identifier=f"urn:uuid:{show_guid(show, base_url)}",
+        title=show.title,
+        language=show.language,
+        direction=direction(show.language),
+        creators=(show.author,),
+        narrator=narrator(show.voice),
+        publisher=show.title,
+        date=newest.isoformat(),
+        source=show_page_url(base_url),
+        description=show.description,
+        modified=_now(),
+    )
+    write_epub(out, info, parts, artwork)
+    _write_record(record, inputs, (out,))
+    return out
+
+
+# ------------------------------------------------ the record of what was built from what
+
+
+def _byline(author: str | None) -> str | None:
+    return f"By {author}" if author else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _digest(value: Any) -> str:
+    blob = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "missing"
+
+
+def _templates_digest() -> str:
+    """What the book looks like is part of its inputs: a new template rebuilds every book."""
+    root = resources.files("pipeline")
+    sources: list[Traversable] = [root.joinpath("assets", "book.css")]
+    sources += sorted(root.joinpath("templates", "epub").iterdir(), key=lambda t: t.name)
+    return hashlib.sha256(b"".join(t.read_bytes() for t in sources)).hexdigest()
+
+
+def _up_to_date(
+    record: Path,
+    inputs: dict[str, str],
+    outputs: Sequence[Path],
+    reporter: Reporter,
+    explain: bool,
+) -> bool:
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        old_inputs, sizes = data["inputs"], data["outputs"]
+        fresh = data.get("version") == RECORD_VERSION
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
+        old_inputs, sizes, fresh = {}, {}, False
+    changed = [name for name, digest in inputs.items() if old_inputs.get(name) != digest]
+    gone = [p.name for p in outputs if not p.is_file() or p.stat().st_size != sizes.get(p.name)]
+    if fresh and not changed and not gone:
+        return True
+    if explain:
+        why = ", ".join([*(f"{n} changed" for n in changed), *(f"{n} missing" for n in gone)])
+        reporter.explain(f"  rebuild {', '.join(p.name for p in outputs)} ({why or 'no record'})")
+    return False
+
+
+def _write_record(record: Path, inputs: dict[str, str], outputs: Sequence[Path]) -> None:
+    data = {
+        "version": RECORD_VERSION,
+        "inputs": inputs,
+        "outputs": {p.name: p.stat().st_size for p in outputs},
+    }
+    atomic.write_text(record, json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,538 @@
+"""The talking book: EPUB 3 with Media Overlays and M4B, read back by independent readers.
+
+The EPUB is opened with zipfile and its XML parsed with ElementTree; every SMIL clip is
+compared with the captions (the .vtt file, parsed strictly); the M4B is read by mutagen and
+ffprobe and measured by ffmpeg's ebur128 filter; EPUBCheck and Ace by DAISY validate the
+real seed episode's books.  Most tests use the deterministic fake voice, to run in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import REPO, cli, make_project, run_build
+from test_transcripts import parse_vtt_strictly
+
+from pipeline import tools
+from pipeline.book import BookError, check_timeline, documents, locate
+from pipeline.build import BuildResult, Project
+from pipeline.model import BuiltEpisode, Show, TimedSentence
+from pipeline.talkingbook import show_book_path, write_episode_book
+from pipeline.validatebooks import ace, epubcheck, find_validators
+
+SECOND = """---
+title: A Second Essay & <More>
+date: 2027-01-05
+summary: About walls, again.
+author: Ana O'Neil
+---
+# First things
+
+The first paragraph has two sentences. This is the second one.
+
+# Then
+
+The second paragraph is short.
+"""
+SLUG = "001-invisible-walls"
+NS = {
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "x": "http://www.w3.org/1999/xhtml",
+    "smil": "http://www.w3.org/ns/SMIL",
+    "epub": "http://www.idpf.org/2007/ops",
+}
+CLIP_TOLERANCE_S = 0.010
+
+
+@dataclass(frozen=True)
+class Clip:
+    document: str
+    id: str
+    text: str
+    begin: float
+    end: float
+
+
+def seconds(clock: str) -> float:
+    """A SMIL clock value (full, partial or timecount) in seconds."""
+    if clock.endswith("s") and ":" not in clock:
+        return float(clock[:-1])
+    parts = [float(p) for p in clock.split(":")]
+    while len(parts) < 3:
+        parts.insert(0, 0.0)
+    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+
+
+class Book:
+    """An EPUB opened as a reading system would: container → package → spine → overlays."""
+
+    def __init__(self, path: Path) -> None:
+        self.zip = zipfile.ZipFile(path)
+        container = self.xml("META-INF/container.xml")
+        rootfile = container.find(".//{*}rootfile")
+        assert rootfile is not None
+        self.opf_path = rootfile.get("full-path", "")
+        self.folder = self.opf_path.rsplit("/", 1)[0] + "/"
+        self.opf = self.xml(self.opf_path)
+        self.items = {i.get("id"): i for i in self.opf.iterfind("opf:manifest/opf:item", NS)}
+
+    def xml(self, name: str) -> ET.Element:
+        return ET.fromstring(self.zip.read(name))
+
+    def meta(self, prop: str) -> list[str]:
+        return [
+            m.text or ""
+            for m in self.opf.iterfind("opf:metadata/opf:meta", NS)
+            if m.get("property") == prop and m.get("refines") is None
+        ]
+
+    def spine(self) -> list[ET.Element]:
+        return [self.items[r.get("idref")] for r in self.opf.iterfind("opf:spine/opf:itemref", NS)]
+
+    def clips(self) -> Iterator[Clip]:
+        """Every overlay <par> in reading order, with the text its fragment points to."""
+        for item in self.spine():
+            overlay = item.get("media-overlay")
+            if not overlay:
+                continue
+            smil = self.xml(self.folder + self.items[overlay].get("href", ""))
+            page = self.xml(self.folder + item.get("href", ""))
+            texts = {e.get("id"): "".join(e.itertext()) for e in page.iter() if e.get("id")}
+            for par in smil.iterfind(".//smil:par", NS):
+                text, audio = par.find("smil:text", NS), par.find("smil:audio", NS)
+                assert text is not None and audio is not None
+                doc, fragment = text.get("src", "").split("#")
+                assert doc == item.get("href")
+                yield Clip(
+                    doc,
+                    fragment,
+                    texts[fragment],
+                    seconds(audio.get("clipBegin", "")),
+                    seconds(audio.get("clipEnd", "")),
+                )
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, BuildResult]:
+    """The seed and a second episode, built with the fake voice."""
+    project = make_project(tmp_path_factory.mktemp("books"), {"002-second.md": SECOND})
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert not result.failed, result.failed
+    return project, result
+
+
+def episode(result: BuildResult, slug: str = SLUG) -> BuiltEpisode:
+    return next(e for e in result.built if e.meta.slug == slug)
+
+
+# --- the EPUB -------------------------------------------------------------------------------
+
+
+def test_epub_container_and_package_metadata(books: tuple[Project, BuildResult]) -> None:
+    _project, result = books
+    built = episode(result, "002-second")
+    path = built.files.epub
+    with zipfile.ZipFile(path) as raw:
+        first = raw.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert raw.read(first) == b"application/epub+zip"
+    book = Book(path)
+    dc = {t.tag.split("}")[1]: t.text for t in book.opf.find("opf:metadata", NS) or []}
+    assert dc["title"] == "A Second Essay & <More>"
+    assert dc["language"] == "en" and dc["creator"] == "Ana O'Neil"
+    assert dc["date"] == "2027-01-05"
+    assert dc["source"] == "http://127.0.0.1:8000/episodes/002-second/"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", book.meta("dcterms:modified")[0])
+    assert sorted(book.meta("schema:accessMode")) == ["auditory", "textual"]
+    assert sorted(book.meta("schema:accessModeSufficient")) == [
+        "auditory",
+        "textual",
+        "textual,auditory",
+    ]
+    features = set(book.meta("schema:accessibilityFeature"))
+    assert {"synchronizedAudioText", "tableOfContents", "readingOrder"} <= features
+    assert "structuralNavigation" in features
+    assert book.meta("schema:accessibilityHazard") == ["none"]
+    assert book.meta("schema:accessibilitySummary")[0].strip()
+    assert book.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert book.meta("a11y:certifiedBy")[0].strip()
+    assert book.meta("media:active-class") == ["-epub-media-overlay-active"]
+    css = book.zip.read(book.folder + "book.css").decode()
+    assert ".-epub-media-overlay-active" in css
+    cover = [i for i in book.items.values() if i.get("properties") == "cover-image"]
+    assert len(cover) == 1 and book.zip.read(book.folder + cover[0].get("href", ""))[:2] == (
+        b"\xff\xd8"
+    )
+
+
+def test_overlay_durations_add_up(books: tuple[Project, BuildResult]) -> None:
+    _project, result = books
+    book = Book(episode(result).files.epub)
+    refined = {
+        m.get("refines", "")[1:]: seconds(m.text or "")
+        for m in book.opf.iterfind("opf:metadata/opf:meta", NS)
+        if m.get("property") == "media:duration" and m.get("refines")
+    }
+    overlays = {i.get("media-overlay") for i in book.spine() if i.get("media-overlay")}
+    assert set(refined) == overlays
+    clips = list(book.clips())
+    spoken = sum(c.end - c.begin for c in clips)
+    assert abs(sum(refined.values()) - spoken) < 0.001 * len(clips)
+    assert abs(seconds(book.meta("media:duration")[0]) - sum(refined.values())) < 0.0005
+
+
+def test_every_sentence_clip_matches_its_captions(books: tuple[Project, BuildResult]) -> None:
+    _project, result = books
+    for built in result.built:
+        assert_clips_match_captions(built)
+
+
+def assert_clips_match_captions(built: BuiltEpisode) -> None:
+    """Walk the book's clips and the .vtt cues together: each sentence's cues, joined, are its
+    text, and its clip starts with its first cue and ends with its last, within 10 ms."""
+    cues = parse_vtt_strictly(built.files.vtt.read_text(encoding="utf-8"))
+    clips = list(Book(built.files.epub).clips())
+    sentences = [s for b in built.timeline.blocks for s in b.sentences]
+    assert len(clips) == len(sentences)
+    position = 0
+    for clip in clips:
+        wanted, said, first = squash(clip.text), "", position
+        while said != wanted:
+            assert position < len(cues) and wanted.startswith(said), (clip.text, said)
+            said += squash("".join(cues[position].lines))
+            position += 1
+        assert abs(clip.begin - cues[first].start) <= CLIP_TOLERANCE_S, clip
+        assert abs(clip.end - cues[position - 1].end) <= CLIP_TOLERANCE_S, clip
+    assert position == len(cues)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_intro_and_outro_have_their_own_documents(books: tuple[Project, BuildResult]) -> None:
+    _project, result = books
+    built = episode(result)
+    clips = list(Book(built.files.epub).clips())
+    by_document: dict[str, list[Clip]] = {}
+    for clip in clips:
+        by_document.setdefault(clip.document, []).append(clip)
+    intro = next(b for b in built.timeline.blocks if b.kind == "intro")
+    outro = next(b for b in built.timeline.blocks if b.kind == "outro")
+    assert [c.text for c in by_document["intro.xhtml"]] == [s.text for s in intro.sentences]
+    assert [c.text for c in by_document["outro.xhtml"]] == [s.text for s in outro.sentences]
+    chapters = [name for name in by_document if name.startswith("chapter-")]
+    assert len(chapters) == len(built.timeline.chapters)
+
+
+def test_nav_and_headings(books: tuple[Project, BuildResult]) -> None:
+    _project, result = books
+    built = episode(result, "002-second")
+    book = Book(built.files.epub)
+    nav_item = next(i for i in book.items.values() if i.get("properties") == "nav")
+    nav = book.xml(book.folder + nav_item.get("href", ""))
+    toc = next(n for n in nav.iter(f"{{{NS['x']}}}nav") if n.get(f"{{{NS['epub']}}}type") == "toc")
+    assert toc.get("role") == "doc-toc"
+    titles = ["".join(a.itertext()) for a in toc.iter(f"{{{NS['x']}}}a")]
+    assert titles[1:3] == ["First things", "Then"]
+    landmarks = [n.get(f"{{{NS['epub']}}}type") for n in nav.iter(f"{{{NS['x']}}}nav")]
+    assert "landmarks" in landmarks
+    chapter = book.xml(book.folder + "chapter-01.xhtml")
+    heading = chapter.find(".//x:h2", NS)
+    assert heading is not None and "".join(heading.itertext()) == "First things"
+    intro = book.xml(book.folder + "intro.xhtml")
+    title = intro.find(".//x:h1", NS)
+    assert title is not None and title.text == "A Second Essay & <More>"
+
+
+def test_show_book_has_every_episode_oldest_first(books: tuple[Project, BuildResult]) -> None:
+    project, result = books
+    path = show_book_path(load_show(project), project.feed)
+    book = Book(path)
+    intro_titles = []
+    for item in book.spine():
+        if item.get("href", "").endswith("-intro.xhtml"):
+            h1 = book.xml(book.folder + item.get("href", "")).find(".//x:h1", NS)
+            assert h1 is not None
+            intro_titles.append(h1.text)
+    by_date = sorted(result.built, key=lambda e: e.meta.date)
+    assert intro_titles == [e.meta.title for e in by_date]
+    assert len(list(book.clips())) == sum(
+        len(b.sentences) for e in result.built for b in e.timeline.blocks
+    )
+    page = (project.feed / "index.html").read_text(encoding="utf-8")
+    assert f'href="{path.name}"' in page and "talking book (EPUB" in page
+
+
+def load_show(project: Project) -> Show:
+    from pipeline.config import load_show as load
+
+    return load(project.show_toml)
+
+
+# --- the M4B --------------------------------------------------------------------------------
+
+
+def test_m4b_read_back_by_mutagen_and_ffprobe(books: tuple[Project, BuildResult]) -> None:
+    import mutagen.mp4
+
+    project, result = books
+    built = episode(result, "002-second")
+    m4b = built.files.m4b
+    audio = mutagen.mp4.MP4(m4b)
+    assert audio.info is not None and abs(audio.info.length - built.timeline.duration) < 0.2
+    tags = audio.tags
+    assert tags is not None
+    assert tags["©nam"] == ["A Second Essay & <More>"]
+    assert tags["©ART"] == ["Ana O'Neil"] and tags["©alb"] == [load_show(project).title]
+    assert tags["covr"][0][:2] == b"\xff\xd8"
+    marks = built.timeline.chapters
+    assert [c.title for c in audio.chapters] == [m.title for m in marks]  # the chpl atom
+    for chapter, mark in zip(audio.chapters, marks, strict=True):
+        assert abs(chapter.start - mark.start) < CLIP_TOLERANCE_S
+    probe = json.loads(
+        tools.run(
+            ["ffprobe", "-v", "error", "-show_chapters", "-show_streams", "-of", "json", str(m4b)]
+        ).stdout
+    )
+    streams = {s["codec_type"]: s for s in probe["streams"]}
+    assert streams["audio"]["codec_name"] == "aac"
+    assert streams["video"]["disposition"]["attached_pic"] == 1
+    assert streams["data"]["codec_tag_string"] == "text"  # the QuickTime chapter track
+    assert [c["tags"]["title"] for c in probe["chapters"]] == [m.title for m in marks]
+    data = m4b.read_bytes()
+    assert b"chpl" in data and b"chap" in data
+
+
+@pytest.mark.slow
+def test_m4b_loudness_meets_the_show_target(
+    seed_build: tuple[Project, BuildResult, object],
+) -> None:
+    """Measured on the real voice's M4B (speech peaks as tones do not), with one decode."""
+    project, result, _ = seed_build
+    show = load_show(project)
+    m4b = result.built[0].files.m4b
+    log = tools.ffmpeg(
+        "-nostats", "-i", str(m4b), "-map", "0:a", "-af", "ebur128=peak=true", "-f", "null", "-"
+    ).stderr.decode()
+    summary = log[log.rindex("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
+    assert abs(integrated - show.loudness_lufs) <= 1.0, integrated
+    assert peak <= -1.0, peak
+
+
+# --- offered to listeners -------------------------------------------------------------------
+
+
+def test_page_and_feed_offer_both(books: tuple[Project, BuildResult]) -> None:
+    project, result = books
+    built = episode(result)
+    page = built.files.page.read_text(encoding="utf-8")
+    for path, kind in ((built.files.epub, "EPUB 3"), (built.files.m4b, "M4B")):
+        size = f"{path.stat().st_size / 1_000_000:.1f} MB"
+        assert re.search(rf'href="{re.escape(path.name)}" download>[^<]*{kind}[^<]*{size}', page)
+    rss = ET.parse(project.feed / "feed.xml").getroot()
+    p20 = "https://podcastindex.org/namespace/1.0"
+    for item in rss.iter("item"):
+        enclosure = item.find("enclosure")
+        assert enclosure is not None and enclosure.get("type") == "audio/mpeg"
+        alternate = item.find(f"{{{p20}}}alternateEnclosure")
+        assert alternate is not None and alternate.get("type") == "audio/mp4"
+        assert alternate.get("default") is None  # the MP3 stays the default
+        source = alternate.find(f"{{{p20}}}source")
+        assert source is not None
+        url = source.get("uri", "")
+        local = project.root / url.split("127.0.0.1:8000/", 1)[1]
+        assert local.suffix == ".m4b" and alternate.get("length") == str(local.stat().st_size)
+
+
+def test_check_finds_a_broken_or_stale_talking_book(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    run_build(project, engine="fake", jobs=1)
+    assert cli(project.root, "check").returncode == 0
+    files = project.episodes / SLUG
+    m4b, epub = files / f"{SLUG}.m4b", files / f"{SLUG}.epub"
+    m4b.write_bytes(m4b.read_bytes()[:50_000])
+    with zipfile.ZipFile(epub, "a") as book:
+        book.writestr("EPUB/audio/other.mp3", b"")
+    stale = tmp_path / "stale.epub"
+    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(stale, "w") as out:
+        for entry in source.infolist():
+            data = source.read(entry)
+            out.writestr(entry, data[:-10] if entry.filename.endswith(f"{SLUG}.mp3") else data)
+    shutil.move(stale, epub)
+    done = cli(project.root, "check")
+    assert done.returncode != 0
+    lines = done.stdout + done.stderr
+    assert f"episodes/{SLUG}/{SLUG}.m4b: file is 50000 bytes" in lines
+    assert f"episodes/{SLUG}/{SLUG}.m4b: not a readable MP4" in lines
+    assert f"episodes/{SLUG}/{SLUG}.epub: its audio is not the episode's MP3" in lines
+    m4b.unlink()
+    assert "m4b: missing" in cli(project.root, "check").stdout + cli(project.root, "check").stderr
+
+
+# --- incremental ----------------------------------------------------------------------------
+
+
+def stamps(*paths: Path) -> list[tuple[int, int]]:
+    return [(p.stat().st_ino, p.stat().st_mtime_ns) for p in paths]
+
+
+def test_noop_rebuild_rewrites_neither_and_an_edit_rebuilds_both(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"002-second.md": SECOND}, seed=False)
+    first, _ = run_build(project, engine="fake", jobs=1)
+    built = first.built[0]
+    outputs = (built.files.epub, built.files.m4b, show_book_path(load_show(project), project.feed))
+    before = stamps(*outputs)
+    _again, log = run_build(project, engine="fake", jobs=1)
+    assert stamps(*outputs) == before
+    assert "talking book up to date" in log.text
+    script = project.scripts / "002-second.md"
+    script.write_text(SECOND.replace("The second paragraph is short.", "It is now longer."))
+    edited, log = run_build(project, engine="fake", jobs=1, explain=True)
+    after = stamps(*outputs)
+    assert all(a != b for a, b in zip(after, before, strict=True))
+    assert "timeline changed" in log.text
+    texts = [c.text for c in Book(built.files.epub).clips()]
+    assert "It is now longer." in texts and "The second paragraph is short." not in texts
+    assert_clips_match_captions(edited.built[0])
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_a_sentence_missing_from_the_timeline_stops_the_book(
+    books: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
+    from pipeline.narrate import narrate
+    from pipeline.reporter import Reporter
+    from pipeline.script import read_script
+
+    project, result = books
+    show = load_show(project)
+    built = episode(result, "002-second")
+    narration = narrate(read_script(project.scripts / "002-second.md", show))
+    # The timeline loses "This is the second one." (as if the audio were from an older text).
+    blocks = []
+    for block in built.timeline.blocks:
+        kept = tuple(s for s in block.sentences if s.text != "This is the second one.")
+        blocks.append(dataclasses.replace(block, sentences=kept))
+    lost = dataclasses.replace(built.timeline, blocks=tuple(blocks))
+    files = dataclasses.replace(built.files, folder=tmp_path / "002-second")
+    files.folder.mkdir()
+    shutil.copy(built.files.mp3, files.mp3)
+    broken = dataclasses.replace(built, timeline=lost, files=files)
+    with pytest.raises(BookError) as caught:
+        write_episode_book(
+            show, broken, narration, project.feed / "artwork.jpg", "http://x", "v", Reporter()
+        )
+    message = str(caught.value)
+    assert message.startswith("scripts/002-second.md: ") or "002-second.md: " in message
+    assert "sentence 'This is the second one.' cannot be located in the timeline" in message
+    assert not files.epub.exists() and not files.m4b.exists()
+
+
+def test_a_timeline_gap_or_overlap_names_the_sentence(books: tuple[Project, BuildResult]) -> None:
+    _project, result = books
+    timeline = episode(result, "002-second").timeline
+    check_timeline(timeline)
+
+    def shifted(text: str, by: float) -> tuple[str, ...]:
+        def move(s: TimedSentence) -> TimedSentence:
+            return dataclasses.replace(s, start=s.start + by) if s.text == text else s
+
+        blocks = tuple(
+            dataclasses.replace(b, sentences=tuple(move(s) for s in b.sentences))
+            for b in timeline.blocks
+        )
+        with pytest.raises(BookError) as caught:
+            documents(dataclasses.replace(timeline, blocks=blocks))
+        return (str(caught.value),)
+
+    assert (
+        "sentence 'The second paragraph is short.': starts before"
+        in shifted("The second paragraph is short.", -5.0)[0]
+    )
+    late = dataclasses.replace(
+        timeline.blocks[-1],
+        sentences=tuple(
+            dataclasses.replace(s, start=s.start + 60, end=s.end + 60)
+            for s in timeline.blocks[-1].sentences
+        ),
+    )
+    gap = dataclasses.replace(
+        timeline, blocks=(*timeline.blocks[:-1], late), duration=timeline.duration + 60
+    )
+    with pytest.raises(BookError, match="lost a sentence"):
+        documents(gap)
+
+
+def test_locate_accepts_the_real_narration(books: tuple[Project, BuildResult]) -> None:
+    from pipeline.narrate import narrate
+    from pipeline.script import read_script
+
+    project, result = books
+    for built in result.built:
+        script = read_script(built.meta.source, load_show(project))
+        locate(narrate(script), built.timeline)
+
+
+# --- validators, on the real seed episode ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_seed_books_pass_epubcheck_and_ace(seed_build: tuple[Project, BuildResult, object]) -> None:
+    project, result, _ = seed_build
+    found = find_validators(REPO)
+    assert not found.missing, f"run `make test-deps`: missing {found.missing}"
+    assert found.java and found.jar and found.ace
+    book_paths = [result.built[0].files.epub, show_book_path(load_show(project), project.feed)]
+    for path in book_paths:
+        assert epubcheck(path, found.java, found.jar) == []
+        assert ace(path, found.ace) == []
+    assert_clips_match_captions(result.built[0])
+
+
+@pytest.mark.slow
+def test_validators_do_report_problems(tmp_path: Path) -> None:
+    """The checks can fail: a book with an image without alt text and a broken link."""
+    found = find_validators(REPO)
+    assert found.java and found.jar and found.ace, f"run `make test-deps`: {found.missing}"
+    project = make_project(tmp_path, {"002-second.md": SECOND}, seed=False)
+    run_build(project, engine="fake", jobs=1)
+    good = project.episodes / "002-second" / "002-second.epub"
+    bad = tmp_path / "bad.epub"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as out:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename.endswith("cover.xhtml"):
+                data = re.sub(rb' alt="[^"]*"', b"", data)
+            if entry.filename.endswith("chapter-01.xhtml"):
+                data = data.replace(b"</section>", b'<a href="nowhere.xhtml">x</a></section>')
+            out.writestr(entry, data)
+    assert any("RSC-007" in p for p in epubcheck(bad, found.java, found.jar))
+    assert any("image-alt" in p or "alt" in p.lower() for p in ace(bad, found.ace))
+
+
+def test_make_skips_validation_without_java_with_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
+         "from pipeline.validatebooks import main; raise SystemExit(main([sys.argv[2]]))",
+         str(REPO), str(tmp_path)],
+        capture_output=True, text=True, env={"PATH": "/nonexistent"}, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith("skipping talking-book")
