@@ -22,6 +22,7 @@ from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import PipelineError
 from pipeline.master import Loudness, Pauses, PlannedBlock, PlannedUtterance
 from pipeline.model import (
+    PUBLISH_ONLY_SETTINGS,
     Block,
     BuiltEpisode,
     EpisodeFiles,
@@ -369,7 +370,11 @@ def _audio_key(task: EpisodeTask) -> str:
         {
             "blocks": [dataclasses.asdict(block) for block in task.planned],
             "pauses": dataclasses.asdict(Pauses()),
-            "show": {k: str(v) for k, v in dataclasses.asdict(show).items()},
+            "show": {
+                k: str(v)
+                for k, v in dataclasses.asdict(show).items()
+                if k not in PUBLISH_ONLY_SETTINGS
+            },
             "meta": {k: str(v) for k, v in dataclasses.asdict(task.script.meta).items()},
             "base_url": task.base_url,
             "artwork": manifest.file_stamp(task.artwork),

@@ -31,7 +31,13 @@ TABLES: dict[str, dict[str, str]] = {
         "artwork": "artwork",
     },
     "owner": {"name": "owner_name", "email": "owner_email"},
-    "publish": {"base_url": "base_url", "port": "port"},
+    "publish": {
+        "base_url": "base_url",
+        "port": "port",
+        "target": "publish_target",
+        "endpoint_url": "endpoint_url",
+        "region": "region",
+    },
     "voice": {"engine": "engine", "voice": "voice"},
     "audio": {
         "loudness_lufs": "loudness_lufs",
@@ -113,6 +119,7 @@ def _validate(show: Show, path: Path) -> None:
         raise ConfigError("'loudness_lufs' must be between -30 and -10 (Apple: -16)", path)
     if not show.base_url.startswith(("http://", "https://")):
         raise ConfigError("'base_url' must start with http:// or https://", path)
+    _validate_publish(show, path)
     for name in ("intro", "outro"):
         try:
             getattr(show, name).format(**SPOKEN_FIELDS)
@@ -125,6 +132,18 @@ def _validate(show: Show, path: Path) -> None:
         file = getattr(show, name)
         if file is not None and not file.is_file():
             raise ConfigError(f"'{name}' file not found: {file}", path)
+
+
+def _validate_publish(show: Show, path: Path) -> None:
+    from pipeline.storage import parse_target
+
+    if show.publish_target:
+        try:
+            parse_target(show.publish_target)
+        except ValueError as exc:
+            raise ConfigError(f"[publish] 'target' {exc}", path) from None
+    if show.endpoint_url and not show.endpoint_url.startswith(("http://", "https://")):
+        raise ConfigError("[publish] 'endpoint_url' must start with http:// or https://", path)
 
 
 MUSIC_SETTINGS = ("intro_music", "outro_music")
