@@ -157,7 +157,7 @@ def publish(
     if storage is None:
         storage = open_storage(show.publish_target, show.endpoint_url, show.region)
     files = site_files(root, show, folder_pages=not storage.serves_folder_index)
-    remote = {k: v for k, v in storage.list().items() if k != MANIFEST_KEY}
+    remote = {k: v for k, v in storage.listing().items() if k != MANIFEST_KEY}
     recorded = read_manifest(storage)
     result = PublishResult()
     changes: list[Change] = []
@@ -184,6 +184,8 @@ def publish(
         )
         _mention_stale(result, prune, say)
         return result
+    for leftover in storage.tidy():
+        say(f"removed {leftover}, left half-written by an interrupted publish")
     if not changes and not doomed:
         say(f"nothing to upload: {storage.description} is up to date ({len(files)} files)")
         _mention_stale(result, prune, say)

@@ -49,7 +49,11 @@ class Storage(Protocol):
     description: str  # how messages name the target: "s3://bucket/prefix", "file:///srv/x"
     serves_folder_index: bool  # does "episodes/x/" serve "episodes/x/index.html" by itself?
 
-    def list(self) -> dict[str, RemoteObject]: ...
+    def listing(self) -> dict[str, RemoteObject]: ...
+
+    def tidy(self) -> list[str]:
+        """Remove what an interrupted publish left half-written; say what was removed."""
+        ...
 
     def head(self, key: str) -> RemoteObject | None: ...
 
@@ -134,7 +138,13 @@ class FileStorage:
         stat = path.stat()
         return RemoteObject(stat.st_size, f"{stat.st_mtime_ns}-{stat.st_size}")
 
-    def list(self) -> dict[str, RemoteObject]:
+    def tidy(self) -> list[str]:
+        # A publish killed mid-copy leaves a hidden temporary file; the publish holds the
+        # project's lock, so none of them is still being written.
+        removed = atomic.remove_leftovers(self.root)
+        return [path.relative_to(self.root).as_posix() for path in removed]
+
+    def listing(self) -> dict[str, RemoteObject]:
         found = {}
         for path in sorted(self.root.rglob("*")):
             relative = path.relative_to(self.root).as_posix()
@@ -190,6 +200,10 @@ S3_ADVICE: dict[str, str] = {
     "AuthorizationHeaderMalformed": "the region is wrong; set 'region' in feed/show.toml",
     "PermanentRedirect": "the bucket is in another region; set 'region' in feed/show.toml",
 }
+
+
+# Answers to "list multipart uploads" that mean "not here": tidying is then skipped.
+UNSUPPORTED = frozenset({"NotImplemented", "AccessDenied", "501"})
 
 
 class S3Storage:
@@ -278,7 +292,31 @@ class S3Storage:
         advice = S3_ADVICE.get(code) or self._scrub(str(error.get("Message") or "failed"))
         return f"{advice} ({code} at {self.endpoint})"
 
-    def list(self) -> dict[str, RemoteObject]:
+    def tidy(self) -> list[str]:
+        """Abort multipart uploads under the prefix that a killed publish left unfinished
+        (their parts are stored, and billed, until then)."""
+        from botocore.exceptions import ClientError
+
+        start = f"{self.prefix}/" if self.prefix else ""
+        aborted = []
+        with self._errors():
+            try:
+                pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                    Bucket=self.bucket, Prefix=start
+                )
+                uploads = [u for page in pages for u in page.get("Uploads", [])]
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code")) in UNSUPPORTED:
+                    return []  # a service or policy without it: a lifecycle rule must do it
+                raise
+            for upload in uploads:
+                self.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                )
+                aborted.append(upload["Key"][len(start) :])
+        return aborted
+
+    def listing(self) -> dict[str, RemoteObject]:
         found: dict[str, RemoteObject] = {}
         start = f"{self.prefix}/" if self.prefix else ""
         with self._errors():

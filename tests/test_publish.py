@@ -341,6 +341,24 @@ def test_a_publish_killed_mid_upload_leaves_the_old_feed_whole_and_a_rerun_finis
     assert check_remote(show, show.base_url) == []
 
 
+def test_a_rerun_aborts_unfinished_multipart_uploads_under_the_prefix_only(
+    site: Project, s3: S3Server
+) -> None:
+    assert run_cli(site.root, "publish").returncode == 0
+    client = s3.client()
+    unfinished = {}
+    for key in (f"{PREFIX}/episodes/003-x/003-x.mp3", "elsewhere/big.bin"):
+        upload = client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+        client.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=b"x")
+        unfinished[key] = upload
+    again = run_cli(site.root, "publish")
+    assert again.returncode == 0, again.stderr
+    assert "removed episodes/003-x/003-x.mp3, left half-written" in again.stdout
+    assert "nothing to upload" in again.stdout
+    left = client.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+    assert [u["Key"] for u in left] == ["elsewhere/big.bin"]
+
+
 # ---------------------------------------------------------------- refusals, one line each
 
 
