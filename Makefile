@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build test lint check serve bench clean test-deps
+.PHONY: all build test lint check serve publish bench clean test-deps
 
 all: build
 
@@ -28,6 +28,11 @@ check: $(INSTALLED)
 
 serve: $(INSTALLED)
 	$(ESSAYCAST) serve $(ARGS)
+
+# Upload the built site to [publish] target in feed/show.toml, then read it back over HTTP.
+publish: $(INSTALLED)
+	$(ESSAYCAST) publish $(ARGS)
+	$(if $(findstring --dry-run,$(ARGS)),,$(ESSAYCAST) check --remote)
 
 # Test tools: Python packages from PyPI, plus Debian's chromium (browser tests) and
 # ffmpeg (for ffprobe, an independent reader of the MP3s) when they are missing.
