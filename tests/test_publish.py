@@ -8,6 +8,7 @@ see exactly what went up.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -222,7 +223,7 @@ def test_large_files_go_up_in_parts_and_still_count_as_up_to_date(
 
 
 def test_an_edited_episode_sends_only_its_changed_files_and_the_feed(
-    site: Project, s3: S3Server
+    site: Project, s3: S3Server, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert run_cli(site.root, "publish").returncode == 0
     before = built_bytes(site)
@@ -237,9 +238,13 @@ def test_an_edited_episode_sends_only_its_changed_files_and_the_feed(
     assert not [k for k in public if k.startswith("episodes/001")]
 
     lines: list[str] = []
+    caplog.set_level(logging.INFO, logger="werkzeug")  # the S3 server's own request log
+    caplog.clear()
     uploaded = publish_here(site, lines)
     folder_pages = {k[: -len("index.html")] for k in public if k.endswith("index.html")}
     assert sorted(uploaded) == sorted(public | folder_pages)
+    puts = re.findall(rf'"PUT /{BUCKET}/{PREFIX}/(\S+) HTTP', caplog.text)
+    assert sorted(p for p in puts if p != MANIFEST_KEY) == sorted(public | folder_pages)
     assert uploaded[-1] == "feed/feed.xml"  # last of all
     stored = s3.client().get_object(Bucket=BUCKET, Key=f"{PREFIX}/feed/feed.xml")
     assert stored["Body"].read() == (site.feed / "feed.xml").read_bytes()
@@ -275,11 +280,6 @@ def test_prune_deletes_only_after_the_new_feed_and_never_outside_the_prefix(
     result, _ = run_build(site, engine="fake", jobs=1)
     assert not result.failed and (site.episodes / "002-second").is_dir()  # left on disk
 
-    kept = run_cli(site.root, "publish")
-    assert kept.returncode == 0, kept.stderr
-    assert "no longer built" in kept.stdout and "--prune" in kept.stdout
-    assert "episodes/002-second/002-second.mp3" in site_keys(s3)
-
     pruned = run_cli(site.root, "publish", "--prune")
     assert pruned.returncode == 0, pruned.stderr
     keys = site_keys(s3)
@@ -287,6 +287,16 @@ def test_prune_deletes_only_after_the_new_feed_and_never_outside_the_prefix(
     assert "episodes/001-invisible-walls/001-invisible-walls.mp3" in keys
     assert set(outside) <= set(s3.objects(BUCKET))
     assert "deleting episodes/002-second/002-second.mp3" in pruned.stdout
+    out = pruned.stdout.splitlines()
+    first_delete = next(i for i, line in enumerate(out) if line.startswith("deleting "))
+    assert out.index("uploading feed: 1 file(s)") < first_delete  # the new feed first
+
+    stray = f"{PREFIX}/episodes/000-old/000-old.mp3"
+    client.put_object(Bucket=BUCKET, Key=stray, Body=b"an old episode")
+    kept = run_cli(site.root, "publish")
+    assert kept.returncode == 0, kept.stderr
+    assert "1 file(s) on the target are no longer built" in kept.stdout
+    assert "--prune" in kept.stdout and stray in s3.objects(BUCKET)
     assert run_cli(site.root, "check", "--remote").returncode == 0
 
 
