@@ -216,6 +216,8 @@ def publish(
         say(f"deleting {key} (no longer built)")
         storage.delete(key)
         result.deleted.append(key)
+    if doomed:
+        write_manifest(storage, kept)  # forget what was deleted
     say(
         f"published {len(result.uploaded)} file(s), deleted {len(result.deleted)}, "
         f"{result.unchanged} unchanged, on {storage.description}; "

@@ -221,14 +221,15 @@ class S3Storage:
         self.bucket, self.prefix = bucket, prefix
         self.description = f"s3://{bucket}/{prefix}".rstrip("/")
         self.endpoint = endpoint_url or "AWS S3"
-        self.session = boto3.session.Session(region_name=region or None)
+        self.session: Any = None
         config = Config(
             connect_timeout=10,
             read_timeout=60,
             retries={"max_attempts": 3, "mode": "standard"},
             s3={"addressing_style": "path"} if endpoint_url else {},
         )
-        with self._errors():
+        with self._errors():  # a profile that does not exist, for one
+            self.session = boto3.session.Session(region_name=region or None)
             self.client = self.session.client(
                 "s3", endpoint_url=endpoint_url or None, config=config
             )
@@ -243,6 +244,8 @@ class S3Storage:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _secrets(self) -> list[str]:
+        if self.session is None:
+            return []
         try:
             credentials = self.session.get_credentials()
         except Exception:  # a broken profile: nothing of it can be in a message then
@@ -271,6 +274,8 @@ class S3Storage:
                 f"{where}: no credentials found; set AWS_ACCESS_KEY_ID and "
                 "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
             ) from None
+        except bce.ProfileNotFound as exc:
+            raise PublishError(f"{where}: {exc}; check AWS_PROFILE") from None
         except (bce.EndpointConnectionError, bce.ConnectTimeoutError) as exc:
             del exc  # its text repeats the URL; the endpoint below says it once
             raise PublishError(
