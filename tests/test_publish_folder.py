@@ -64,14 +64,25 @@ def test_a_folder_gets_the_site_and_nothing_else_and_passes_check_remote(
     site: tuple[Project, Path], served: None
 ) -> None:
     project, www = site
+    extras = {  # the producer's, or not the site's: none of them may go public
+        "episodes/001-invisible-walls/report.html": "<p>mastering figures</p>",
+        "episodes/001-invisible-walls/notes.docx": "draft",
+        "episodes/999-orphan/999-orphan.mp3": "an episode the feed does not list",
+        "feed/.env": "AWS_SECRET_ACCESS_KEY=...",
+    }
+    for name, text in extras.items():
+        (project.root / name).parent.mkdir(parents=True, exist_ok=True)
+        (project.root / name).write_text(text, encoding="utf-8")
     done = run_cli(project.root, "publish")
     assert done.returncode == 0, done.stderr
     files = published(www)
+    assert not set(extras) & set(files)
     expected = {
         k: v
         for k, v in published(project.root).items()
         if k.startswith(("feed/", "episodes/"))
         and not k.endswith(("show.toml", "cleaning-report.txt", ".build.json"))
+        and k not in extras
     }
     assert {k: v for k, v in files.items() if k != MANIFEST_KEY} == expected
     assert not [k for k in files if k.endswith("/")]  # a web server serves folders itself
@@ -123,3 +134,14 @@ def test_a_missing_folder_is_one_line(site: tuple[Project, Path]) -> None:
     assert done.returncode == 1 and "Traceback" not in done.stderr
     message = f"error: {www}: the publish folder does not exist; create it first"
     assert done.stderr.strip() == message
+
+
+def test_a_site_with_problems_is_not_published(site: tuple[Project, Path]) -> None:
+    project, www = site
+    vtt = project.episodes / "002-second" / "002-second.vtt"
+    vtt.write_text("not captions\n", encoding="utf-8")
+    done = run_cli(project.root, "publish")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: the built site has 1 problem(s), first: ")
+    assert "episodes/002-second/002-second.vtt" in done.stderr
+    assert published(www) == {}
