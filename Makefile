@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test test-fast lint check serve bench clean test-deps
+.PHONY: all build add test test-fast lint check serve publish bench clean test-deps
 
 all: build
 
@@ -33,6 +33,11 @@ check: $(INSTALLED)
 
 serve: $(INSTALLED)
 	$(ESSAYCAST) serve $(ARGS)
+
+# Upload the built site to [publish] target in feed/show.toml, then read it back over HTTP.
+publish: $(INSTALLED)
+	$(ESSAYCAST) publish $(ARGS)
+	$(if $(findstring --dry-run,$(ARGS)),,$(ESSAYCAST) check --remote)
 
 # Test tools: Python packages from PyPI, plus Debian's chromium (browser tests) and
 # ffmpeg (for ffprobe, an independent reader of the MP3s) when they are missing; for the

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import IO
 from urllib.parse import unquote
 
 from pipeline import integrity, podcastindex
@@ -117,22 +118,29 @@ def check_site(root: Path, show: Show, base_url: str) -> list[str]:
     feed_path = site.root / FEED
     if not feed_path.is_file():
         return [f"{FEED.as_posix()}: missing; run `make` to build the site"]
-    data = feed_path.read_bytes()
-    problems = list(_parse_as_clients(data, show, base_url))
-    try:
-        rss = ET.fromstring(data)
-    except ET.ParseError as exc:
-        return [*problems, f"{FEED.as_posix()}: not well-formed XML: {exc}"]
-    channel = rss.find("channel")
+    problems, channel = read_feed(feed_path.read_bytes(), show, base_url)
     if channel is None:
-        return [*problems, f"{FEED.as_posix()}: no <channel> element; rebuild with `make`"]
-    problems += _check_channel(channel, show, base_url)
+        return problems
     problems += _check_artwork(channel, site)
-    problems += _check_guids(channel)
     for item in channel.findall("item"):
         problems += _check_item(item, site)
     problems += _check_other_images(site, channel)
     return problems
+
+
+def read_feed(data: bytes, show: Show, base_url: str) -> tuple[list[str], ET.Element | None]:
+    """The feed's own problems as two client libraries read it, and its <channel> if any."""
+    problems = list(_parse_as_clients(data, show, base_url))
+    try:
+        rss = ET.fromstring(data)
+    except ET.ParseError as exc:
+        return [*problems, f"{FEED.as_posix()}: not well-formed XML: {exc}"], None
+    channel = rss.find("channel")
+    if channel is None:
+        return [*problems, f"{FEED.as_posix()}: no <channel> element; rebuild with `make`"], None
+    problems += _check_channel(channel, show, base_url)
+    problems += _check_guids(channel)
+    return problems, channel
 
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -185,8 +193,6 @@ def _check_channel(channel: ET.Element, show: Show, base_url: str) -> Iterator[s
 
 
 def _check_artwork(channel: ET.Element, site: Site) -> Iterator[str]:
-    from PIL import Image, UnidentifiedImageError
-
     tag = channel.find("itunes:image", NS)
     href = "" if tag is None else tag.get("href", "")
     if not href:
@@ -196,16 +202,25 @@ def _check_artwork(channel: ET.Element, site: Site) -> Iterator[str]:
         yield f"{FEED.as_posix()}: artwork {href} is not under {site.prefix}"
         return
     name = site.name(path)
-    try:
-        with Image.open(path) as image:
-            fmt, mode, (width, height) = image.format, image.mode, image.size
-    except FileNotFoundError:
+    if not path.is_file():
         yield f"{name}: missing, but the feed's <itunes:image> points to it; run `make`"
         return
+    yield from artwork_problems(name, path)
+
+
+def artwork_problems(name: str, source: Path | IO[bytes]) -> Iterator[str]:
+    """What Apple Podcasts would refuse in this image (a file, or bytes fetched from a URL)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(source) as image:
+            fmt, mode, (width, height) = image.format, image.mode, image.size
     except (UnidentifiedImageError, OSError) as exc:
         yield f"{name}: not a readable image ({exc}); replace the show artwork"
         return
-    damage = integrity.image_problem(path)
+    if not isinstance(source, Path):
+        source.seek(0)
+    damage = integrity.image_problem(source)
     if damage:
         yield f"{name}: {damage}; replace the show artwork, or delete it and run `make`"
         return
@@ -324,11 +339,15 @@ def _check_transcript(element: ET.Element, site: Site) -> Iterator[str]:
     if not path.is_file():
         yield f"{name}: missing, but the feed lists it as a {mime_type} transcript; run `make`"
         return
+    yield from transcript_problems(name, mime_type, path.read_bytes())
+
+
+def transcript_problems(name: str, mime_type: str, data: bytes) -> Iterator[str]:
     validate = _transcript_validators().get(mime_type)
     if validate is None:
         return
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         yield f"{name}: not UTF-8 ({exc}); rebuild it with `make`"
         return
@@ -342,11 +361,16 @@ def _check_chapters(url: str, site: Site, audio_length: float | None) -> Iterato
         yield f"{FEED.as_posix()}: chapters {url} is not under {site.prefix}"
         return
     name = site.name(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         yield f"{name}: missing, but the feed's <podcast:chapters> points to it; run `make`"
         return
+    yield from chapters_problems(name, path.read_bytes(), audio_length)
+
+
+def chapters_problems(name: str, data: bytes, audio_length: float | None) -> Iterator[str]:
+    """Podcasting 2.0 JSON chapters: readable, in order, inside the audio."""
+    try:
+        document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         yield f"{name}: not valid JSON ({exc}); rebuild it with `make`"
         return

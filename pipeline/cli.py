@@ -55,6 +55,17 @@ def parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="re-read the built site as a podcast app would")
     check.add_argument("--base-url", help="the base URL the site was built with")
+    check.add_argument(
+        "--remote", action="store_true", help="read the published site over HTTP instead"
+    )
+
+    publish = commands.add_parser("publish", help="upload the built site to show.toml's target")
+    publish.add_argument(
+        "--dry-run", action="store_true", help="list what would change; change nothing"
+    )
+    publish.add_argument(
+        "--prune", action="store_true", help="delete published files no longer built"
+    )
 
     serve = commands.add_parser("serve", help="preview the site on a local web server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -168,13 +179,42 @@ def run_check(args: argparse.Namespace) -> int:
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
-    problems = check_site(project.root, show, (args.base_url or show.base_url).rstrip("/"))
+    base_url = (args.base_url or show.base_url).rstrip("/")
+    if args.remote:
+        from pipeline.remote_check import check_remote
+
+        problems = check_remote(show, base_url)
+    else:
+        problems = check_site(project.root, show, base_url)
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_FAILED
-    print("feed, audio, artwork and transcripts check out")
+    where = f" at {base_url}" if args.remote else ""
+    print(f"feed, audio, artwork and transcripts check out{where}")
+    return EXIT_OK
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from pipeline.build import Project
+    from pipeline.config import load_show
+    from pipeline.lock import exclusive
+    from pipeline.publish import publish
+
+    project = Project(args.root.resolve())
+    show = load_show(project.show_toml)
+    say = print
+    try:
+        with exclusive(project.lock, say):  # no build may change the site mid-upload
+            publish(project.root, show, say, dry_run=args.dry_run, prune=args.prune)
+    except KeyboardInterrupt:
+        print(
+            "interrupted: the live feed and the files it points to are intact; "
+            "run `essaycast publish` again to finish",
+            file=sys.stderr,
+        )
+        return 130
     return EXIT_OK
 
 
@@ -191,7 +231,13 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": run_build, "add": run_add, "check": run_check, "serve": run_serve}
+COMMANDS = {
+    "build": run_build,
+    "add": run_add,
+    "check": run_check,
+    "publish": run_publish,
+    "serve": run_serve,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

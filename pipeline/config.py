@@ -32,7 +32,13 @@ TABLES: dict[str, dict[str, str]] = {
         "artwork": "artwork",
     },
     "owner": {"name": "owner_name", "email": "owner_email"},
-    "publish": {"base_url": "base_url", "port": "port"},
+    "publish": {
+        "base_url": "base_url",
+        "port": "port",
+        "target": "publish_target",
+        "endpoint_url": "endpoint_url",
+        "region": "region",
+    },
     "voice": {"engine": "engine", "voice": "voice"},
     "audio": {
         "loudness_lufs": "loudness_lufs",

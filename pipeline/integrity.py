@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import IO
 
 from pipeline import tools
 from pipeline.errors import ToolError
@@ -48,8 +49,9 @@ def mp3_problem(path: Path, declared_seconds: float) -> str | None:
     return None
 
 
-def image_problem(path: Path) -> str | None:
-    """Load every pixel of an image; say what is wrong, or None when it is whole."""
+def image_problem(path: Path | IO[bytes]) -> str | None:
+    """Load every pixel of an image (a file, or bytes fetched from a URL); say what is
+    wrong, or None when it is whole."""
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -41,6 +41,9 @@ class Show:
     podcast_guid: str | None = None  # pin podcast:guid; None: derived from the feed URL
     base_url: str = "http://127.0.0.1:8000"
     port: int = 8000
+    publish_target: str = ""  # "s3://bucket/prefix" or "file:///folder"; "": no publishing
+    endpoint_url: str = ""  # an S3-compatible service's API URL; "": AWS S3
+    region: str = ""  # "": boto3's default (AWS_REGION, the profile's)
     engine: str = "piper"
     voice: str = "en_US-joe-medium"
     loudness_lufs: float = -16.0
@@ -51,6 +54,11 @@ class Show:
     intro_music: Path | None = None
     outro_music: Path | None = None
     artwork: Path | None = None  # None: generate feed/artwork.jpg
+
+
+# Where the site goes, not what it is: a build's keys leave these out, so pointing the
+# publish step elsewhere never rebuilds an episode.
+PUBLISH_ONLY_SETTINGS = frozenset({"publish_target", "endpoint_url", "region"})
 
 
 @dataclass(frozen=True)

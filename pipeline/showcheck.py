@@ -134,6 +134,19 @@ def _files(show: Show) -> str | None:
     return "; ".join(missing) or None
 
 
+def _publish(show: Show) -> str | None:
+    from pipeline.storage import parse_target
+
+    if show.publish_target:
+        try:
+            parse_target(show.publish_target)
+        except ValueError as exc:
+            return f"[publish] 'target' {exc}"
+    if show.endpoint_url:
+        return url_problem("[publish] endpoint_url", show.endpoint_url)
+    return None
+
+
 def _words(show: Show) -> str | None:
     empty = [name for name in ("title", "author", "description") if not getattr(show, name).strip()]
     if not empty:
@@ -154,6 +167,7 @@ CHECKS: tuple[Callable[[Show], str | None], ...] = (
     _true_peak,
     _templates,
     _files,
+    _publish,
 )
 
 
