@@ -71,6 +71,7 @@ class Options:
     jobs: int = 2
     explain: bool = False
     base_url: str | None = None
+    cluster: str | None = None  # a Dask scheduler's address or local:N (pipeline/cluster.py)
 
 
 @dataclass
@@ -321,6 +322,12 @@ def build(
     built: list[BuiltEpisode] = []
     failed: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
+    from pipeline.cluster import build_on_cluster, configured_address
+
+    cluster = options.cluster or configured_address(project.show_toml)
+    if cluster:  # every script's utterances at once on a Dask cluster: pipeline/batch.py
+        done = build_on_cluster(cluster, sources, project, show, options, reporter, artwork)
+        built, failed, sources = done.built, done.failed, []
     for source in sources:
         reporter.info(f"{source}:")
         task = EpisodeTask(source, project, show, options, reporter, artwork)

@@ -40,6 +40,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--base-url", help="public URL the site is served from (overrides show.toml)"
     )
+    build.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="synthesize on a Dask cluster: tcp://host:8786, or local:N worker processes",
+    )
     build.add_argument("--quiet", action="store_true", help="print only warnings and errors")
     build.add_argument(
         "--timings", type=Path, help="write seconds spent in each stage to this JSON file"
@@ -83,10 +88,21 @@ def run_build(args: argparse.Namespace) -> int:
             check_engine_name(args.engine)  # once, here: not once per script
         except PipelineError as exc:
             raise PipelineError(f"--engine: {exc.detail}") from None
+    if args.cluster is not None:
+        from pipeline.cluster import check_address
+
+        try:
+            check_address(args.cluster)
+        except PipelineError as exc:
+            raise PipelineError(f"--cluster: {exc.detail}") from None
     project = Project(args.root.resolve())
     reporter = Reporter(verbose=not args.quiet)
     options = Options(
-        engine=args.engine, jobs=args.jobs, explain=args.explain, base_url=args.base_url
+        engine=args.engine,
+        jobs=args.jobs,
+        explain=args.explain,
+        base_url=args.base_url,
+        cluster=args.cluster,
     )
     started = time.monotonic()
     with exclusive(project.lock, reporter.info):
