@@ -127,8 +127,10 @@ def test_mixed_build_some_cached_locally_some_from_workers(
     for name, text in SCRIPTS.items():
         (project.scripts / name).write_text(text, encoding="utf-8")
     puts = count_puts(monkeypatch)
-    mixed, _ = run_build(project, engine="fake", cluster=address(cluster))
+    mixed, log = run_build(project, engine="fake", cluster=address(cluster))
     assert not mixed.failed and len(mixed.built) == 3
+    # Its audio all cached, the first episode is finished while the others still synthesize.
+    assert "002-second.md: finished (1/3 episodes done; utterances 0/" in log.text
     assert mixed.synthesized == len(cache_keys(reference)) - first.synthesized > 0
     assert set(puts) == cache_keys(project) - cached_here  # the workers made only the rest
     for slug in SLUGS:
