@@ -88,7 +88,8 @@ def connect(address: str) -> Iterator[Any]:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ClusterError(
                 f"cannot reach the Dask scheduler at {address} ({reason}): start it with "
-                "`dask scheduler` and workers with `dask worker ADDRESS`, or drop --cluster"
+                "`dask scheduler` and workers with `dask worker ADDRESS`, or build without "
+                "a cluster"
             ) from None
         yield client
 
