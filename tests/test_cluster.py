@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import distributed
 import pytest
 from conftest import Log, cli, make_project, run_build
 from test_build import SECOND, outputs
@@ -22,8 +23,6 @@ from pipeline.cluster import ClusterError, check_address, configured_address, vo
 from pipeline.errors import ConfigError
 from pipeline.reporter import Reporter
 from pipeline.synth import LocalPool
-
-distributed = pytest.importorskip("distributed")
 
 # Two short scripts sharing a paragraph, so a shared sentence is asked for twice.
 SHARED = "Both essays end on this very same paragraph, word for word."
