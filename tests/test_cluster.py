@@ -307,8 +307,9 @@ def test_cli_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path: Path
     where = f"tcp://127.0.0.1:{free_port()}"
     done = cli(project.root, "build", "--engine", "fake", "--cluster", where)
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and f"cannot reach the Dask scheduler at {where}" in errors[0]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert f"cannot reach the Dask scheduler at {where}" in lines[0]
     assert not project.episodes.exists()
     assert not (project.feed / "feed.xml").exists()
     assert not cache_keys(project)
