@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT_S = 5  # an address that does not answer fails fast, before anything is built
 LOCAL = re.compile(r"local:(\d+)")
-REMOTE = re.compile(r"(tcp|tls)://[^\s:/]+:\d+")
+REMOTE = re.compile(r"tcp://[^\s:/]+:\d+")  # TLS would need certificates configured here
 
 
 class ClusterError(PipelineError):

@@ -290,10 +290,11 @@ def test_a_bad_cluster_setting_names_show_toml(tmp_path: Path, table: str, messa
 
 
 def test_addresses() -> None:
-    for good in ("tcp://127.0.0.1:8786", "tls://scheduler.example.org:8786", "local:8"):
+    for good in ("tcp://127.0.0.1:8786", "tcp://scheduler.example.org:8786", "local:8"):
         check_address(good)
-    with pytest.raises(ConfigError):
-        check_address("tcp://host")
+    for bad in ("tcp://host", "tls://scheduler.example.org:8786", "local:two", "local:"):
+        with pytest.raises(ConfigError):
+            check_address(bad)
 
 
 def free_port() -> int:
