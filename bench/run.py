@@ -10,6 +10,9 @@ Everything is measured in this one run, on this machine, side by side:
 5. edit       one paragraph edited, rebuilt (and how many utterances were re-synthesized)
 6. book       a generated script of about --book-words words, built cold (0: skipped)
 
+`--catalogue N` measures something else instead: N short essays built locally and on a Dask
+cluster (see bench/catalogue.py).
+
 Each runs in its own process; peak memory is the largest total resident set of that
 process and its children, sampled every 20 ms. Prints a table of ratios and their goals,
 and writes the numbers to bench/results.json.
@@ -191,8 +194,20 @@ def main() -> None:
     parser.add_argument("--book-words", type=int, default=50_000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
+    parser.add_argument(
+        "--catalogue", type=int, nargs="?", const=12, metavar="N",
+        help="instead: N short essays (default 12), locally and on --cluster local:2",
+    )  # fmt: skip
+    parser.add_argument("--catalogue-words", type=int, default=80)
     options = parser.parse_args()
     jobs = ("--jobs", str(options.jobs))
+    if options.catalogue is not None:
+        import catalogue
+
+        with tempfile.TemporaryDirectory(prefix="essaycast-catalogue-") as tmp:
+            out = REPO / "bench" / "catalogue.json"
+            catalogue.main(options.catalogue, options.catalogue_words, out, Path(tmp))
+        return
 
     with tempfile.TemporaryDirectory(prefix="essaycast-bench-") as tmp:
         work = Path(tmp)

@@ -74,6 +74,7 @@ class Options:
     jobs: int = 2
     explain: bool = False
     base_url: str | None = None
+    cluster: str | None = None  # a Dask scheduler's address or local:N (pipeline/cluster.py)
 
 
 @dataclass
@@ -404,6 +405,7 @@ def build(
     """
     from pipeline import published
     from pipeline.artwork import ensure_artwork
+    from pipeline.cluster import build_on_cluster, configured_address
     from pipeline.config import check_music, load_show
     from pipeline.feed import feed_url, write_feed
     from pipeline.page import write_show_page
@@ -451,8 +453,15 @@ def build(
     artwork = ensure_artwork(show, project.feed)
     built: list[BuiltEpisode] = []
     for task in tasks:
-        reporter.info(f"{task.source}:")
         task.artwork = artwork
+    cluster = options.cluster or configured_address(project.show_toml)
+    if cluster:  # every script's utterances at once on a Dask cluster: pipeline/batch.py
+        done = build_on_cluster(cluster, tasks, project, reporter)
+        built, tasks = done.built, []
+        for source, message in done.failed:
+            failed.append((source, message))
+    for task in tasks:
+        reporter.info(f"{task.source}:")
         try:
             for stage in EPISODE_STAGES[1:]:  # read_script ran above
                 with reporter.timed(stage.__name__):

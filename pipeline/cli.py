@@ -43,6 +43,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--base-url", help="public URL the site is served from (overrides show.toml)"
     )
+    build.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="synthesize on a Dask cluster: tcp://host:8786, or local:N worker processes",
+    )
     build.add_argument("--quiet", action="store_true", help="print only warnings and errors")
     build.add_argument(
         "--timings", type=Path, help="write seconds spent in each stage to this JSON file"
@@ -128,6 +133,13 @@ def run_build(args: argparse.Namespace) -> int:
             check_engine_name(args.engine)  # once, here: not once per script
         except PipelineError as exc:
             raise PipelineError(f"--engine: {exc.detail}") from None
+    if args.cluster is not None:
+        from pipeline.cluster import check_address
+
+        try:
+            check_address(args.cluster)
+        except PipelineError as exc:
+            raise PipelineError(f"--cluster: {exc.detail}") from None
     project = Project(args.root.resolve())
     if not project.scripts.is_dir():  # not a project: write nothing here, not even the lock
         raise no_scripts(project)
@@ -135,7 +147,11 @@ def run_build(args: argparse.Namespace) -> int:
         raise PipelineError(f"--timings {args.timings} is a folder; name a file to write")
     reporter = Reporter(verbose=not args.quiet)
     options = Options(
-        engine=args.engine, jobs=args.jobs, explain=args.explain, base_url=args.base_url
+        engine=args.engine,
+        jobs=args.jobs,
+        explain=args.explain,
+        base_url=args.base_url,
+        cluster=args.cluster,
     )
     started = time.monotonic()
     stop_cleanly_on_signals()

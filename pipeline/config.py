@@ -122,6 +122,8 @@ def _flatten(raw: dict[str, Any], path: Path) -> dict[str, Any]:
                 values[TABLES[key][inner]] = inner_value
         elif key in fields:
             values[key] = value
+        elif key == "build":  # [build] cluster: read and checked by pipeline/cluster.py
+            continue
         else:
             raise ConfigError(f"unknown setting '{key}'", path)
     return values

@@ -1,13 +1,19 @@
-"""Synthesize the utterances the cache lacks, in a pool of workers that each load the voice once."""
+"""Synthesize the utterances the cache lacks, in a pool of workers that each load the voice once.
+
+Where the work runs is an `Executor`: `LocalPool` (processes on this machine, below) or
+`pipeline.cluster.DaskPool` (a Dask cluster). Both take the same jobs and yield each one as
+its audio lands in the cache, so everything around them is one code path.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.cache import AudioCache
 from pipeline.engines import Engine, Speech, VoiceChoice, load_engine
@@ -28,6 +34,22 @@ TRIM_SETTINGS: dict[str, object] = {
 class Job:
     key: str
     spoken: str
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One job finished: its audio is in the cache, or `error` says why it is not."""
+
+    job: Job
+    error: EngineError | None = None
+
+
+class Executor(Protocol):
+    def run(
+        self, choice: VoiceChoice, engine: Engine, jobs: Sequence[Job], cache: AudioCache
+    ) -> Iterator[Landed]:
+        """Synthesize every job into the cache; yield each as it lands, in any order."""
+        ...
 
 
 def trim_silence(speech: Speech) -> Speech:
@@ -87,34 +109,48 @@ def synthesize(
     on_done: Callable[[Job], None],
 ) -> None:
     """Fill the cache for every job; call on_done(job) as each finishes (in any order)."""
-    if not jobs:
-        return
-    by_key = {job.key: job for job in jobs}
-    parallelism = getattr(engine, "parallelism", "processes")
-    if parallelism == "threads":
-        _init_shared(engine, cache)
-        count = min(workers, int(getattr(engine, "max_workers", workers)))
-        with cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
-            _drain(pool, jobs, by_key, on_done)
-        return
-    # Longest first, so no worker is left with one long utterance while the others idle.
-    jobs = sorted(jobs, key=lambda job: len(job.spoken), reverse=True)
-    if workers <= 1 or len(jobs) <= SMALL_BATCH:
-        _init_shared(engine, cache)
-        for job in jobs:
-            _synthesize_one(job)
-            on_done(job)
-        return
-    cores = os.cpu_count() or 1
-    ort_threads = max(1, cores // workers)
-    context = multiprocessing.get_context("fork")
-    with cf.ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(choice, cache.folder, ort_threads, os.getpid()),
-    ) as pool:
-        _drain(pool, jobs, by_key, on_done)
+    for landed in LocalPool(workers).run(choice, engine, jobs, cache):
+        if landed.error is not None:
+            raise landed.error
+        on_done(landed.job)
+
+
+@dataclass(frozen=True)
+class LocalPool:
+    """This machine: worker processes that each load the voice once (threads for a web API)."""
+
+    workers: int
+
+    def run(
+        self, choice: VoiceChoice, engine: Engine, jobs: Sequence[Job], cache: AudioCache
+    ) -> Iterator[Landed]:
+        if not jobs:
+            return
+        workers = self.workers
+        parallelism = getattr(engine, "parallelism", "processes")
+        if parallelism == "threads":
+            _init_shared(engine, cache)
+            count = min(workers, int(getattr(engine, "max_workers", workers)))
+            with cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+                yield from _drain(pool, jobs)
+            return
+        # Longest first, so no worker is left with one long utterance while the others idle.
+        jobs = sorted(jobs, key=lambda job: len(job.spoken), reverse=True)
+        if workers <= 1 or len(jobs) <= SMALL_BATCH:
+            _init_shared(engine, cache)
+            for job in jobs:
+                yield _landed(job)
+            return
+        cores = os.cpu_count() or 1
+        ort_threads = max(1, cores // workers)
+        context = multiprocessing.get_context("fork")
+        with cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(choice, cache.folder, ort_threads, os.getpid()),
+        ) as pool:
+            yield from _drain(pool, jobs)
 
 
 def _init_shared(engine: Engine, cache: AudioCache) -> None:
@@ -122,14 +158,22 @@ def _init_shared(engine: Engine, cache: AudioCache) -> None:
     _worker_engine, _worker_cache = engine, cache
 
 
-def _drain(
-    pool: cf.Executor, jobs: Sequence[Job], by_key: dict[str, Job], on_done: Callable[[Job], None]
-) -> None:
-    futures = [pool.submit(_synthesize_one, job) for job in jobs]
+def _landed(job: Job) -> Landed:
+    try:
+        _synthesize_one(job)
+    except EngineError as exc:
+        return Landed(job, exc)
+    return Landed(job)
+
+
+def _drain(pool: cf.Executor, jobs: Sequence[Job]) -> Iterator[Landed]:
+    futures = {pool.submit(_synthesize_one, job): job for job in jobs}
     try:
         for future in cf.as_completed(futures):
-            on_done(by_key[future.result()])
-    except BaseException:
+            error = future.exception()
+            if error is not None and not isinstance(error, EngineError):
+                raise error
+            yield Landed(futures[future], error)
+    finally:  # also when the consumer stops early (an error, ^C): drop what has not started
         for future in futures:
             future.cancel()
-        raise
