@@ -1,6 +1,6 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
-    read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
+    read_script → choose_voice → load_lexicon → narrate → plan_audio → synthesize → master_and_tag
                 → transcripts → page            (for each script)
     feed → show page                            (once, for every episode that built)
 
@@ -18,9 +18,11 @@ from pathlib import Path
 
 from pipeline import atomic, manifest
 from pipeline.cache import AudioCache, utterance_key
+from pipeline.direction import episode_pace, pauses
 from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import PipelineError
-from pipeline.master import Loudness, Pauses, PlannedBlock, PlannedUtterance
+from pipeline.lexicon import Pronouncer
+from pipeline.master import Loudness, PlannedBlock, PlannedUtterance
 from pipeline.model import (
     Block,
     BuiltEpisode,
@@ -87,6 +89,7 @@ class EpisodeTask:
     narration: Narration | None = None
     choice: VoiceChoice | None = None
     engine: Engine | None = None
+    pronouncer: Pronouncer | None = None  # the lexicon, bound to what the engine accepts
     planned: list[PlannedBlock] = field(default_factory=list)
     spoken_by_key: dict[str, str] = field(default_factory=dict)
     audio_key: str = ""
@@ -131,18 +134,27 @@ def choose_voice(task: EpisodeTask) -> None:
     engine = task.options.engine or meta.engine or task.show.engine
     voice = meta.voice or task.show.voice
     workspace = task.project.root / ".cache" / "voices"
-    task.choice = VoiceChoice(engine, voice, meta.language, workspace)
+    pace = episode_pace(task.show, meta)
+    task.choice = VoiceChoice(engine, voice, meta.language, workspace, pace)
     try:
         task.engine = load_engine(task.choice)
     except PipelineError as exc:
         raise type(exc)(exc.detail, task.source) from None
 
 
+def load_lexicon(task: EpisodeTask) -> None:
+    """The show's lexicon with the script's `pronounce:` over it, checked against the voice."""
+    from pipeline.lexicon import pronouncer
+
+    assert task.script and task.engine
+    task.pronouncer = pronouncer(task.project.feed, task.script.meta, task.engine)
+
+
 def plan_audio(task: EpisodeTask) -> None:
     """Give every utterance (intro and outro included) its cache key, in listening order."""
     from pipeline.narrate import spoken_block
 
-    assert task.script and task.narration and task.engine
+    assert task.script and task.narration and task.engine and task.pronouncer
     meta, show = task.script.meta, task.show
     words = {"show": show.title, "number": meta.number, "title": meta.title}
     intro = spoken_block("intro", show.intro.format(**words), meta.language)
@@ -158,11 +170,17 @@ def plan_audio(task: EpisodeTask) -> None:
         for sentence in block.sentences:
             utterances = []
             for utterance in sentence.utterances:
-                key = utterance_key(identity, TRIM_SETTINGS, utterance.spoken)
-                task.spoken_by_key[key] = utterance.spoken
+                spoken = task.pronouncer.apply(utterance.spoken)
+                key = utterance_key(identity, TRIM_SETTINGS, spoken)
+                task.spoken_by_key[key] = spoken
                 utterances.append(PlannedUtterance(utterance.text, key, 0))
             sentences.append(tuple(utterances))
         task.planned.append(PlannedBlock(block.kind, chapter_index, tuple(sentences)))
+    for entry in task.pronouncer.not_applicable:
+        task.reporter.warn(
+            f"{entry.where}: has only phonemes, which the {task.engine.name} voice cannot "
+            'take; read as written (add say = "..." for it)'
+        )
     task.audio_key = _audio_key(task)
     task.previous = manifest.read(task.files)
 
@@ -227,7 +245,7 @@ def master_and_tag(task: EpisodeTask) -> None:
     intro = decode_music(show.intro_music, rate) if show.intro_music else b""
     outro = decode_music(show.outro_music, rate) if show.outro_music else b""
     titles = [chapter.title for chapter in task.narration.chapters]
-    pieces, timeline = layout(planned, titles, rate, Pauses(), intro, outro)
+    pieces, timeline = layout(planned, titles, rate, pauses(show), intro, outro)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
     hint = task.previous.gain if task.previous else None
@@ -276,6 +294,7 @@ def page(task: EpisodeTask) -> None:
 EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     read_script,
     choose_voice,
+    load_lexicon,
     narrate,
     plan_audio,
     synthesize,
@@ -368,7 +387,7 @@ def _audio_key(task: EpisodeTask) -> str:
     return manifest.fingerprint(
         {
             "blocks": [dataclasses.asdict(block) for block in task.planned],
-            "pauses": dataclasses.asdict(Pauses()),
+            "pauses": dataclasses.asdict(pauses(show)),
             "show": {k: str(v) for k, v in dataclasses.asdict(show).items()},
             "meta": {k: str(v) for k, v in dataclasses.asdict(task.script.meta).items()},
             "base_url": task.base_url,

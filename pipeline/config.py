@@ -32,7 +32,12 @@ TABLES: dict[str, dict[str, str]] = {
     },
     "owner": {"name": "owner_name", "email": "owner_email"},
     "publish": {"base_url": "base_url", "port": "port"},
-    "voice": {"engine": "engine", "voice": "voice"},
+    "voice": {"engine": "engine", "voice": "voice", "pace": "pace"},
+    "pauses": {
+        "sentence": "pause_sentence",
+        "paragraph": "pause_paragraph",
+        "chapter": "pause_chapter",
+    },
     "audio": {
         "loudness_lufs": "loudness_lufs",
         "true_peak_dbtp": "true_peak_dbtp",
@@ -111,6 +116,7 @@ def _validate(show: Show, path: Path) -> None:
         raise ConfigError(f"'bitrate_kbps' must be one of {BITRATES}", path)
     if not -30.0 <= show.loudness_lufs <= -10.0:
         raise ConfigError("'loudness_lufs' must be between -30 and -10 (Apple: -16)", path)
+    _validate_direction(show, path)
     if not show.base_url.startswith(("http://", "https://")):
         raise ConfigError("'base_url' must start with http:// or https://", path)
     for name in ("intro", "outro"):
@@ -125,6 +131,18 @@ def _validate(show: Show, path: Path) -> None:
         file = getattr(show, name)
         if file is not None and not file.is_file():
             raise ConfigError(f"'{name}' file not found: {file}", path)
+
+
+def _validate_direction(show: Show, path: Path) -> None:
+    from pipeline.direction import PAUSE_SETTINGS, pace_problem, pause_problem
+
+    problem = pace_problem(show.pace)
+    if problem:
+        raise ConfigError(f"[voice] 'pace' {problem}", path)
+    for key, (name, _) in PAUSE_SETTINGS.items():
+        problem = pause_problem(getattr(show, name))
+        if problem:
+            raise ConfigError(f"[pauses] '{key}' {problem}", path)
 
 
 MUSIC_SETTINGS = ("intro_music", "outro_music")
