@@ -147,7 +147,7 @@ def load_lexicon(task: EpisodeTask) -> None:
     from pipeline.lexicon import pronouncer
 
     assert task.script and task.engine
-    task.pronouncer = pronouncer(task.project.feed, task.script.meta, task.engine)
+    task.pronouncer = pronouncer(task.project.feed, task.engine, task.script.meta)
 
 
 def plan_audio(task: EpisodeTask) -> None:

@@ -41,10 +41,7 @@ def pace_problem(value: Any) -> str | None:
     """
     low, high = PACE_RANGE
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        return (
-            f"must be a number from {low} to {high} "
-            "(1.0: the voice as it is; 1.2: 20% slower)"
-        )
+        return f"must be a number from {low} to {high} (1.0: the voice as it is; 1.2: 20% slower)"
     return None
 
 

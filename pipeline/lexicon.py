@@ -250,12 +250,14 @@ knows; write it as separate letters (ʤ → dʒ) or use say = "..."
 LIGATURES = {"ʤ": "dʒ", "ʧ": "tʃ", "ʣ": "dz", "\u0361": "no tie bar"}
 
 
-def pronouncer(feed: Path, meta: EpisodeMeta, engine: Engine) -> Pronouncer:
+def pronouncer(feed: Path, engine: Engine, meta: EpisodeMeta | None = None) -> Pronouncer:
     """The lexicon for one episode (show's, then the script's), checked against its voice."""
-    own = tuple(
-        dataclasses.replace(entry, where=f"{meta.source}: {entry.where}")
-        for entry in meta.pronounce
-    )
+    own: tuple[Entry, ...] = ()
+    if meta is not None:
+        own = tuple(
+            dataclasses.replace(entry, where=f"{meta.source}: {entry.where}")
+            for entry in meta.pronounce
+        )
     lexicon = show_lexicon(feed).overridden_by(Lexicon(own))
     if engine.phonemes is not None:
         voice = str(engine.identity().get("voice", engine.name))
