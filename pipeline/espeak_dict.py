@@ -40,7 +40,7 @@ def dictionary_file(language: str) -> Path:
 def unpack_letters(packed: bytes) -> str | None:
     """Six bits a letter, a=1 … z=26; None when a code is not a plain letter.
 
-    >>> unpack_letters(bytes([0b00001000, 0b01000101, 0b00000000]))  # 2, 4, 5, then padding
+    >>> unpack_letters(bytes([0b00001000, 0b01000001, 0b01000000]))  # 2, 4, 5, then padding
     'bde'
     """
     accumulator, bits, letters = 0, 0, []

@@ -128,3 +128,14 @@ def test_bad_direction_is_one_line_and_writes_nothing(
     assert len(errors) == 1 and expected in errors[0], done.stderr
     assert "Traceback" not in done.stderr
     assert not (project.episodes / "001-names").exists()
+
+
+def test_pace_is_in_the_engines_identity_only_when_it_changes_the_sound() -> None:
+    from pipeline.engines import VoiceChoice, load_engine
+    from pipeline.engines.gtts import GttsEngine
+
+    fake = load_engine(VoiceChoice("fake", "", "en"))
+    assert fake.identity() == {"engine": "fake", "version": 1}  # the keys it always had
+    assert load_engine(VoiceChoice("fake", "", "en", pace=1.2)).identity()["pace"] == 1.2
+    assert GttsEngine("en").identity()["slow"] is False
+    assert GttsEngine("en", slow=True).identity()["slow"] is True
