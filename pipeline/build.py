@@ -326,11 +326,13 @@ def build(
     from pipeline.artwork import ensure_artwork
     from pipeline.config import check_music, load_show
     from pipeline.feed import feed_url, write_feed
+    from pipeline.lexicon import show_lexicon
     from pipeline.page import write_show_page
     from pipeline.script import find_scripts
 
     show = load_show(project.show_toml)
     check_music(show, project.show_toml)
+    show_lexicon(project.feed)  # a broken lexicon is one error, not one per script
     for folder in (project.episodes, project.feed, project.root / ".cache"):
         atomic.remove_leftovers(folder)  # what a killed build left half-written
     artwork = ensure_artwork(show, project.feed)
