@@ -22,6 +22,11 @@ Nguyen's editor preferred SQL. Nothing needs fixing here either.
 """
 
 
+BAD_PHONEME_PLS = (Path(__file__).parent / "data" / "pls" / "bad-unknown-phoneme.pls").read_text(
+    encoding="utf-8"
+)
+
+
 def names_project(tmp_path: Path, extra: str = "") -> Project:
     return make_project(tmp_path, {"001-names.md": NAMES.format(extra=extra)}, seed=False)
 
@@ -110,6 +115,7 @@ def test_front_matter_pace_wins_over_the_show(tmp_path: Path) -> None:
         ("script", "pronounce:\n  X: {ipa: ʤ}\n", "front matter 'pronounce': 'X': phoneme 'ʤ'"),
         ("toml", '"X" = { ipa = "ʤ" }', "feed/lexicon.toml: 'X': phoneme 'ʤ' (U+02A4)"),
         ("pls", "<lexicon", "feed/lexicon.pls: not well-formed XML"),
+        ("pls", BAD_PHONEME_PLS, "feed/lexicon.pls: lexeme 1 ('judge'): phoneme 'ʤ' (U+02A4)"),
     ],
 )
 def test_bad_direction_is_one_line_and_writes_nothing(
@@ -139,3 +145,20 @@ def test_pace_is_in_the_engines_identity_only_when_it_changes_the_sound() -> Non
     assert load_engine(VoiceChoice("fake", "", "en", pace=1.2)).identity()["pace"] == 1.2
     assert GttsEngine("en").identity()["slow"] is False
     assert GttsEngine("en", slow=True).identity()["slow"] is True
+
+
+def test_a_text_only_voice_says_aliases_and_reports_ipa_only_entries_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.engines.fake import FakeEngine
+
+    monkeypatch.setattr(FakeEngine, "phonemes", None)  # as gTTS: text only
+    project = names_project(tmp_path)
+    (project.feed / "lexicon.toml").write_text(
+        '"Nguyen" = { ipa = "ŋwˈiən" }\n"SQL" = { say = "sequel" }\n', encoding="utf-8"
+    )
+    result, log = run_build(project, engine="fake", jobs=1, explain=True)
+    assert not result.failed
+    assert "Nguyen's editor preferred sequel." in log.text and "[[" not in log.text
+    warnings = [line for line in log.lines if "has only phonemes" in line]
+    assert len(warnings) == 1 and "lexicon.toml: 'Nguyen'" in warnings[0], warnings
