@@ -1,7 +1,8 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
-    read_script → choose_voice → narrate → plan_audio → synthesize → master_and_tag
-                → transcripts → talking_book → page → remember → record (for each script)
+    read_script → choose_voice → load_lexicon → narrate → plan_audio → synthesize
+                → master_and_tag → transcripts → talking_book → page → remember → record
+                                                (for each script)
     feed → show book → show page                (once, for every episode built and not
                                                  removed: see pipeline.published)
 
@@ -20,9 +21,11 @@ from pathlib import Path
 
 from pipeline import atomic, keys, manifest
 from pipeline.cache import AudioCache, utterance_key
+from pipeline.direction import episode_pace, pauses
 from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import OutputError, PipelineError, ToolError
-from pipeline.master import Gain, Loudness, Pauses, PlannedBlock, PlannedUtterance
+from pipeline.lexicon import Pronouncer
+from pipeline.master import Gain, Loudness, PlannedBlock, PlannedUtterance
 from pipeline.model import (
     Block,
     BuiltEpisode,
@@ -91,6 +94,7 @@ class EpisodeTask:
     narration: Narration | None = None
     choice: VoiceChoice | None = None
     engine: Engine | None = None
+    pronouncer: Pronouncer | None = None  # the lexicon, bound to what the engine accepts
     planned: list[PlannedBlock] = field(default_factory=list)
     spoken_by_key: dict[str, str] = field(default_factory=dict)
     audio: keys.Inputs = field(default_factory=dict)  # what the audio is made from
@@ -140,7 +144,8 @@ def choose_voice(task: EpisodeTask) -> None:
     engine = task.options.engine or meta.engine or task.show.engine
     voice = meta.voice or task.show.voice
     workspace = task.project.root / ".cache" / "voices"
-    task.choice = VoiceChoice(engine, voice, meta.language, workspace)
+    pace = episode_pace(task.show, meta)
+    task.choice = VoiceChoice(engine, voice, meta.language, workspace, pace)
     try:
         task.engine = load_engine(task.choice)
     except PipelineError as exc:
@@ -149,12 +154,20 @@ def choose_voice(task: EpisodeTask) -> None:
         task.reporter.warn(notice)
 
 
+def load_lexicon(task: EpisodeTask) -> None:
+    """The show's lexicon with the script's `pronounce:` over it, checked against the voice."""
+    from pipeline.lexicon import pronouncer
+
+    assert task.script and task.engine
+    task.pronouncer = pronouncer(task.project.feed, task.engine, task.script.meta)
+
+
 def plan_audio(task: EpisodeTask) -> None:
     """Give every utterance (intro and outro included) its cache key, in listening order."""
     from pipeline.credit import spoken_fields
     from pipeline.narrate import spoken_block
 
-    assert task.script and task.narration and task.engine
+    assert task.script and task.narration and task.engine and task.pronouncer
     meta, show = task.script.meta, task.show
     words = spoken_fields(show, meta)  # "..., by Priya Natarajan" when the essay has an author
     last = len(task.narration.chapters) - 1
@@ -172,11 +185,17 @@ def plan_audio(task: EpisodeTask) -> None:
         for sentence in block.sentences:
             utterances = []
             for utterance in sentence.utterances:
-                key = utterance_key(identity, TRIM_SETTINGS, utterance.spoken)
-                task.spoken_by_key[key] = utterance.spoken
+                spoken = task.pronouncer.apply(utterance.spoken)
+                key = utterance_key(identity, TRIM_SETTINGS, spoken)
+                task.spoken_by_key[key] = spoken
                 utterances.append(PlannedUtterance(utterance.text, key, 0))
             sentences.append(tuple(utterances))
         task.planned.append(PlannedBlock(block.kind, chapter_index, tuple(sentences)))
+    for entry in task.pronouncer.not_applicable:
+        task.reporter.warn(
+            f"{entry.where}: has only phonemes, which the {task.engine.name} voice cannot "
+            'take; read as written (add say = "..." for it)'
+        )
     titles = [chapter.title for chapter in task.narration.chapters]
     task.audio = keys.audio_inputs(task.planned, titles, task.engine.sample_rate, show)
     task.previous = manifest.read(task.files)
@@ -255,7 +274,7 @@ def master_and_tag(task: EpisodeTask) -> None:
     intro = decode_music(show.intro_music, rate) if show.intro_music else b""
     outro = decode_music(show.outro_music, rate) if show.outro_music else b""
     titles = [chapter.title for chapter in task.narration.chapters]
-    pieces, timeline = layout(planned, titles, rate, Pauses(), intro, outro)
+    pieces, timeline = layout(planned, titles, rate, pauses(show), intro, outro)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
     hint = task.previous.gain if task.previous else None
@@ -368,6 +387,7 @@ def record(task: EpisodeTask) -> None:
 EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     read_script,
     choose_voice,
+    load_lexicon,
     narrate,
     plan_audio,
     synthesize,
@@ -408,6 +428,7 @@ def build(
     from pipeline.cluster import build_on_cluster, configured_address
     from pipeline.config import check_music, load_show
     from pipeline.feed import feed_url, write_feed
+    from pipeline.lexicon import show_lexicon
     from pipeline.page import write_show_page
     from pipeline.script import find_scripts
     from pipeline.showcheck import url_problem
@@ -418,6 +439,7 @@ def build(
     show = load_show(project.show_toml)
     check_music(show, project.show_toml)
     _check_cache_folders(project)
+    show_lexicon(project.feed)  # a broken lexicon is one error, not one per script
     problem = url_problem("--base-url", options.base_url) if options.base_url else None
     if problem:
         raise PipelineError(problem)

@@ -11,6 +11,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.build import Project
+    from pipeline.model import Script, Show
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
@@ -71,6 +76,14 @@ def parser() -> argparse.ArgumentParser:
     publish.add_argument(
         "--prune", action="store_true", help="delete published files no longer built"
     )
+
+    say = commands.add_parser("say", help="speak one line with the show's voice and lexicon")
+    say.add_argument("text", help="the line to say")
+    say.add_argument("--out", type=Path, help="WAV file to write (default .cache/say.wav)")
+    say.add_argument("--script", type=Path, help="use this script's voice, pace and lexicon")
+
+    words = commands.add_parser("words", help="list a script's words the voice says by rule")
+    words.add_argument("script", type=Path, help="the script to read")
 
     serve = commands.add_parser("serve", help="preview the site on a local web server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -247,11 +260,54 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_say(args: argparse.Namespace) -> int:
+    from pipeline.say import say, voice_for
+
+    project, show, script = _project_and_script(args, args.script)
+    voice = voice_for(project.root, show, script)
+    out = args.out or project.root / ".cache" / "say.wav"
+    said = say(voice, args.text, out)
+    print(f"spoken:   {said.spoken}")
+    print(f"phonemes: {said.phonemes or '(this voice takes text, not phonemes)'}")
+    for entry in said.used:
+        print(f"lexicon:  {entry.where}")
+    for entry in said.not_applicable:
+        print(f"warning: {entry.where}: only phonemes, which this voice cannot take")
+    print(f"wrote {out} ({said.seconds:.1f} s; {voice.description})")
+    return EXIT_OK
+
+
+def run_words(args: argparse.Namespace) -> int:
+    from pipeline.say import voice_for, words_by_rule
+
+    project, show, script = _project_and_script(args, args.script)
+    assert script is not None
+    listed = words_by_rule(script, voice_for(project.root, show, script))
+    for word in listed:
+        print(f"{word.word}\t{word.count}×\t{word.why}\t{word.phonemes or ''}")
+    print(f"{len(listed)} word(s) said by rule, not from the voice's dictionary or a lexicon")
+    return EXIT_OK
+
+
+def _project_and_script(
+    args: argparse.Namespace, path: Path | None
+) -> tuple[Project, Show, Script | None]:
+    from pipeline.build import Project
+    from pipeline.config import load_show
+    from pipeline.script import read_script
+
+    project = Project(args.root.resolve())
+    show = load_show(project.show_toml)
+    return project, show, read_script(path.resolve(), show) if path else None
+
+
 COMMANDS = {
     "build": run_build,
     "add": run_add,
     "check": run_check,
     "publish": run_publish,
+    "say": run_say,
+    "words": run_words,
     "serve": run_serve,
 }
 

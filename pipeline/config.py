@@ -39,7 +39,12 @@ TABLES: dict[str, dict[str, str]] = {
         "endpoint_url": "endpoint_url",
         "region": "region",
     },
-    "voice": {"engine": "engine", "voice": "voice"},
+    "voice": {"engine": "engine", "voice": "voice", "pace": "pace"},
+    "pauses": {
+        "sentence": "pause_sentence",
+        "paragraph": "pause_paragraph",
+        "chapter": "pause_chapter",
+    },
     "audio": {
         "loudness_lufs": "loudness_lufs",
         "true_peak_dbtp": "true_peak_dbtp",

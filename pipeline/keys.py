@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.digest import file_digest, json_digest
-from pipeline.master import Loudness, Pauses, PlannedBlock
+from pipeline.direction import pauses
+from pipeline.master import Loudness, PlannedBlock
 from pipeline.model import EpisodeMeta, Show, Timeline
 
 Inputs = dict[str, str]  # what a producer calls the input -> its digest
@@ -46,7 +47,7 @@ def audio_inputs(
         # the spoken text; the written text and chapter titles go into the timeline
         "spoken text and voice": json_digest([dataclasses.asdict(b) for b in planned]),
         "chapter titles": json_digest(list(chapter_titles)),
-        "pauses": json_digest(dataclasses.asdict(Pauses())),
+        "pauses": json_digest(dataclasses.asdict(pauses(show))),
         "loudness settings": json_digest([dataclasses.asdict(loudness), MASTERING_VERSION]),
         "sample rate": str(sample_rate),
         "music": json_digest(music),

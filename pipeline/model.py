@@ -16,7 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pipeline.lexicon import Entry
 
 BlockKind = Literal["intro", "heading", "paragraph", "outro"]
 
@@ -46,6 +49,10 @@ class Show:
     region: str = ""  # "": boto3's default (AWS_REGION, the profile's)
     engine: str = "piper"
     voice: str = "en_US-joe-medium"
+    pace: float = 1.0  # [voice] pace: 1.2 reads 20% slower (pipeline.direction)
+    pause_sentence: float = 0.45  # [pauses]: seconds; the defaults are master.Pauses'
+    pause_paragraph: float = 0.9
+    pause_chapter: float = 1.5
     loudness_lufs: float = -16.0
     true_peak_dbtp: float = -1.5
     bitrate_kbps: int = 96
@@ -81,6 +88,8 @@ class EpisodeMeta:
     guid: str | None = None  # None: derived from the show's title and the slug
     author: str | None = None  # the essay's author, when it is not the show's host
     source_url: str | None = None  # where the essay was first published (front matter 'source')
+    pace: float | None = None  # None: the show's pace
+    pronounce: tuple[Entry, ...] = ()  # lexicon entries for this episode (pipeline.lexicon)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ from typing import Any, cast
 
 import yaml
 
+from pipeline.direction import check_pace
 from pipeline.errors import ScriptError
+from pipeline.lexicon import Entry, entries_from_mapping
 from pipeline.model import Script, Show
 from pipeline.records import Records
 
@@ -261,6 +263,12 @@ def _lines(value: Any) -> tuple[str, ...]:
     return tuple(" ".join(item.split()) for item in value)
 
 
+def _pronounce(value: Any) -> tuple[Entry, ...]:
+    if not isinstance(value, dict):
+        raise ValueError("must be lines of 'Word: {ipa: ..., say: ...}' (or 'Word: alias')")
+    return entries_from_mapping(value, "front matter 'pronounce'")
+
+
 # front matter key -> (EpisodeMeta field, checker that returns the value or raises ValueError)
 FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "title": ("title", _text),
@@ -277,6 +285,8 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "guid": ("guid", _optional_text),
     "author": ("author", _optional_text),
     "source": ("source_url", _url),
+    "pace": ("pace", check_pace),
+    "pronounce": ("pronounce", _pronounce),
 }
 
 

@@ -147,6 +147,18 @@ def _publish(show: Show) -> str | None:
     return None
 
 
+def _direction(show: Show) -> str | None:
+    from pipeline.direction import PAUSE_SETTINGS, pace_problem, pause_problem
+
+    found = []
+    if problem := pace_problem(show.pace):
+        found.append(f"[voice] 'pace' {problem}")
+    for key, (name, _) in PAUSE_SETTINGS.items():
+        if problem := pause_problem(getattr(show, name)):
+            found.append(f"[pauses] '{key}' {problem}")
+    return "; ".join(found) or None
+
+
 def _words(show: Show) -> str | None:
     empty = [name for name in ("title", "author", "description") if not getattr(show, name).strip()]
     if not empty:
@@ -168,6 +180,7 @@ CHECKS: tuple[Callable[[Show], str | None], ...] = (
     _templates,
     _files,
     _publish,
+    _direction,
 )
 
 

@@ -24,6 +24,7 @@ class VoiceChoice:
     voice: str
     language: str
     workspace: Path | None = None  # where an engine may keep files it derives (project cache)
+    pace: float = 1.0  # 1.0: the voice's own pace; 1.2: 20% slower (pipeline.direction)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Speech:
 class Engine(Protocol):
     name: str
     sample_rate: int
+    # The phoneme characters it accepts inside [[ ]] in the text; None: it takes text only.
+    phonemes: frozenset[str] | None
 
     def identity(self) -> dict[str, object]:
         """Everything that changes the sound: goes into each utterance's cache key."""
@@ -50,24 +53,31 @@ class Engine(Protocol):
 
     def synthesize(self, text: str) -> Speech: ...
 
+    def phonemize(self, text: str) -> str | None:
+        """The phonemes the voice would say for ``text``; None for a text-only engine."""
+        ...
+
 
 def _load_piper(choice: VoiceChoice) -> Engine:
     from pipeline.engines.piper import PiperEngine
 
-    return PiperEngine(choice.voice, choice.workspace)
+    return PiperEngine(choice.voice, choice.workspace, choice.pace)
 
 
 def _load_gtts(choice: VoiceChoice) -> Engine:
     from pipeline.engines.gtts import GttsEngine
 
-    return GttsEngine(choice.language)
+    return GttsEngine(choice.language, slow=choice.pace >= GTTS_SLOW_PACE)
 
 
 def _load_fake(choice: VoiceChoice) -> Engine:
     from pipeline.engines.fake import FakeEngine
 
-    return FakeEngine()
+    return FakeEngine(choice.pace)
 
+
+# gTTS has only two speeds: a pace of 1.5 or more asks for its slow one.
+GTTS_SLOW_PACE = 1.5
 
 ENGINES: dict[str, Callable[[VoiceChoice], Engine]] = {
     "piper": _load_piper,

@@ -69,21 +69,25 @@ class GttsEngine:
     sample_rate = 24000  # Google's MP3s are 24 kHz mono
     parallelism = "threads"  # network-bound: a few requests at a time, not processes
     max_workers = 3
+    # Text only: a lexicon's aliases reach it, its phonemes cannot.
+    phonemes: frozenset[str] | None = None
 
     def __init__(
         self,
         language: str,
+        slow: bool = False,
         policy: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.language = primary_language(language)
+        self.slow = slow
         self.policy = policy or default_policy()
         self.limiter = limiter or RateLimiter(per_second=4.0)
         self.sleep = sleep
 
     def identity(self) -> dict[str, object]:
-        return {"engine": self.name, "lang": self.language, "tld": "com", "slow": False}
+        return {"engine": self.name, "lang": self.language, "tld": "com", "slow": self.slow}
 
     def speaks(self, language: str) -> bool:
         from gtts.lang import tts_langs
@@ -99,6 +103,9 @@ class GttsEngine:
         ).stdout  # fmt: skip
         return Speech(pcm, self.sample_rate)
 
+    def phonemize(self, text: str) -> str | None:
+        return None
+
     def _fetch(self, text: str) -> bytes:
         from gtts import gTTS, gTTSError
 
@@ -107,7 +114,7 @@ class GttsEngine:
             if attempt:
                 self.sleep(self.policy.delay(attempt - 1))
             self.limiter.wait()
-            tts = gTTS(text, lang=self.language, timeout=self.policy.timeout)
+            tts = gTTS(text, lang=self.language, slow=self.slow, timeout=self.policy.timeout)
             try:
                 audio = b"".join(tts.stream())
             except gTTSError as exc:

@@ -67,9 +67,10 @@ def voice_files(voice: str) -> tuple[Path, Path, str]:
 class PiperEngine:
     name = "piper"
 
-    def __init__(self, voice: str, workspace: Path | None = None) -> None:
+    def __init__(self, voice: str, workspace: Path | None = None, pace: float = 1.0) -> None:
         self.voice_name = voice
         self.workspace = workspace
+        self.pace = pace
         self.model, self.config_path, expected = voice_files(voice)
         self.digest = file_digest(self.model)
         if self.digest != expected:
@@ -79,6 +80,12 @@ class PiperEngine:
             )
         self.config = json.loads(self.config_path.read_text(encoding="utf-8"))
         self.sample_rate = int(self.config["audio"]["sample_rate"])
+        # Raw phonemes in [[ ]] reach the model one character at a time: these are the ones
+        # it has an id for (the rest would be dropped with only a log line).
+        id_map = self.config["phoneme_id_map"]
+        self.phonemes: frozenset[str] | None = frozenset(p for p in id_map if len(p) == 1)
+        # Pace scales the voice's own length scale: 1.2 makes every phoneme 20% longer.
+        self.length_scale = float(self.config.get("inference", {}).get("length_scale", 1)) * pace
         self._voice: Any = None  # the ONNX session loads on first use, once per process
         self.notices: list[str] = []  # what the build should tell the producer
         self._check_optimized_copy()
@@ -96,15 +103,35 @@ class PiperEngine:
         )
 
     def identity(self) -> dict[str, object]:
-        return {"engine": self.name, "voice": self.voice_name, "model_sha256": self.digest}
+        identity: dict[str, object] = {
+            "engine": self.name,
+            "voice": self.voice_name,
+            "model_sha256": self.digest,
+        }
+        if self.pace != 1.0:  # only then: the voice's own pace keeps the keys it always had
+            identity["length_scale"] = round(self.length_scale, 4)
+        return identity
 
     def speaks(self, language: str) -> bool:
         return primary_language(self.config["language"]["code"]) == primary_language(language)
 
     def synthesize(self, text: str) -> Speech:
+        from piper.config import SynthesisConfig
+
         voice = self._load()
-        pcm = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(text))
+        settings = SynthesisConfig(length_scale=self.length_scale)
+        pcm = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(text, settings))
         return Speech(pcm, self.sample_rate)
+
+    def phonemize(self, text: str) -> str | None:
+        """What the model receives for ``text``: espeak-ng's phonemes, [[ ]] blocks as written.
+
+        Sentences are joined with a space; the characters are recomposed (NFC) for reading.
+        """
+        import unicodedata
+
+        sentences = self._load().phonemize(text)
+        return " ".join(unicodedata.normalize("NFC", "".join(s)) for s in sentences)
 
     def _load(self) -> Any:
         if self._voice is None:
