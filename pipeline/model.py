@@ -209,6 +209,16 @@ class EpisodeFiles:
         return self.named(".json")
 
     @property
+    def epub(self) -> Path:
+        """The talking book: EPUB 3 with Media Overlays."""
+        return self.named(".epub")
+
+    @property
+    def m4b(self) -> Path:
+        """The audiobook: AAC in MP4, with chapters and cover."""
+        return self.named(".m4b")
+
+    @property
     def chapters_json(self) -> Path:
         return self.folder / "chapters.json"
 
