@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build test lint check serve bench clean test-deps
+.PHONY: all build test lint check serve bench clean test-deps report
 
 all: build
 
@@ -25,6 +25,9 @@ build: $(INSTALLED)
 
 check: $(INSTALLED)
 	$(ESSAYCAST) check
+
+report: $(INSTALLED)
+	$(ESSAYCAST) report $(ARGS)
 
 serve: $(INSTALLED)
 	$(ESSAYCAST) serve $(ARGS)
@@ -57,4 +60,4 @@ bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
-	rm -rf episodes/*/ feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js .cache
+	rm -rf episodes/*/ feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js feed/report.html .cache

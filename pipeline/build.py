@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,8 @@ class EpisodeTask:
     previous: manifest.Manifest | None = None  # what the last build of this episode knew
     timeline: Timeline | None = None
     built: BuiltEpisode | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # this episode's, for its report
+    cache_use: dict[str, int] = field(default_factory=dict)  # utterances cached / synthesized
 
     @property
     def files(self) -> EpisodeFiles:
@@ -172,6 +175,7 @@ def synthesize(task: EpisodeTask) -> None:
 
     assert task.choice and task.engine
     cache = task.project.cache
+    task.cache_use = {"cached": len(task.spoken_by_key), "synthesized": 0}
     if _up_to_date(task):
         task.reporter.detail(f"  audio up to date ({len(task.spoken_by_key)} utterances cached)")
         if task.options.explain:
@@ -199,6 +203,7 @@ def synthesize(task: EpisodeTask) -> None:
             task.reporter.explain(f"  synthesize ({reason}): {spoken[:70]}")
         todo.append(Job(key, spoken))
     progress = task.reporter.progress(f"{task.files.slug}: synthesizing", len(todo))
+    task.cache_use = {"cached": len(task.spoken_by_key) - len(todo), "synthesized": len(todo)}
 
     def done(job: Job) -> None:  # counted as each lands, so a failed pool still counts right
         progress.step()
@@ -273,6 +278,32 @@ def page(task: EpisodeTask) -> None:
     write_episode_page(task.show, task.built)
 
 
+def report(task: EpisodeTask) -> None:
+    """The producer's report (episodes/<slug>/report.html), redrawn only when what it shows
+    changed; and the one summary line per episode."""
+    from pipeline.report import EpisodeInputs, read_record, summary_line, write_episode_report
+
+    assert task.script and task.narration and task.timeline
+    inputs = EpisodeInputs(
+        show=task.show,
+        meta=task.script.meta,
+        folder=task.files.folder,
+        mp3=task.files.mp3,
+        audio_key=task.audio_key,
+        timeline=task.timeline,
+        dropped=task.narration.dropped,
+        inferred={},
+        stage_seconds=task.stage_seconds,
+        cache_use=task.cache_use,
+    )
+    facts = write_episode_report(inputs)
+    if facts is None:
+        record = read_record(task.files.folder)
+        facts = record.facts if record else None
+    if facts is not None:
+        task.reporter.info(f"  {summary_line(facts)}")
+
+
 EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     read_script,
     choose_voice,
@@ -282,6 +313,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     master_and_tag,
     transcripts,
     page,
+    report,
 )
 
 
@@ -308,6 +340,7 @@ def build(
     from pipeline.config import check_music, load_show
     from pipeline.feed import feed_url, write_feed
     from pipeline.page import write_show_page
+    from pipeline.report import write_show_report
     from pipeline.script import find_scripts
 
     show = load_show(project.show_toml)
@@ -326,8 +359,10 @@ def build(
         task = EpisodeTask(source, project, show, options, reporter, artwork)
         try:
             for stage in EPISODE_STAGES:
+                started = time.perf_counter()
                 with reporter.timed(stage.__name__):
                     stage(task)
+                task.stage_seconds[stage.__name__] = round(time.perf_counter() - started, 3)
                 if stage is read_script:
                     _claim_unique(task, seen)
         except PipelineError as exc:
@@ -342,6 +377,8 @@ def build(
             write_feed(show, built, base_url, project.feed / "feed.xml")
         with reporter.timed("show_page"):
             write_show_page(show, built, project.feed, feed_url(show, base_url))
+        with reporter.timed("show_report"):
+            write_show_report(project.root, show, [episode.meta.slug for episode in built])
     return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
 
 

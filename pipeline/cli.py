@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
+from pipeline.model import Show
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -47,6 +48,11 @@ def parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="re-read the built site as a podcast app would")
     check.add_argument("--base-url", help="the base URL the site was built with")
+
+    report = commands.add_parser(
+        "report", help="print the path of the producer's show report (feed/report.html)"
+    )
+    report.add_argument("--open", action="store_true", help="also open it in a web browser")
 
     serve = commands.add_parser("serve", help="preview the site on a local web server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -116,12 +122,38 @@ def run_check(args: argparse.Namespace) -> int:
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
     problems = check_site(project.root, show, (args.base_url or show.base_url).rstrip("/"))
+    _record_check(project.root, show, problems)
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_FAILED
     print("feed, audio, artwork and transcripts check out")
+    return EXIT_OK
+
+
+def _record_check(root: Path, show: Show, problems: Sequence[str]) -> None:
+    """The show report lists what the last check found; redraw it when there is one."""
+    from pipeline.report import record_check, write_show_report
+
+    record_check(root, problems)
+    if (root / "feed" / "report.html").exists():
+        slugs = sorted(p.parent.name for p in (root / "episodes").glob("*/.report.json"))
+        write_show_report(root, show, slugs)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from pipeline.build import Project
+
+    path = Project(args.root.resolve()).feed / "report.html"
+    if not path.exists():
+        raise PipelineError(f"{path} does not exist yet: run `make` first")
+    print(path)
+    if args.open:
+        import webbrowser
+
+        if not webbrowser.open(path.as_uri()):
+            print("no web browser found here: open the path above in one", file=sys.stderr)
     return EXIT_OK
 
 
@@ -136,7 +168,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve}
+COMMANDS = {"build": run_build, "check": run_check, "report": run_report, "serve": run_serve}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import IO
 
 from pipeline.errors import ToolError
@@ -60,3 +61,34 @@ def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
         )
     except OSError as exc:
         raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+
+
+def ffmpeg_output(*args: str, chunk_bytes: int = 1 << 20, what: str = "ffmpeg") -> Iterator[bytes]:
+    """Run ffmpeg and yield what it writes to stdout, a chunk at a time (a decode to raw
+    samples, say, too long to hold whole). However the caller stops reading — done, an
+    error, Ctrl-C — ffmpeg is ended and waited for; a failure raises ToolError."""
+    with tempfile.TemporaryFile() as log:
+        try:
+            process = subprocess.Popen(
+                [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+        except OSError as exc:
+            raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+        assert process.stdout is not None
+        finished = False
+        try:
+            while chunk := process.stdout.read(chunk_bytes):
+                yield chunk
+            finished = True
+        finally:
+            if not finished:
+                process.kill()
+            process.stdout.close()
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-4:]
+            raise ToolError(f"{what} failed (exit {code}): " + " | ".join(tail))
