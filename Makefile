@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test test-fast lint check serve publish bench clean test-deps
+.PHONY: all build add test test-fast lint check serve publish report bench clean test-deps
 
 all: build
 
@@ -30,6 +30,9 @@ add: $(INSTALLED)
 check: $(INSTALLED)
 	$(ESSAYCAST) check
 	$(BIN)/python -m pipeline.validatebooks
+
+report: $(INSTALLED)
+	$(ESSAYCAST) report $(ARGS)
 
 serve: $(INSTALLED)
 	$(ESSAYCAST) serve $(ARGS)
@@ -84,4 +87,4 @@ corpus: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python tests/corpus.py
 
 clean:
-	rm -rf episodes/*/ feed/*.epub feed/.book.json feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js .cache
+	rm -rf episodes/*/ feed/*.epub feed/.book.json feed/feed.xml feed/index.html feed/artwork.jpg feed/essaycast.css feed/essaycast.js feed/report.html .cache

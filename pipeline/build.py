@@ -15,9 +15,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import atomic, keys, manifest
 from pipeline.cache import AudioCache, utterance_key
@@ -26,6 +28,9 @@ from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import OutputError, PipelineError, ToolError
 from pipeline.lexicon import Pronouncer
 from pipeline.master import Gain, Loudness, PlannedBlock, PlannedUtterance
+
+if TYPE_CHECKING:
+    from pipeline.loudness import Measurement, Meter
 from pipeline.model import (
     Block,
     BuiltEpisode,
@@ -103,6 +108,9 @@ class EpisodeTask:
     records: Records | None = None  # scripts/.essaycast.toml, shared by the build's tasks
     timeline: Timeline | None = None
     built: BuiltEpisode | None = None
+    measured: Measurement | None = None  # the new MP3 as mastering metered it, for the report
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # this episode's, for its report
+    cache_use: dict[str, int] = field(default_factory=dict)  # utterances cached / synthesized
 
     @property
     def files(self) -> EpisodeFiles:
@@ -209,6 +217,7 @@ def synthesize(task: EpisodeTask) -> None:
 
     assert task.choice and task.engine
     cache = task.project.cache
+    task.cache_use = {"cached": len(task.spoken_by_key), "synthesized": 0}
     if task.audio_verdict.up_to_date:
         task.reporter.detail(f"  audio up to date ({len(task.spoken_by_key)} utterances cached)")
         if task.options.explain:
@@ -236,6 +245,7 @@ def synthesize(task: EpisodeTask) -> None:
             task.reporter.explain(f"  synthesize ({reason}): {spoken[:70]}")
         todo.append(Job(key, spoken))
     progress = task.reporter.progress(f"{task.files.slug}: synthesizing", len(todo))
+    task.cache_use = {"cached": len(task.spoken_by_key) - len(todo), "synthesized": len(todo)}
 
     def done(job: Job) -> None:  # counted as each lands, so a failed pool still counts right
         progress.step()
@@ -280,7 +290,7 @@ def master_and_tag(task: EpisodeTask) -> None:
     hint = task.previous.gain if task.previous else None
     with atomic.replacing(files.mp3) as tmp:
         try:
-            gain = encode(pieces, cache, rate, loudness, tmp, hint)
+            gain = encode(pieces, cache, rate, loudness, tmp, hint, _keep_measurement(task))
         except ToolError:
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
                 raise atomic.no_space(files.mp3) from None
@@ -369,6 +379,35 @@ def page(task: EpisodeTask) -> None:
     write_episode_page(task.show, task.built)
 
 
+def report(task: EpisodeTask) -> None:
+    """The producer's report (episodes/<slug>/report.html), redrawn only when what it shows
+    changed; and the one summary line per episode."""
+    from pipeline.digest import json_digest
+    from pipeline.report import EpisodeInputs, read_record, summary_line, write_episode_report
+
+    assert task.script and task.narration and task.timeline
+    inferred = dict(line.split(": ", 1) for line in task.script.inferred if ": " in line)
+    inputs = EpisodeInputs(
+        show=task.show,
+        meta=task.script.meta,
+        folder=task.files.folder,
+        mp3=task.files.mp3,
+        audio_key=json_digest(task.audio),
+        timeline=task.timeline,
+        dropped=task.narration.dropped,
+        inferred=inferred,
+        stage_seconds=task.stage_seconds,
+        cache_use=task.cache_use,
+        measured=task.measured,
+    )
+    facts = write_episode_report(inputs)
+    if facts is None:
+        kept = read_record(task.files.folder)
+        facts = kept.facts if kept else None
+    if facts is not None:
+        task.reporter.info(f"  {summary_line(facts)}")
+
+
 def remember(task: EpisodeTask) -> None:
     """Record what the feed says of this episode, so later builds of other scripts keep it."""
     from pipeline import published
@@ -395,6 +434,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     transcripts,
     talking_book,
     page,
+    report,
     remember,
     record,
 )
@@ -430,6 +470,7 @@ def build(
     from pipeline.feed import feed_url, write_feed
     from pipeline.lexicon import show_lexicon
     from pipeline.page import write_show_page
+    from pipeline.report import write_show_report
     from pipeline.script import find_scripts
     from pipeline.showcheck import url_problem
     from pipeline.talkingbook import write_show_book
@@ -486,8 +527,10 @@ def build(
         reporter.info(f"{task.source}:")
         try:
             for stage in EPISODE_STAGES[1:]:  # read_script ran above
+                started = time.perf_counter()
                 with reporter.timed(stage.__name__):
                     stage(task)
+                task.stage_seconds[stage.__name__] = round(time.perf_counter() - started, 3)
         except PipelineError as exc:
             fail(task.source, exc)
             continue
@@ -505,7 +548,16 @@ def build(
             book = write_show_book(show, whole, project.feed, artwork, base_url, reporter)
         with reporter.timed("show_page"):
             write_show_page(show, episodes, project.feed, feed_url(show, base_url), book)
+        with reporter.timed("show_report"):
+            write_show_report(project.root, show, [episode.meta.slug for episode in episodes])
     return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
+
+
+def _keep_measurement(task: EpisodeTask) -> Callable[[Meter], None]:
+    def keep(meter: Meter) -> None:
+        task.measured = meter.measurement()
+
+    return keep
 
 
 def _with_timelines(

@@ -85,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
     words = commands.add_parser("words", help="list a script's words the voice says by rule")
     words.add_argument("script", type=Path, help="the script to read")
 
+    report = commands.add_parser(
+        "report", help="print the path of the producer's show report (feed/report.html)"
+    )
+    report.add_argument("--open", action="store_true", help="also open it in a web browser")
+
     serve = commands.add_parser("serve", help="preview the site on a local web server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: show.toml's, else 8000)")
@@ -215,6 +220,7 @@ def run_check(args: argparse.Namespace) -> int:
         problems = check_remote(show, base_url)
     else:
         problems = check_site(project.root, show, base_url)
+        _record_check(project.root, show, problems)
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     if problems:
@@ -244,6 +250,31 @@ def run_publish(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    return EXIT_OK
+
+
+def _record_check(root: Path, show: Show, problems: Sequence[str]) -> None:
+    """The show report lists what the last check found; redraw it when there is one."""
+    from pipeline.report import record_check, write_show_report
+
+    record_check(root, problems)
+    if (root / "feed" / "report.html").exists():
+        slugs = sorted(p.parent.name for p in (root / "episodes").glob("*/.report.json"))
+        write_show_report(root, show, slugs)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from pipeline.build import Project
+
+    path = Project(args.root.resolve()).feed / "report.html"
+    if not path.exists():
+        raise PipelineError(f"{path} does not exist yet: run `make` first")
+    print(path)
+    if args.open:
+        import webbrowser
+
+        if not webbrowser.open(path.as_uri()):
+            print("no web browser found here: open the path above in one", file=sys.stderr)
     return EXIT_OK
 
 
@@ -308,6 +339,7 @@ COMMANDS = {
     "publish": run_publish,
     "say": run_say,
     "words": run_words,
+    "report": run_report,
     "serve": run_serve,
 }
 

@@ -7,13 +7,20 @@ blocks that pass it. True peak is the largest sample of the signal oversampled f
 as BS.1770-4 Annex 2 describes. The meter streams: an hour of audio costs a few thousand
 floats of state, not the hour's samples.
 
-Checked against ffmpeg's ebur128 filter in tests/test_loudness.py.
+The producer's report asks for more of the same stream: short-term loudness (3 s windows),
+the loudness range of EBU Tech 3342 (the spread between the 10th and 95th percentiles of
+short-term values gated at -70 LUFS and 20 LU under their mean), where the true peak falls,
+and each 100 ms step's lowest and highest sample for a waveform. All of it is kept per
+100 ms step, a few numbers a second however long the episode.
+
+Checked against ffmpeg's ebur128 filter in tests/test_loudness.py and tests/test_report.py.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +35,9 @@ HIGHPASS_HZ, HIGHPASS_Q = 38.13547087602444, 0.5003270373238773
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 BLOCK_STEPS = 4  # a 400 ms block is four 100 ms steps (75% overlap)
+SHORT_TERM_STEPS = 30  # a 3 s short-term window
+LRA_RELATIVE_GATE_LU = -20.0
+STEP_SECONDS = 0.1
 OVERSAMPLING = 4
 # BS.1770-4 Annex 2's interpolator: 48 taps, 12 per phase, passing up to half the input rate.
 INTERPOLATOR = firwin(48, 1 / OVERSAMPLING) * OVERSAMPLING
@@ -72,8 +82,13 @@ class Meter:
         self.state = np.zeros((len(self.sections), 2))
         self.step = rate // 10  # 100 ms
         self.pending = np.zeros(0)  # weighted samples not yet a whole step
+        self.pending_raw = np.zeros(0)  # the same samples unweighted, for the envelope
         self.steps: list[float] = []  # sum of squares of each whole 100 ms step
+        self.lows: list[float] = []  # each whole step's lowest and highest sample
+        self.highs: list[float] = []
         self.peak = 0.0
+        self.peak_sample = 0  # where the peak is, in samples from the start
+        self.samples = 0
         self.context = np.zeros(0)
 
     def add(self, samples: Floats) -> None:
@@ -83,11 +98,16 @@ class Meter:
             self._true_peak(samples)
         weighted, self.state = sosfilt(self.sections, samples, zi=self.state)
         joined = np.concatenate((self.pending, weighted))
+        raw = np.concatenate((self.pending_raw, samples))
         whole = len(joined) // self.step * self.step
         rows = joined[:whole].reshape(-1, self.step)
         squares = np.einsum("ij,ij->i", rows, rows)
         self.steps.extend(squares.tolist())
-        self.pending = joined[whole:]
+        raw_rows = raw[:whole].reshape(-1, self.step)
+        self.lows.extend(raw_rows.min(axis=1).tolist() if whole else [])
+        self.highs.extend(raw_rows.max(axis=1).tolist() if whole else [])
+        self.pending, self.pending_raw = joined[whole:], raw[whole:]
+        self.samples += len(samples)
 
     def add_pcm(self, pcm: bytes, sample_format: str = "s16le") -> None:
         """Raw mono samples as ffmpeg names their formats: s16le or f32le."""
@@ -101,8 +121,17 @@ class Meter:
         high = upfirdn(INTERPOLATOR, run, OVERSAMPLING)
         # Outputs before the context's end were looked at last time (with less context).
         skip = len(self.context) * OVERSAMPLING
-        self.peak = max(self.peak, float(np.max(np.abs(high[skip:]))))
-        self.peak = max(self.peak, float(np.max(np.abs(samples))))
+        ours = np.abs(high[skip:])
+        at = int(np.argmax(ours))
+        if ours[at] > self.peak:
+            # The interpolator delays its output by half its length.
+            delay = (len(INTERPOLATOR) - 1) // 2
+            self.peak = float(ours[at])
+            self.peak_sample = max(0, self.samples + (at - delay) // OVERSAMPLING)
+        sample_peak = int(np.argmax(np.abs(samples)))
+        if abs(samples[sample_peak]) > self.peak:
+            self.peak = float(abs(samples[sample_peak]))
+            self.peak_sample = self.samples + sample_peak
         self.context = run[-PEAK_CONTEXT:]
 
     def integrated(self) -> float:
@@ -120,6 +149,77 @@ class Meter:
 
     def true_peak_dbtp(self) -> float:
         return 20 * math.log10(self.peak) if self.peak > 0 else float("-inf")
+
+    def short_term(self) -> Floats:
+        """Mean squares of every 3 s window, one per 100 ms step from the 30th."""
+        steps = np.asarray(self.steps)
+        if len(steps) < SHORT_TERM_STEPS:
+            return np.zeros(0)
+        window = np.ones(SHORT_TERM_STEPS)
+        return np.convolve(steps, window, mode="valid") / (SHORT_TERM_STEPS * self.step)
+
+    def loudness_range(self) -> float:
+        """EBU Tech 3342's loudness range, in LU (0 when too little passes the gates)."""
+        short = self.short_term()
+        loud = short[_lufs(short) > ABSOLUTE_GATE_LUFS]
+        if not len(loud):
+            return 0.0
+        values = _lufs(loud)
+        values = values[values > _lufs(np.mean(loud)) + LRA_RELATIVE_GATE_LU]
+        if not len(values):
+            return 0.0
+        low, high = np.percentile(values, [10, 95])
+        return float(high - low)
+
+    def measurement(self, points: int = 2000) -> Measurement:
+        """What the producer's report shows, its curves at most ``points`` long (enough
+        for a picture; a book's every 100 ms would be megabytes of numbers)."""
+        short = self.short_term()
+        stride = max(1, math.ceil(len(short) / points))
+        bucket = max(1, math.ceil(len(self.lows) / points))
+        curve = np.maximum(_lufs(short[::stride]), SILENCE_LUFS) if len(short) else short
+        return Measurement(
+            integrated_lufs=round(max(self.integrated(), SILENCE_LUFS), 2),
+            loudness_range_lu=round(self.loudness_range(), 2),
+            true_peak_dbtp=round(max(self.true_peak_dbtp(), SILENCE_LUFS), 2),
+            true_peak_at=round(self.peak_sample / self.rate, 2),
+            duration=self.samples / self.rate,
+            short_term=tuple(round(float(v), 2) for v in curve),
+            short_term_step=stride * STEP_SECONDS,
+            envelope_min=_pooled(self.lows, bucket, min),
+            envelope_max=_pooled(self.highs, bucket, max),
+            envelope_step=bucket * STEP_SECONDS,
+        )
+
+
+SILENCE_LUFS = -120.0  # what silence is shown as, where a number must be finite
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a meter found, in the units a producer reads (pipeline/report.py)."""
+
+    integrated_lufs: float
+    loudness_range_lu: float
+    true_peak_dbtp: float
+    true_peak_at: float  # seconds from the start
+    duration: float
+    short_term: tuple[float, ...]  # LUFS of the 3 s ending 3 s + i * short_term_step in
+    short_term_step: float
+    envelope_min: tuple[float, ...]  # lowest sample in each envelope_step seconds
+    envelope_max: tuple[float, ...]
+    envelope_step: float
+
+
+def _pooled(
+    values: list[float], size: int, pick: Callable[[list[float]], float]
+) -> tuple[float, ...]:
+    """``pick`` of each run of ``size`` values.
+
+    >>> _pooled([1, 5, 2, 4, 3], 2, max)
+    (5, 4, 3)
+    """
+    return tuple(round(pick(values[i : i + size]), 4) for i in range(0, len(values), size))
 
 
 def _lufs(mean_square: Floats | np.floating | float) -> Floats:

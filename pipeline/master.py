@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import tools
 from pipeline.cache import AudioCache
 from pipeline.errors import ToolError
+
+if TYPE_CHECKING:
+    from pipeline.loudness import Meter
 from pipeline.model import (
     BlockKind,
     ChapterMark,
@@ -244,6 +248,7 @@ def encode(
     loudness: Loudness,
     out: Path,
     hint: Gain | None = None,
+    on_metered: Callable[[Meter], None] | None = None,
 ) -> Gain:
     """Encode a CBR MP3 at the target loudness with true peaks under the ceiling.
 
@@ -257,6 +262,8 @@ def encode(
     first encode uses it directly, and measures the signal it encodes in the same pass:
     if that, less the known MP3 loss, is within half the tolerance, the MP3 is kept
     without decoding it again. A small edit hardly changes an episode's loudness.
+
+    ``on_metered`` is given the meter of each MP3 that is decoded and measured whole.
     """
     target = loudness.target_lufs
     sample = loudness_sample(pieces, rate, SAMPLE_SECONDS)
@@ -271,7 +278,10 @@ def encode(
         predicted = before_mp3 - gain.mp3_loss_lu
         if hint is not None and attempt == 0 and abs(predicted - target) <= TOLERANCE_LU / 2:
             return hint
-        measured = measure_file(out)
+        meter = meter_file(out, true_peak=on_metered is not None)
+        measured = _audible(meter.integrated())
+        if on_metered is not None:  # the MP3 as it stands (the producer's report reads it)
+            on_metered(meter)
         gain = Gain(gain.gain_db, before_mp3 - measured, gain.trim_db)
         if abs(target - measured) <= TOLERANCE_LU:
             return gain
@@ -377,13 +387,18 @@ def _measure_processed(
 
 def measure_file(path: Path) -> float:
     """Integrated loudness of an audio file, in LUFS: ffmpeg decodes, numpy meters."""
+    return _audible(meter_file(path, true_peak=False).integrated())
+
+
+def meter_file(path: Path, true_peak: bool = True) -> Meter:
+    """An audio file decoded by ffmpeg and metered in numpy, as a listener's app hears it."""
     from pipeline.loudness import measure_pcm
 
     chunks = tools.read_ffmpeg(
         "-i", str(path), "-ac", "1", "-ar", str(OUTPUT_RATE), "-f", "f32le", "pipe:1",
         what=f"decoding {path.name}",
     )  # fmt: skip
-    return _audible(measure_pcm(chunks, OUTPUT_RATE, "f32le", true_peak=False).integrated())
+    return measure_pcm(chunks, OUTPUT_RATE, "f32le", true_peak=true_peak)
 
 
 def _encode_pass(

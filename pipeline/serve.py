@@ -18,30 +18,18 @@ from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import PipelineError
+from pipeline.site_files import FEED_KEY, NAMED_KINDS, PRODUCER_ONLY, SUFFIX_KINDS
 
 PUBLIC_FOLDERS = ("episodes", "feed")
 HOME = "/feed/"
 INDEX = "index.html"
 CHUNK = 64 * 1024
 
-# Suffix -> Content-Type. Anything else is served as bytes to download, never sniffed.
+# The same types the published site gets (pipeline/site_files.py); anything else is served
+# as bytes to download, never sniffed.
 CONTENT_TYPES: dict[str, str] = {
-    ".mp3": "audio/mpeg",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".srt": "application/x-subrip; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".json": "application/json",
-    ".xml": "application/rss+xml; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "application/javascript; charset=utf-8",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".ico": "image/x-icon",
-    ".woff2": "font/woff2",
-}
+    suffix: kind.content_type for suffix, kind in SUFFIX_KINDS.items()
+} | {".xml": NAMED_KINDS[FEED_KEY].content_type}
 DEFAULT_TYPE = "application/octet-stream"
 
 # Everything on the site is public, and web players fetch transcripts, chapters and the feed
@@ -58,8 +46,11 @@ def content_type(path: Path) -> str:
     """
     >>> content_type(Path("a/feed.xml")), content_type(Path("x.VTT")), content_type(Path("x"))
     ('application/rss+xml; charset=utf-8', 'text/vtt; charset=utf-8', 'application/octet-stream')
+    >>> content_type(Path("episodes/a/chapters.json")), content_type(Path("a.m4b"))
+    ('application/json+chapters', 'audio/mp4')
     """
-    return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
+    named = NAMED_KINDS.get(path.name)
+    return named.content_type if named else CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -203,7 +194,12 @@ class SiteHandler(BaseHTTPRequestHandler):
             self._redirect(HOME)
             return
         target = resolve_public(self.root, url_path)
-        if target is None or target in self.private or target.suffix == ".toml":
+        if (
+            target is None
+            or target in self.private
+            or target.suffix == ".toml"
+            or target.name in PRODUCER_ONLY  # the producer's reports are not the site
+        ):
             self.send_error(http.HTTPStatus.NOT_FOUND)
             return
         if target.is_dir():

@@ -51,6 +51,7 @@ NAMED_KINDS: dict[str, Kind] = {
 SUFFIX_KINDS: dict[str, Kind] = {
     ".mp3": Kind("audio/mpeg", MEDIA_CACHE, MEDIA),
     ".m4a": Kind("audio/mp4", MEDIA_CACHE, MEDIA),
+    ".m4b": Kind("audio/mp4", MEDIA_CACHE, MEDIA),  # the talking book's audiobook
     ".epub": Kind("application/epub+zip", MEDIA_CACHE, MEDIA),
     ".vtt": Kind("text/vtt; charset=utf-8", TEXT_CACHE, MEDIA),
     ".srt": Kind("application/x-subrip; charset=utf-8", TEXT_CACHE, MEDIA),

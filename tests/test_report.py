@@ -1,0 +1,233 @@
+"""The producer's reports: numbers that agree with ffmpeg's own meter, pictures with words,
+nothing public links them, and an unchanged episode costs nothing."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import cli, make_project, run_build
+
+from pipeline import report, tools
+from pipeline.build import BuildResult, Project
+from pipeline.loudness import Meter
+
+SLUG = "001-invisible-walls"
+SUMMARY_LINE = re.compile(r"^  \d+:\d\d, -?\d+\.\d LUFS, -?\d+\.\d dBTP, \d+ words/min$")
+
+
+def ebur128(path: Path) -> tuple[float, float, float]:
+    """(integrated LUFS, LRA, true peak dBTP) by ffmpeg's ebur128 filter: the reference."""
+    log = tools.ffmpeg(
+        "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-",
+    ).stderr.decode()  # fmt: skip
+    summary = log[log.rindex("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary)[1])  # type: ignore[index]
+    lra = float(re.search(r"LRA:\s+([\d.]+) LU", summary)[1])  # type: ignore[index]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)[1])  # type: ignore[index]
+    return integrated, lra, peak
+
+
+@pytest.fixture(scope="module")
+def fake_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, BuildResult]:
+    project = make_project(tmp_path_factory.mktemp("report"))
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert not result.failed
+    return project, result
+
+
+# ------------------------------------------------------------------ the meter itself
+
+
+@pytest.mark.parametrize("rate", [22050, 44100, 48000])
+def test_meter_agrees_with_ffmpeg_on_speechlike_noise(tmp_path: Path, rate: int) -> None:
+    wav = tmp_path / "noise.wav"
+    tools.ffmpeg(
+        "-f", "lavfi", "-i",
+        "anoisesrc=d=40:c=pink:a=0.3:seed=7,volume='0.2+0.8*gt(sin(2*PI*t/5),0)':eval=frame",
+        "-ar", str(rate), "-ac", "1", str(wav),
+    )  # fmt: skip
+    integrated, lra, peak = ebur128(wav)
+    pcm = tools.ffmpeg("-i", str(wav), "-f", "f32le", "-ac", "1", "-").stdout
+    meter = Meter(rate)
+    samples = np.frombuffer(pcm, dtype="<f4")
+    for start in range(0, len(samples), 30_000):  # chunks that split blocks and filters
+        meter.add(samples[start : start + 30_000])
+    measured = meter.measurement()
+    assert abs(measured.integrated_lufs - integrated) <= 0.1
+    assert abs(measured.loudness_range_lu - lra) <= 0.5
+    assert abs(measured.true_peak_dbtp - peak) <= 0.3
+    assert abs(measured.duration - 40) < 0.01
+
+
+def test_meter_finds_a_single_loud_click_and_when_it_happens() -> None:
+    rate = 22050
+    quiet = np.zeros(rate * 10)
+    quiet[rate * 7 + 123] = 0.5  # one sample at -6 dBFS, 7 s in
+    meter = Meter(rate)
+    for start in range(0, len(quiet), 4096):
+        meter.add(quiet[start : start + 4096])
+    measured = meter.measurement()
+    assert abs(measured.true_peak_at - (7 + 123 / rate)) < 0.01
+    assert -6.5 < measured.true_peak_dbtp < -5.5
+
+
+# ------------------------------------------------------------------ the seed, real voice
+
+
+@pytest.mark.slow
+def test_seed_report_numbers_match_ffmpeg_ebur128(
+    seed_build: tuple[Project, BuildResult, object],
+) -> None:
+    project, _, log = seed_build
+    folder = project.episodes / SLUG
+    record = report.read_record(folder)
+    assert record is not None
+    integrated, _, peak = ebur128(folder / f"{SLUG}.mp3")
+    assert abs(record.facts.integrated_lufs - integrated) <= 0.2
+    assert abs(record.facts.true_peak_dbtp - peak) <= 0.3
+    page = html.unescape((folder / "report.html").read_text(encoding="utf-8"))
+    assert f"{record.facts.integrated_lufs:.1f} LUFS" in page
+    assert f"{record.facts.true_peak_dbtp:.1f} dBTP" in page
+    show_page = html.unescape((project.feed / "report.html").read_text(encoding="utf-8"))
+    assert f"{record.facts.integrated_lufs:.1f}" in show_page
+    assert sum(bool(SUMMARY_LINE.match(line)) for line in log.lines) == 1  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ what the report shows
+
+
+def test_report_has_every_part_with_words_for_every_picture(
+    fake_project: tuple[Project, BuildResult],
+) -> None:
+    project, _ = fake_project
+    page = (project.episodes / SLUG / "report.html").read_text(encoding="utf-8")
+    for heading in (
+        "Waveform and chapters", "Loudness over time", "Pauses", "Speech rate by chapter",
+        "Longest sentences", "Cleaning", "The build that made this report",
+    ):  # fmt: skip
+        assert f">{heading}</h2>" in page
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', page)
+    assert len(images) == 4
+    captions = re.findall(r'<figcaption id="[^"]+">([^<]+)</figcaption>', page)
+    assert len(captions) == 4
+    assert "The Roots of Stoicism" in html.unescape(captions[0])  # chapters named in words
+    assert "Integrated loudness -16.0 LUFS" in html.unescape(captions[1])
+    assert re.search(r"\d+ between sentences \(median 0\.45 s", captions[2])
+    # The seed's junk lines are listed with their reasons.
+    assert "Leave a Reply" in page and "comment form" in page
+    assert re.search(r"Utterances: \d+ from the cache, \d+ synthesized\.", page)
+
+
+def test_pauses_and_rates_follow_the_timeline(fake_project: tuple[Project, BuildResult]) -> None:
+    _, result = fake_project
+    timeline = result.built[0].timeline
+    gaps = report.pauses(timeline)
+    assert gaps["sentences"] and min(gaps["sentences"]) >= 0.44  # Pauses().sentence
+    assert len(gaps["chapters"]) == len(timeline.chapters) - 1
+    rates = report.chapter_rates(timeline)
+    assert [title for title, _ in rates] == [mark.title for mark in timeline.chapters]
+    assert all(60 < wpm < 300 for _, wpm in rates)
+    longest = report.longest_sentences(timeline)
+    assert [s for s, _, _ in longest] == sorted((s for s, _, _ in longest), reverse=True)
+
+
+# ------------------------------------------------------------------ private, and cheap
+
+
+def _links(text: str) -> list[str]:
+    return re.findall(r'(?:href|src|url)="([^"]*)"', text) + re.findall(r"<link>([^<]*)<", text)
+
+
+def test_no_public_page_or_feed_reaches_a_report(fake_project: tuple[Project, BuildResult]) -> None:
+    project, _ = fake_project
+    public = [project.feed / "feed.xml", project.feed / "index.html"]
+    public += sorted(project.episodes.glob("*/index.html"))
+    for path in public:
+        text = path.read_text(encoding="utf-8")
+        assert "report.html" not in text and ".report.json" not in text, path
+        assert not [link for link in _links(text) if "report" in link], path
+
+
+def test_noop_build_rewrites_no_report_and_measures_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path)
+    run_build(project, engine="fake", jobs=1)
+    reports = [project.episodes / SLUG / "report.html", project.feed / "report.html"]
+    before = [p.stat().st_mtime_ns for p in reports]
+
+    def no_decoding(path: Path) -> None:
+        raise AssertionError(f"decoded {path} for the report")
+
+    monkeypatch.setattr(report, "measure_mp3", no_decoding)
+    again, log = run_build(project, engine="fake", jobs=1)
+    assert not again.failed
+    assert [p.stat().st_mtime_ns for p in reports] == before
+    assert sum(bool(SUMMARY_LINE.match(line)) for line in log.lines) == 1
+
+
+def test_changed_words_redraw_the_report_from_the_kept_measurement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path)
+    run_build(project, engine="fake", jobs=1)
+    page = project.episodes / SLUG / "report.html"
+    record = json.loads((project.episodes / SLUG / ".report.json").read_text())
+    # Pretend the next build's audio is the same (it is: only the summary changes, which is
+    # not spoken) but the text shown differs: the kept measurement is used, nothing decoded.
+    script = project.scripts / f"{SLUG}.txt"
+    script.write_bytes(script.read_bytes().replace(b"summary:", b"summary: Now", 1))
+    decoded: list[Path] = []
+    real = report.measure_mp3
+    monkeypatch.setattr(report, "measure_mp3", lambda p: decoded.append(p) or real(p))
+    run_build(project, engine="fake", jobs=1)
+    after = json.loads((project.episodes / SLUG / ".report.json").read_text())
+    if after["audio_key"] == record["audio_key"]:
+        assert decoded == []
+    else:  # the audio was rebuilt: it is measured once, never more
+        assert len(decoded) == 1
+    assert page.exists()
+
+
+def test_check_problems_appear_in_the_show_report(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    run_build(project, engine="fake", jobs=1)
+    (project.episodes / SLUG / f"{SLUG}.vtt").unlink()
+    done = cli(project.root, "check")
+    assert done.returncode == 1
+    show_page = html.unescape((project.feed / "report.html").read_text(encoding="utf-8"))
+    row = show_page[show_page.index(f"../episodes/{SLUG}/report.html") :]
+    assert f"{SLUG}.vtt" in row.split("</tr>")[0]
+    assert "Problems as of the last `make check`" in show_page
+
+
+def test_report_command_prints_the_show_report_path(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    missing = cli(project.root, "report")
+    assert missing.returncode == 1 and "run `make` first" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    run_build(project, engine="fake", jobs=1)
+    done = cli(project.root, "report")
+    assert done.returncode == 0
+    assert Path(done.stdout.strip()) == project.feed / "report.html"
+
+
+# ------------------------------------------------------------------ accessible
+
+
+@pytest.mark.browser
+def test_both_reports_pass_axe(fake_project: tuple[Project, BuildResult]) -> None:
+    from browser import axe_violations, chromium, describe
+
+    project, _ = fake_project
+    with chromium() as browser:
+        page = browser.new_page()
+        for path in (project.episodes / SLUG / "report.html", project.feed / "report.html"):
+            page.goto(path.as_uri())
+            violations = axe_violations(page)
+            assert violations == [], f"{path.name}:\n{describe(violations)}"
