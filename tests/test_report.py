@@ -171,27 +171,37 @@ def test_noop_build_rewrites_no_report_and_measures_nothing(
     assert sum(bool(SUMMARY_LINE.match(line)) for line in log.lines) == 1
 
 
-def test_changed_words_redraw_the_report_from_the_kept_measurement(
+def test_a_summary_edit_redraws_no_audio_and_decodes_nothing_for_the_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = make_project(tmp_path)
     run_build(project, engine="fake", jobs=1)
-    page = project.episodes / SLUG / "report.html"
     record = json.loads((project.episodes / SLUG / ".report.json").read_text())
-    # Pretend the next build's audio is the same (it is: only the summary changes, which is
-    # not spoken) but the text shown differs: the kept measurement is used, nothing decoded.
+    # The summary is not spoken: the audio stays, and so does its measurement.
     script = project.scripts / f"{SLUG}.txt"
     script.write_bytes(script.read_bytes().replace(b"summary:", b"summary: Now", 1))
-    decoded: list[Path] = []
-    real = report.measure_mp3
-    monkeypatch.setattr(report, "measure_mp3", lambda p: decoded.append(p) or real(p))
+
+    def no_decoding(path: Path) -> None:
+        raise AssertionError(f"decoded {path} for the report")
+
+    monkeypatch.setattr(report, "measure_mp3", no_decoding)
     run_build(project, engine="fake", jobs=1)
     after = json.loads((project.episodes / SLUG / ".report.json").read_text())
-    if after["audio_key"] == record["audio_key"]:
-        assert decoded == []
-    else:  # the audio was rebuilt: it is measured once, never more
-        assert len(decoded) == 1
-    assert page.exists()
+    assert after["audio_key"] == record["audio_key"]
+    assert after["measurement"] == record["measurement"]
+
+
+def test_new_audio_is_measured_by_mastering_not_decoded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_decoding(path: Path) -> None:
+        raise AssertionError(f"decoded {path} for the report")
+
+    monkeypatch.setattr(report, "measure_mp3", no_decoding)
+    project = make_project(tmp_path)
+    result, _ = run_build(project, engine="fake", jobs=1)  # a cold build decodes its MP3 once
+    assert not result.failed
+    assert report.read_record(project.episodes / SLUG) is not None
 
 
 def test_check_problems_appear_in_the_show_report(tmp_path: Path) -> None:
