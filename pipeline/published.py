@@ -52,7 +52,8 @@ def write(episode: BuiltEpisode, root: Path) -> None:
         "chapters": [dataclasses.asdict(mark) for mark in episode.timeline.chapters],
         "chapter_titles": list(episode.chapter_titles),
     }
-    atomic.write_text(record_path(episode.files), json.dumps(data, ensure_ascii=False, indent=1))
+    text = json.dumps(data, ensure_ascii=False, indent=1, default=str)  # str: any later field
+    atomic.write_text(record_path(episode.files), text)
 
 
 def read(files: EpisodeFiles, root: Path) -> BuiltEpisode | None:
