@@ -50,10 +50,6 @@ def assemble(
     if is_html(path, body):
         page = read_page(body, path)
         body, body_first_line, is_markdown = page.markdown, 1, True
-        warnings += (
-            f"essay extracted from HTML by {page.extractor}; line numbers below are those "
-            "of the extracted text (run 'essaycast add' to see and edit it)",
-        )
     found: list[Inferred] = []
 
     def infer(key: str, name: str, value: Any, origin: str) -> None:

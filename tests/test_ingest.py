@@ -142,7 +142,7 @@ def test_a_page_is_decoded_as_it_declares_or_refused_in_one_line(tmp_path: Path)
     path.write_bytes(html.encode("latin-1"))
     script = read_script(path, Show())
     assert script.meta.title == "Café" and "Un café à Paris" in script.body
-    assert script.warnings[:-1] == ()  # no "not UTF-8" warning: the page said what it is
+    assert script.warnings == ()  # no "not UTF-8" warning: the page said what it is
     path.write_bytes(b"<html><head><meta charset='shift_jis'></head><body>\xff\xfe</body>")
     with pytest.raises(ScriptError, match=r"latin.html: not valid shift_jis at byte \d+"):
         read_script(path, Show())
@@ -213,6 +213,7 @@ def test_saved_pages_of_any_name_build_and_credit_their_author(tmp_path: Path) -
     report = (folder / "cleaning-report.txt").read_text(encoding="utf-8")
     assert "title: 'Hobbies Nobody Sees' (from the page's title)" in report
     assert "source: 'https://theslowroom.example/2024/03/quiet-hobbies/'" in report
+    assert "extracted from the page" in report
 
     transcript = (folder / "001-hobbies-nobody-sees.txt").read_text(encoding="utf-8")
     assert "Episode 1: Hobbies Nobody Sees, by Priya Natarajan." in transcript
