@@ -298,8 +298,8 @@ def test_add_writes_the_same_episode_a_build_of_the_raw_page_makes(
     scripts = tmp_path / "scripts"
     scripts.mkdir()
     raw = read_script(CORPUS / name, Show(), Records.load(scripts, persistent=False))
-    (written,) = add([CORPUS / name], scripts, Show(), lambda line: None)
-    assert written.parent == scripts and written.name == f"{raw.meta.slug}.md"
+    (written,), failed = add([CORPUS / name], scripts, Show(), lambda line: None)
+    assert failed == [] and written.parent == scripts and written.name == f"{raw.meta.slug}.md"
     added = read_script(written, Show())
     assert added.inferred == ()  # everything is now in the front matter, for review
     for field in ("title", "author", "date", "summary", "number", "slug", "source_url"):
@@ -313,7 +313,7 @@ def test_add_of_a_plain_text_copy_is_the_same_episode(tmp_path: Path) -> None:
     source = tmp_path / "Why I Walk.txt"
     source.write_text(SCRAPED, encoding="utf-8")
     raw = read_script(source, Show(), Records.load(scripts, persistent=False))
-    (written,) = add([source], scripts, Show(), lambda line: None)
+    (written,), _ = add([source], scripts, Show(), lambda line: None)
     added = read_script(written, Show())
     assert (added.meta.title, added.meta.author, added.meta.date) == (
         raw.meta.title,
@@ -337,17 +337,17 @@ def test_add_of_a_file_already_in_scripts_moves_the_original_aside(tmp_path: Pat
     assert (project.scripts / ".originals" / "walk.txt").read_text() == SCRAPED
 
 
-def test_add_of_a_bad_file_writes_nothing(tmp_path: Path) -> None:
+def test_add_of_a_bad_file_writes_nothing_for_it_and_adds_the_others(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", seed=False)
     (tmp_path / "junk.html").write_text("<html><body><nav>Home</nav></body></html>")
-    done = cli(project.root, "add", str(tmp_path / "junk.html"))
+    done = cli(project.root, "add", str(tmp_path / "junk.html"), str(WORDPRESS))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'junk.html'}: no article text found in the page (nothing but "
         "navigation, forms or scripts); save the page again once it has loaded, or paste the "
         "essay as text"
     ]
-    assert list(project.scripts.iterdir()) == []
+    assert [p.name for p in project.scripts.iterdir()] == ["001-hobbies-nobody-sees.md"]
 
 
 def test_markdown_body_round_trips_awkward_paragraphs() -> None:
