@@ -54,6 +54,7 @@ BYLINE = re.compile(
 )
 SITE_SEPARATORS = (" | ", " – ", " — ", " - ", " · ", " :: ", " » ")
 BYLINE_MAX_CHARS = 100
+NOT_IN_NAMES = frozenset(("the", "a", "an", "of", "and", "in", "on", "for", "to", "with", "why"))
 TOP_LINES = 12  # a byline sits among the first lines of a scraped page
 SUMMARY_MAX_CHARS = 300
 
@@ -186,16 +187,24 @@ class TextFacts:
     author: str | None
     date: dt.date | None
     byline_lines: tuple[int, ...] = ()  # 0-based body lines that are a byline or dateline
+    author_origin: str = "a byline ('By ...' or 'Written by ...')"
 
 
 def text_facts(body: str, is_markdown: bool) -> TextFacts:
     """Title, byline author and date from the top of a body pasted from a page.
 
-    >>> text_facts("Quiet Hobbies\\nBy Priya Natarajan\\nMarch 2, 2024\\n\\nI knit.\\n", False)
-    TextFacts(title='Quiet Hobbies', title_origin='the title line at the top', \
-author='Priya Natarajan', date=datetime.date(2024, 3, 2), byline_lines=(1, 2))
+    >>> facts = text_facts("Quiet Hobbies\\nBy Priya Natarajan\\nMarch 2, 2024\\n\\nI.\\n", False)
+    >>> facts.title, facts.title_origin, facts.author, facts.date, facts.byline_lines
+    ('Quiet Hobbies', 'the title line at the top', 'Priya Natarajan', \
+datetime.date(2024, 3, 2), (1, 2))
     >>> text_facts("It begins.\\n\\n## First Part\\n\\nText.\\n", True).title
     'First Part'
+    >>> facts = text_facts("Repair\\nGrace Adeyemi\\nFeb 17, 2024\\n\\nThe Hall\\n\\nIt is.", False)
+    >>> facts.author, facts.byline_lines
+    ('Grace Adeyemi', (2, 1))
+    >>> medium = "T\\nAna Ruiz\\nFollow\\n\\nText.\\n\\nWritten by Ana Ruiz\\n"
+    >>> text_facts(medium, False).byline_lines
+    (6, 1)
     """
     from pipeline.structure import is_heading_like
 
@@ -224,9 +233,34 @@ author='Priya Natarajan', date=datetime.date(2024, 3, 2), byline_lines=(1, 2))
         if found_author or (found_date and len(text) < 60):
             bylines.append(number)
         author, date = author or found_author, date or found_date
+    author_origin = TextFacts.author_origin
+    if author is None:  # a platform's byline: the name alone on the line before the date
+        top = list(zip(numbered[:TOP_LINES], plain, strict=False))
+        for index, ((number, _), text) in enumerate(top[1:], start=1):
+            after = [top[index + step][0][0] for step in (1, 2) if index + step < len(top)]
+            if is_name(text) and text != title and any(line in bylines for line in after):
+                author, author_origin = text, "a name beside the date at the top"
+                bylines.append(number)
+                break
     if author is None:
         for text in plain:
             if text.lower().startswith("written by"):
                 author = byline_author(text)
                 break
-    return TextFacts(title, origin, author, date, tuple(bylines))
+    # the author's name alone on a line at the top is a byline too (Medium shows it so)
+    top_lines = zip(numbered[:TOP_LINES], plain, strict=False)
+    bylines += [number for (number, _), text in top_lines if author and text == author]
+    return TextFacts(title, origin, author, date, tuple(dict.fromkeys(bylines)), author_origin)
+
+
+def is_name(line: str) -> bool:
+    """Two to four capitalized words and nothing else: a person's name, as bylines show it.
+
+    >>> [is_name(s) for s in ("Grace Adeyemi", "Mary-Ann O'Neil", "The Slow Start", "Follow")]
+    [True, True, False, False]
+    """
+    words = line.split()
+    return 2 <= len(words) <= 4 and all(
+        re.fullmatch(r"[A-Z][\w'’.-]*", word) and word.casefold() not in NOT_IN_NAMES
+        for word in words
+    )

@@ -64,7 +64,7 @@ def assemble(
     infer("title", "title", title_from_name(path.stem), "the file name")
     if page:
         infer("author", "author", page.author, "the page's author")
-    infer("author", "author", facts.author, "a byline ('By ...' or 'Written by ...')")
+    infer("author", "author", facts.author, facts.author_origin)
     if page:
         infer("source", "source_url", page.url, "the page's canonical URL")
         infer("language", "language", page.language, "the page's lang attribute")
