@@ -95,6 +95,53 @@ def test_plain_text_without_front_matter_infers_title_author_date_and_summary(
     assert reasons[2].startswith("byline") and reasons[3].startswith("byline")
 
 
+MEDIUM_COPY = """\
+Sign up
+Sign in
+Write
+Member-only story
+Why Libraries Are Quiet
+Hana Lindqvist
+Follow
+5 min read
+·
+Jun 2, 2023
+--
+Listen
+Share
+The quiet in a library is not an accident. It was designed, argued over and defended.
+For a century librarians have asked for it, and readers have mostly given it.
+"""
+SUBSTACK_COPY = """\
+Share this post
+Mending Notes
+Notes from a Repair Café
+Once a month a church hall fills with broken toasters.
+Grace Adeyemi
+Feb 17, 2024
+On the third Saturday of every month, the hall behind the church fills with broken things.
+The people who bring them are not poor, on the whole, and they could buy another toaster.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "author", "date"),
+    [
+        (MEDIUM_COPY, "Why Libraries Are Quiet", "Hana Lindqvist", dt.date(2023, 6, 2)),
+        (SUBSTACK_COPY, "Notes from a Repair Café", "Grace Adeyemi", dt.date(2024, 2, 17)),
+    ],
+)
+def test_a_copied_page_gives_its_title_author_and_date_past_the_menus(
+    tmp_path: Path, text: str, title: str, author: str, date: dt.date
+) -> None:
+    path = tmp_path / "copy.txt"
+    path.write_text(text, encoding="utf-8")
+    script = read_script(path, Show())
+    assert (script.meta.title, script.meta.author, script.meta.date) == (title, author, date)
+    heard = [s.text for c in narrate(script).chapters for b in c.blocks for s in b.sentences]
+    assert not any(author in sentence or title in sentence for sentence in heard)
+
+
 def test_front_matter_always_wins_over_the_page(tmp_path: Path) -> None:
     page = WORDPRESS.read_text(encoding="utf-8")
     path = tmp_path / "page.html"
@@ -205,7 +252,7 @@ def test_saved_pages_of_any_name_build_and_credit_their_author(tmp_path: Path) -
     result, log = run_build(project, **FAKE)
     assert not result.failed, result.failed
     assert "inferred author: 'Priya Natarajan' (from the page's author)" in log.text
-    assert "inferred title: 'Why I Walk to Work' (from the title line at the top)" in log.text
+    assert "inferred title: 'Why I Walk to Work' (from the title line above the essay)" in log.text
     slugs = sorted(episode.meta.slug for episode in result.built)
     assert slugs == ["001-hobbies-nobody-sees", "002-why-i-walk-to-work"]
 
