@@ -83,31 +83,37 @@ def script_text(script: Script, show: Show) -> str:
 
 def add(
     sources: Sequence[Path], scripts: Path, show: Show, say: Callable[[str], None]
-) -> list[Path]:
-    """Write scripts/NNN-slug.md for each source; return the paths written.
+) -> tuple[list[Path], list[ScriptError]]:
+    """Write scripts/NNN-slug.md for each source: (paths written, errors). A source that
+    cannot be read is an error and gets nothing written; the others are still added."""
+    written, failed = [], []
+    for source in sources:
+        try:
+            written.append(add_one(source, scripts, show, say))
+        except ScriptError as error:
+            failed.append(error)
+    return written, failed
 
-    Raises ScriptError for a source that cannot be read (nothing is written for it).
-    """
+
+def add_one(source: Path, scripts: Path, show: Show, say: Callable[[str], None]) -> Path:
+    """Write the script for one source; ScriptError if it cannot be read or narrated."""
     from pipeline.narrate import narrate
 
-    written = []
-    for source in sources:
-        if not source.is_file():
-            raise ScriptError("no such file; give the path of a saved page or text", source)
-        records = Records.load(scripts, persistent=False)
-        script = read_script(source, show, records)
-        narrate(script)  # refuses a page with nothing to narrate, before anything is written
-        target = scripts / f"{script.meta.slug}.md"
-        if target.exists() and target.resolve() != source.resolve():
-            raise ScriptError(f"{target} already exists; rename or remove it first", source)
-        atomic.write_text(target, script_text(script, show))
-        say(f"{source} -> {target}")
-        for line in script.inferred:
-            say(f"  inferred {line}")
-        if source.resolve().parent == scripts.resolve() and target.resolve() != source.resolve():
-            kept = scripts / ORIGINALS / source.name
-            kept.parent.mkdir(exist_ok=True)
-            shutil.move(source, kept)
-            say(f"  moved the original to {kept}, so it does not build twice")
-        written.append(target)
-    return written
+    if not source.is_file():
+        raise ScriptError("no such file; give the path of a saved page or text", source)
+    records = Records.load(scripts, persistent=False)
+    script = read_script(source, show, records)
+    narrate(script)  # refuses a page with nothing to narrate, before anything is written
+    target = scripts / f"{script.meta.slug}.md"
+    if target.exists() and target.resolve() != source.resolve():
+        raise ScriptError(f"{target} already exists; rename or remove it first", source)
+    atomic.write_text(target, script_text(script, show))
+    say(f"{source} -> {target}")
+    for line in script.inferred:
+        say(f"  inferred {line}")
+    if source.resolve().parent == scripts.resolve() and target.resolve() != source.resolve():
+        kept = scripts / ORIGINALS / source.name
+        kept.parent.mkdir(exist_ok=True)
+        shutil.move(source, kept)
+        say(f"  moved the original to {kept}, so it does not build twice")
+    return target

@@ -202,8 +202,10 @@ def run_add(args: argparse.Namespace) -> int:
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
     with exclusive(project.lock, print):  # numbers are handed out one build or add at a time
-        add([path.resolve() for path in args.files], project.scripts, show, print)
-    return EXIT_OK
+        _, failed = add([path.resolve() for path in args.files], project.scripts, show, print)
+    for error in failed:
+        print(f"error: {error}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -3,8 +3,10 @@
 Each field comes from the first source that has it (``Inferred.origin`` says which):
 
     title    front matter, the page's title (<title>/og:title/<h1>, minus " | Site Name"),
-             the title line a scraped copy repeats at its top, the first heading, the file name
-    author   front matter, the page's author (meta author, byline), a "By X"/"Written by X" line
+             in copied text the Title Case line above the first paragraph (past the byline)
+             or the title line the copy repeats at its top, the first heading, the file name
+    author   front matter, the page's author (meta author, byline), a "By X"/"Written by X"/
+             "<date> by X" line, a name alone beside the date at the top
     date     front matter, the page's publication date, a byline date, the first build's date
     summary  front matter, the page's description, the essay's opening sentences
     source   front matter, the page's canonical URL
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 MONTHS = {
@@ -52,9 +55,18 @@ BYLINE = re.compile(
     rf"^(?i:by|written by|words by|author\s*:|posted by)\s+{NAME}"
     r"\s*(?:$|[|·•,—–-]|\s+on\b|\s+\d|\s+(?i:published|updated|posted|in)\b)"
 )
+DATED_BYLINE = re.compile(rf"\b(?i:by)\s+{NAME}\s*$")
 SITE_SEPARATORS = (" | ", " – ", " — ", " - ", " · ", " :: ", " » ")
 BYLINE_MAX_CHARS = 100
-TOP_LINES = 12  # a byline sits among the first lines of a scraped page
+NOT_IN_NAMES = frozenset(("the", "a", "an", "of", "and", "in", "on", "for", "to", "with", "why"))
+TOP_LINES = 25  # a byline sits among the first lines of a scraped page, under its menus
+TITLE_SEARCH_LINES = 30
+TITLE_MAX_WORDS = 14
+PARAGRAPH_MIN_WORDS = 6
+PARAGRAPH_LOOKAHEAD = 3
+PARAGRAPH_SEARCH_LINES = 200
+BYLINE_GAP = 3  # lines between the parts of one byline (name, date, reading time)
+NAME_REACH = 4  # Medium: name, "Follow", "6 min read", "·", date
 SUMMARY_MAX_CHARS = 300
 
 
@@ -114,6 +126,18 @@ def byline_author(line: str) -> str | None:
         return None  # a sentence that happens to start with "By"
     match = BYLINE.match(line)
     return match["name"].strip() if match else None
+
+
+def dated_byline_author(line: str) -> str | None:
+    """The name in a dateline that ends "by Name", as WordPress themes print it.
+
+    >>> dated_byline_author("Posted on March 2, 2024 by Priya Natarajan")
+    'Priya Natarajan'
+    >>> dated_byline_author("Stand by Me") is None
+    True
+    """
+    match = DATED_BYLINE.search(line.strip())
+    return match["name"] if match and len(line) <= BYLINE_MAX_CHARS and find_date(line) else None
 
 
 def find_date(text: str) -> dt.date | None:
@@ -186,47 +210,148 @@ class TextFacts:
     author: str | None
     date: dt.date | None
     byline_lines: tuple[int, ...] = ()  # 0-based body lines that are a byline or dateline
+    author_origin: str = "a byline ('By ...' or 'Written by ...')"
 
 
 def text_facts(body: str, is_markdown: bool) -> TextFacts:
     """Title, byline author and date from the top of a body pasted from a page.
 
-    >>> text_facts("Quiet Hobbies\\nBy Priya Natarajan\\nMarch 2, 2024\\n\\nI knit.\\n", False)
-    TextFacts(title='Quiet Hobbies', title_origin='the title line at the top', \
-author='Priya Natarajan', date=datetime.date(2024, 3, 2), byline_lines=(1, 2))
+    >>> facts = text_facts("Quiet Hobbies\\nBy Priya Natarajan\\nMarch 2, 2024\\n\\nI.\\n", False)
+    >>> facts.title, facts.title_origin, facts.author, facts.date, facts.byline_lines
+    ('Quiet Hobbies', 'the first heading', 'Priya Natarajan', \
+datetime.date(2024, 3, 2), (1, 2))
     >>> text_facts("It begins.\\n\\n## First Part\\n\\nText.\\n", True).title
     'First Part'
+    >>> facts = text_facts("Repair\\nGrace Adeyemi\\nFeb 17, 2024\\n\\nThe Hall\\n\\nIt is.", False)
+    >>> facts.author, facts.byline_lines
+    ('Grace Adeyemi', (2, 1))
+    >>> medium = "T\\nAna Ruiz\\nFollow\\n\\nText.\\n\\nWritten by Ana Ruiz\\n"
+    >>> text_facts(medium, False).byline_lines
+    (6, 1)
     """
-    from pipeline.structure import is_heading_like
 
     numbered = [(n, line.strip()) for n, line in enumerate(body.split("\n")) if line.strip()]
     lines = [line for _, line in numbered]
     plain = [
         re.sub(r"^#{1,6}\s+", "", line).strip("*_ ") if is_markdown else line for line in lines
     ]
-    title, origin = None, ""
-    if plain and is_heading_like(plain[0]) and not byline_author(plain[0]):
-        title, origin = plain[0], "the title line at the top"
-    else:
-        for line, text in zip(lines, plain, strict=True):
-            if (is_markdown and line.startswith("#")) or (
-                not is_markdown and is_heading_like(text) and not byline_author(text)
-            ):
-                title, origin = text, "the first heading"
-                break
-    author, date, bylines = None, None, []
-    for (number, _), text in zip(numbered[:TOP_LINES], plain, strict=False):
-        found_author = byline_author(text)
+    top = plain[:TOP_LINES]
+    author, date, cluster = None, None, list[int]()  # cluster: indexes into plain
+    for index, text in enumerate(top):
+        found_author = byline_author(text) or dated_byline_author(text)
         # a byline or dateline is short and unpunctuated, not a sentence of the essay
         found_date = (
             find_date(text) if len(text) < 120 and not text.endswith((".", "!", "?")) else None
         )
         if found_author or (found_date and len(text) < 60):
-            bylines.append(number)
-        author, date = author or found_author, date or found_date
+            if cluster and index - cluster[-1] > BYLINE_GAP:
+                break  # past the byline: later dates belong to comments and related posts
+            cluster.append(index)
+            author, date = author or found_author, date or found_date
+    author_origin = TextFacts.author_origin
+    if author is None and cluster:  # a platform's byline: the name alone beside the date
+        names = [
+            index
+            for index in range(max(1, cluster[0] - NAME_REACH), min(len(top), cluster[-1] + 3))
+            if index not in cluster and is_name(top[index])
+        ]
+        if names:  # the nearest to the date: a title in Title Case may stand further up
+            index = min(names, key=lambda i: min(abs(i - c) for c in cluster))
+            author, author_origin = top[index], "a name beside the date at the top"
     if author is None:
         for text in plain:
             if text.lower().startswith("written by"):
                 author = byline_author(text)
                 break
-    return TextFacts(title, origin, author, date, tuple(bylines))
+    # the author's name alone on a line at the top is a byline too (Medium shows it so)
+    cluster += [index for index, text in enumerate(top) if author and text == author]
+    title, origin = find_title(lines, plain, set(cluster), author, is_markdown)
+    bylines = [numbered[index][0] for index in dict.fromkeys(cluster)]
+    return TextFacts(title, origin, author, date, tuple(dict.fromkeys(bylines)), author_origin)
+
+
+def find_title(
+    lines: list[str], plain: list[str], bylines: set[int], author: str | None, is_markdown: bool
+) -> tuple[str | None, str]:
+    """The essay's title among the first lines of a copied page, and how it was found: the
+    title-case line nearest above the essay's first paragraph, past the byline; else a
+    title line the copy repeats at its top; else the first heading.
+    """
+    from pipeline.structure import is_heading_like
+
+    block = range(min(bylines), max(bylines) + 1) if bylines else range(0)
+
+    def candidate(index: int) -> bool:
+        text = plain[index]
+        return index not in block and text != author and is_title_line(text)
+
+    start = first_paragraph_line(plain[:PARAGRAPH_SEARCH_LINES])
+    if start is not None:
+        for index in range(start - 1, max(-1, start - TITLE_SEARCH_LINES), -1):
+            if candidate(index):
+                return plain[index], "the title line above the essay"
+    top = plain[:TITLE_SEARCH_LINES]
+    counts = Counter(" ".join(text.casefold().split()) for text in top)
+    for index, text in enumerate(top):
+        if counts[" ".join(text.casefold().split())] > 1 and candidate(index):
+            return text, "the title line the copy repeats at its top"
+    for line, text in zip(lines, plain, strict=True):
+        heading = (is_markdown and line.startswith("#")) or (
+            not is_markdown and is_heading_like(text) and not byline_author(text)
+        )
+        if heading and text != author:
+            return text, "the first heading"
+    return None, ""
+
+
+def is_sentence_line(text: str) -> bool:
+    """A line of prose: several words ending as a sentence ends, not in Title Case."""
+    return (
+        len(text.split()) >= PARAGRAPH_MIN_WORDS
+        and text.rstrip("\"'”’)]").endswith((".", "!", "?", "…"))
+        and not is_title_line(text)
+    )
+
+
+def first_paragraph_line(plain: list[str]) -> int | None:
+    """Where the essay starts: the first line of prose with more prose right after it (a
+    cookie notice or a standfirst stands alone); else the first line of prose."""
+    prose = [index for index, text in enumerate(plain) if is_sentence_line(text)]
+    for index in prose:
+        if any(0 < other - index <= PARAGRAPH_LOOKAHEAD for other in prose):
+            return index
+    return prose[0] if prose else None
+
+
+def is_title_line(text: str) -> bool:
+    """A title as pages set them: Title Case, two to fourteen words, no chrome.
+
+    >>> [is_title_line(s) for s in ("The City Promised 10,000 Trees. Residents Planted Them "
+    ...     "Instead.", "Why I Ship Small Pull Requests", "Share", "#git #review", "6 min read",
+    ...     "Leave a comment", "From Wikipedia, the free encyclopedia")]
+    [True, True, False, False, False, False, False]
+    """
+    from pipeline.clean import SMALL_WORDS, line_rule
+
+    words = [word for word in text.rstrip(".").split() if any(c.isalpha() for c in word)]
+    if not 2 <= len(words) <= TITLE_MAX_WORDS or text.startswith("#") or line_rule(text):
+        return False
+    if re.search(r"\d+\s*min\b", text, re.IGNORECASE):
+        return False  # reading or listening time
+    significant = [word for word in words if word.casefold() not in SMALL_WORDS]
+    return bool(significant) and all(
+        word[0].isupper() or not word[0].isalpha() for word in significant
+    )
+
+
+def is_name(line: str) -> bool:
+    """Two to four capitalized words and nothing else: a person's name, as bylines show it.
+
+    >>> [is_name(s) for s in ("Grace Adeyemi", "Mary-Ann O'Neil", "The Slow Start", "Follow")]
+    [True, True, False, False]
+    """
+    words = line.split()
+    return 2 <= len(words) <= 4 and all(
+        re.fullmatch(r"[A-Z][\w'’.-]*", word) and word.casefold() not in NOT_IN_NAMES
+        for word in words
+    )

@@ -50,10 +50,6 @@ def assemble(
     if is_html(path, body):
         page = read_page(body, path)
         body, body_first_line, is_markdown = page.markdown, 1, True
-        warnings += (
-            f"essay extracted from HTML by {page.extractor}; line numbers below are those "
-            "of the extracted text (run 'essaycast add' to see and edit it)",
-        )
     found: list[Inferred] = []
 
     def infer(key: str, name: str, value: Any, origin: str) -> None:
@@ -68,7 +64,7 @@ def assemble(
     infer("title", "title", title_from_name(path.stem), "the file name")
     if page:
         infer("author", "author", page.author, "the page's author")
-    infer("author", "author", facts.author, "a byline ('By ...' or 'Written by ...')")
+    infer("author", "author", facts.author, facts.author_origin)
     if page:
         infer("source", "source_url", page.url, "the page's canonical URL")
         infer("language", "language", page.language, "the page's lang attribute")

@@ -23,6 +23,7 @@ from pipeline.model import (
 )
 from pipeline.normalize import speakable
 from pipeline.readings import without_pictographs
+from pipeline.script import HTML_SUFFIXES
 from pipeline.segment import MAX_UTTERANCE_CHARS, split_sentences, split_utterances
 from pipeline.structure import collapse, structure
 
@@ -153,6 +154,12 @@ def cleaning_report(script: Script, narration: Narration) -> str:
     if unmatched:
         report += ["", "Front matter 'keep'/'drop' lines that match no line of the body:"]
         report += [f"  {line}" for line in unmatched]
+    if script.meta.source.suffix.lower() in HTML_SUFFIXES:
+        report += [
+            "",
+            "The essay was extracted from the page; line numbers are those of the extracted",
+            "text, which 'essaycast add' writes out as a script you can read and edit.",
+        ]
     if script.inferred:
         report += ["", "Not in the front matter, so inferred:"]
         report += [f"  {line}" for line in script.inferred]

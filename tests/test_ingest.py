@@ -95,6 +95,53 @@ def test_plain_text_without_front_matter_infers_title_author_date_and_summary(
     assert reasons[2].startswith("byline") and reasons[3].startswith("byline")
 
 
+MEDIUM_COPY = """\
+Sign up
+Sign in
+Write
+Member-only story
+Why Libraries Are Quiet
+Hana Lindqvist
+Follow
+5 min read
+·
+Jun 2, 2023
+--
+Listen
+Share
+The quiet in a library is not an accident. It was designed, argued over and defended.
+For a century librarians have asked for it, and readers have mostly given it.
+"""
+SUBSTACK_COPY = """\
+Share this post
+Mending Notes
+Notes from a Repair Café
+Once a month a church hall fills with broken toasters.
+Grace Adeyemi
+Feb 17, 2024
+On the third Saturday of every month, the hall behind the church fills with broken things.
+The people who bring them are not poor, on the whole, and they could buy another toaster.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "author", "date"),
+    [
+        (MEDIUM_COPY, "Why Libraries Are Quiet", "Hana Lindqvist", dt.date(2023, 6, 2)),
+        (SUBSTACK_COPY, "Notes from a Repair Café", "Grace Adeyemi", dt.date(2024, 2, 17)),
+    ],
+)
+def test_a_copied_page_gives_its_title_author_and_date_past_the_menus(
+    tmp_path: Path, text: str, title: str, author: str, date: dt.date
+) -> None:
+    path = tmp_path / "copy.txt"
+    path.write_text(text, encoding="utf-8")
+    script = read_script(path, Show())
+    assert (script.meta.title, script.meta.author, script.meta.date) == (title, author, date)
+    heard = [s.text for c in narrate(script).chapters for b in c.blocks for s in b.sentences]
+    assert not any(author in sentence or title in sentence for sentence in heard)
+
+
 def test_front_matter_always_wins_over_the_page(tmp_path: Path) -> None:
     page = WORDPRESS.read_text(encoding="utf-8")
     path = tmp_path / "page.html"
@@ -142,7 +189,7 @@ def test_a_page_is_decoded_as_it_declares_or_refused_in_one_line(tmp_path: Path)
     path.write_bytes(html.encode("latin-1"))
     script = read_script(path, Show())
     assert script.meta.title == "Café" and "Un café à Paris" in script.body
-    assert script.warnings[:-1] == ()  # no "not UTF-8" warning: the page said what it is
+    assert script.warnings == ()  # no "not UTF-8" warning: the page said what it is
     path.write_bytes(b"<html><head><meta charset='shift_jis'></head><body>\xff\xfe</body>")
     with pytest.raises(ScriptError, match=r"latin.html: not valid shift_jis at byte \d+"):
         read_script(path, Show())
@@ -205,7 +252,7 @@ def test_saved_pages_of_any_name_build_and_credit_their_author(tmp_path: Path) -
     result, log = run_build(project, **FAKE)
     assert not result.failed, result.failed
     assert "inferred author: 'Priya Natarajan' (from the page's author)" in log.text
-    assert "inferred title: 'Why I Walk to Work' (from the title line at the top)" in log.text
+    assert "inferred title: 'Why I Walk to Work' (from the title line above the essay)" in log.text
     slugs = sorted(episode.meta.slug for episode in result.built)
     assert slugs == ["001-hobbies-nobody-sees", "002-why-i-walk-to-work"]
 
@@ -213,6 +260,7 @@ def test_saved_pages_of_any_name_build_and_credit_their_author(tmp_path: Path) -
     report = (folder / "cleaning-report.txt").read_text(encoding="utf-8")
     assert "title: 'Hobbies Nobody Sees' (from the page's title)" in report
     assert "source: 'https://theslowroom.example/2024/03/quiet-hobbies/'" in report
+    assert "extracted from the page" in report
 
     transcript = (folder / "001-hobbies-nobody-sees.txt").read_text(encoding="utf-8")
     assert "Episode 1: Hobbies Nobody Sees, by Priya Natarajan." in transcript
@@ -297,8 +345,8 @@ def test_add_writes_the_same_episode_a_build_of_the_raw_page_makes(
     scripts = tmp_path / "scripts"
     scripts.mkdir()
     raw = read_script(CORPUS / name, Show(), Records.load(scripts, persistent=False))
-    (written,) = add([CORPUS / name], scripts, Show(), lambda line: None)
-    assert written.parent == scripts and written.name == f"{raw.meta.slug}.md"
+    (written,), failed = add([CORPUS / name], scripts, Show(), lambda line: None)
+    assert failed == [] and written.parent == scripts and written.name == f"{raw.meta.slug}.md"
     added = read_script(written, Show())
     assert added.inferred == ()  # everything is now in the front matter, for review
     for field in ("title", "author", "date", "summary", "number", "slug", "source_url"):
@@ -312,7 +360,7 @@ def test_add_of_a_plain_text_copy_is_the_same_episode(tmp_path: Path) -> None:
     source = tmp_path / "Why I Walk.txt"
     source.write_text(SCRAPED, encoding="utf-8")
     raw = read_script(source, Show(), Records.load(scripts, persistent=False))
-    (written,) = add([source], scripts, Show(), lambda line: None)
+    (written,), _ = add([source], scripts, Show(), lambda line: None)
     added = read_script(written, Show())
     assert (added.meta.title, added.meta.author, added.meta.date) == (
         raw.meta.title,
@@ -336,17 +384,17 @@ def test_add_of_a_file_already_in_scripts_moves_the_original_aside(tmp_path: Pat
     assert (project.scripts / ".originals" / "walk.txt").read_text() == SCRAPED
 
 
-def test_add_of_a_bad_file_writes_nothing(tmp_path: Path) -> None:
+def test_add_of_a_bad_file_writes_nothing_for_it_and_adds_the_others(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", seed=False)
     (tmp_path / "junk.html").write_text("<html><body><nav>Home</nav></body></html>")
-    done = cli(project.root, "add", str(tmp_path / "junk.html"))
+    done = cli(project.root, "add", str(tmp_path / "junk.html"), str(WORDPRESS))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'junk.html'}: no article text found in the page (nothing but "
         "navigation, forms or scripts); save the page again once it has loaded, or paste the "
         "essay as text"
     ]
-    assert list(project.scripts.iterdir()) == []
+    assert [p.name for p in project.scripts.iterdir()] == ["001-hobbies-nobody-sees.md"]
 
 
 def test_markdown_body_round_trips_awkward_paragraphs() -> None:
