@@ -126,6 +126,7 @@ CHROME_LINES = tuple(
         (r"^Already have an? .{0,30}account\?.{0,30}$", "menu", True),
         (r"^(?:Blog|Website|Site) (?:at|powered by|built with) [\w-]+\.\w+\.?$", "footer", True),
         (rf"^{WHEN}\s+(?:by|·|\|)\s+{NAME}$", "byline", True),
+        # sign-up walls (LinkedIn, Medium)
         (r"^\+\s*Follow$|^(?:Agree & )?Join (?:now|us|LinkedIn|Medium|Substack)$", "menu", True),
         (
             r"^By (?:clicking|continuing|using|signing|subscribing)\b.{0,200}"
@@ -133,6 +134,7 @@ CHROME_LINES = tuple(
             "consent notice",
             True,
         ),
+        # a cover image's caption; a newsletter read on the web; an audio player
         (r"^Cover image for\b.{0,150}$", "image caption", True),
         (
             r"^View (?:this|it) (?:email|message|newsletter) in (?:your|a) (?:web )?browser\W*$",
@@ -147,6 +149,7 @@ CHROME_LINES = tuple(
         ),
         (r"^Unsubscribe\b.{0,60}(?<![.!?])$", "newsletter", True),
         (r"^Listen to (?:this )?(?:article|story|episode)\b.{0,30}$", "menu", True),
+        # platforms' buttons and counters, again
         (
             r"^(?:Member-only story|Share this post|Copy link|Report this article|Open in app)$",
             "menu",
