@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import random
+import resource
 import re
 import shutil
 import subprocess
@@ -58,6 +59,8 @@ class Run:
     audio_seconds: float = 0.0
     synthesized: int = 0
     stages: dict[str, float] = field(default_factory=dict)
+    # On a shared machine wall time waits for other people's work; CPU time does not.
+    cpu_seconds: float = 0.0
 
     @property
     def real_time_factor(self) -> float:
@@ -80,8 +83,15 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of every child process waited for so far (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(name: str, args: list[str]) -> Run:
     peak = 0
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stop = threading.Event()
@@ -100,7 +110,7 @@ def measure(name: str, args: list[str]) -> Run:
     sampler.join()
     if process.returncode != 0:
         sys.exit(f"bench: {name} failed:\n{errors[-2000:]}")
-    return Run(name, seconds, peak / 1024)
+    return Run(name, seconds, peak / 1024, cpu_seconds=cpu_seconds() - cpu_before)
 
 
 def build(name: str, project: Path, extra: tuple[str, ...] = ()) -> Run:
@@ -256,12 +266,14 @@ def main() -> None:
         ]  # fmt: skip
 
     print()
-    print(f"{'run':<10}{'seconds':>10}{'audio s':>10}{'RTF':>8}{'peak MB':>10}{'synth':>7}")
+    print(f"{'run':<10}{'seconds':>10}{'CPU s':>9}{'audio s':>10}{'RTF':>8}{'peak MB':>10}{'synth':>7}")
     for run in runs:
         print(
-            f"{run.name:<10}{run.seconds:>10.2f}{run.audio_seconds:>10.1f}"
+            f"{run.name:<10}{run.seconds:>10.2f}{run.cpu_seconds:>9.2f}{run.audio_seconds:>10.1f}"
             f"{run.real_time_factor:>8.3f}{run.peak_rss_mb:>10.0f}{run.synthesized:>7}"
         )
+    load = os.getloadavg()
+    print(f"load average during the run: {load[0]:.1f} (1 min), {load[2]:.1f} (15 min)")
     stages = list(dict.fromkeys(stage for run in runs for stage in run.stages))
     print(f"\nseconds per stage:\n{'stage':<16}" + "".join(f"{r.name:>10}" for r in runs[1:]))
     for stage in stages:
@@ -274,6 +286,7 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
     results = {
         "machine": machine,
+        "load_average_15min": os.getloadavg()[2],
         "date": time.strftime("%Y-%m-%d"),
         "book_words": options.book_words,
         "jobs": options.jobs,

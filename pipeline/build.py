@@ -7,7 +7,10 @@
                                                  removed: see pipeline.published)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
-The voice is chosen before anything is written, so a script it cannot read leaves nothing.
+Every script is read (its front matter checked) before any episode is worked on, and the
+voice is chosen before anything is written, so a script that cannot be read leaves nothing.
+An episode's audio and its tag each have their own inputs (pipeline.keys): a change redoes
+only what reads it.
 """
 
 from __future__ import annotations

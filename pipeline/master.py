@@ -254,9 +254,10 @@ def encode(
 
     Compression and a limiter keep the peaks down, which takes a little loudness away, and
     MP3 encoding takes a little more. So the gain is searched on the processed signal
-    before encoding (cheap: no MP3), aiming above the target by the loss MP3 encoding
-    causes; the MP3 is then measured itself, as a listener's app would hear it, and kept
-    when within TOLERANCE_LU of the target.
+    before encoding (cheap: no MP3) until it is at least the target plus the loss MP3
+    encoding causes, and a cut after the limiter brings it down to exactly that; the MP3
+    is then measured itself (decoded by ffmpeg, metered in numpy), as a listener's app
+    would hear it, and kept when within TOLERANCE_LU of the target.
 
     With a hint (this episode's last gain and MP3 loss, measured on its last MP3), the
     first encode uses it directly, and measures the signal it encodes in the same pass:
