@@ -124,7 +124,7 @@ def _missing(task: EpisodeTask) -> set[str]:
             missing.add(key)
             if task.options.explain:
                 why = "cache entry corrupt" if status == "corrupt" else "not in the cache"
-                task.reporter.explain(f"  synthesize on the cluster ({why}): {spoken[:70]}")
+                task.reporter.explain(f"  synthesize ({why}): {spoken[:70]}")
     return missing
 
 
