@@ -508,7 +508,8 @@ def build(
         try:
             with reporter.timed(read_script.__name__):
                 read_script(task)
-            _claim_unique(task, seen)
+            assert task.script is not None
+            published.claim(task.script.meta, task.source, seen)
         except PipelineError as exc:
             fail(source, exc)
             continue
@@ -586,27 +587,6 @@ def no_scripts(project: Project) -> PipelineError:
     return PipelineError(
         f"no scripts found in {project.scripts} (expected .md, .txt or .html files)"
     )
-
-
-def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
-    """Two scripts may not share a slug or an episode number: their outputs would collide.
-
-    ``seen`` starts with the published episodes' claims, so a new script is refused rather
-    than the published one it collides with; a script's own earlier claims are its to keep
-    or give up.
-    """
-    from pipeline.errors import ScriptError
-    from pipeline.published import claims
-
-    assert task.script is not None
-    mine = claims(task.script.meta)
-    for claim in mine:
-        holder = seen.get(claim)
-        if holder is not None and holder != task.source:
-            raise ScriptError(f"{claim} is already used by {holder}", task.source)
-    for claim in [claim for claim, holder in seen.items() if holder == task.source]:
-        del seen[claim]
-    seen.update(dict.fromkeys(mine, task.source))
 
 
 # ------------------------------------------------ helpers

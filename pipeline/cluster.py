@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import hashlib
-import json
 import re
 import tempfile
 import zlib
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.cache import AudioCache
+from pipeline.digest import json_digest
 from pipeline.engines import Engine, Speech, VoiceChoice, load_engine
 from pipeline.errors import ConfigError, EngineError, PipelineError
 from pipeline.synth import Job, Landed, trim_silence
@@ -110,8 +109,7 @@ def voice_digest(identity: dict[str, object]) -> str:
     model = identity.get("model_sha256")
     if isinstance(model, str):
         return model
-    blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return json_digest(identity)
 
 
 class VoiceMismatch(Exception):

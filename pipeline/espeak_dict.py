@@ -24,6 +24,7 @@ import struct
 from pathlib import Path
 
 from pipeline.errors import EngineError
+from pipeline.language import primary_language
 
 HASH_CHAINS = 1024
 PACKED = 0x40
@@ -34,7 +35,7 @@ def dictionary_file(language: str) -> Path:
     """The compiled dictionary piper-tts ships for an espeak-ng voice ("en-us" → en_dict)."""
     from piper.phonemize_espeak import ESPEAK_DATA_DIR
 
-    return Path(ESPEAK_DATA_DIR) / f"{language.split('-')[0].lower()}_dict"
+    return Path(ESPEAK_DATA_DIR) / f"{primary_language(language)}_dict"
 
 
 def unpack_letters(packed: bytes) -> str | None:

@@ -159,16 +159,18 @@ def find_date(text: str) -> dt.date | None:
     return None
 
 
-def slugify(title: str) -> str:
-    """
+def slugify(title: str, empty: str = "episode") -> str:
+    """The one way a name becomes a slug (a script's, the show book's): ASCII lower case
+    and hyphens, accents dropped, at most 60 characters; ``empty`` when nothing is left.
+
     >>> slugify("What Counts as a Quiet Hobby?"), slugify("Café Society: Part 2")
     ('what-counts-as-a-quiet-hobby', 'cafe-society-part-2')
-    >>> slugify("???")
-    'episode'
+    >>> slugify("???"), slugify("???", empty="show")
+    ('episode', 'show')
     """
     plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
     words = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-    return words[:60].rstrip("-") or "episode"
+    return words[:60].rstrip("-") or empty
 
 
 def title_from_name(stem: str) -> str:

@@ -67,11 +67,25 @@ def tags_inputs(
     return {
         "audio": key(audio),  # a new encode has no tag at all
         "show title, author or language": json_digest([show.title, show.author, show.language]),
-        "episode metadata": json_digest(dataclasses.asdict(meta)),
+        "episode metadata": json_digest(shown_meta(meta)),
         "timeline": json_digest(dataclasses.asdict(timeline)),
         "artwork": file_digest(artwork),
         "feed URL or episode guid": json_digest([*urls, TAGS_VERSION]),
     }
+
+
+def shown_meta(meta: EpisodeMeta) -> dict[str, object]:
+    """The front matter as an output shows it: every field but where the script file lies,
+    so a project moved to another folder rebuilds nothing.
+
+    >>> import datetime as dt; from pathlib import Path
+    >>> here = EpisodeMeta(Path("/a/scripts/x.md"), "001-x", 1, "X", dt.date(2024, 1, 1), "S")
+    >>> shown_meta(here) == shown_meta(dataclasses.replace(here, source=Path("/b/x.md")))
+    True
+    """
+    fields = dataclasses.asdict(meta)
+    del fields["source"]
+    return fields
 
 
 def key(inputs: Mapping[str, str]) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pipeline.language import primary_language
 from pipeline.numbers import (
     NUMBER,
     ONES,
@@ -230,7 +231,7 @@ SPACING_RULES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
 
 
 def is_english(language: str) -> bool:
-    return language.lower().split("-")[0] == "en"
+    return primary_language(language) == "en"
 
 
 def speakable(text: str, language: str = "en") -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
+from pipeline.language import primary_language
 from pipeline.model import BuiltEpisode, Show, TimedBlock, Timeline
 from pipeline.templating import render
 from pipeline.transcripts import KIND_LABELS, chapter_blocks, clock
@@ -43,15 +44,6 @@ BOOK_DOWNLOADS = (
     ("epub", "Talking book (EPUB 3 with synchronized text and audio, {size})"),
     ("m4b", "Audiobook with chapters (M4B, {size})"),
 )
-
-
-def primary_language(code: str) -> str:
-    """The language without its region, lower case.
-
-    >>> primary_language("en-GB"), primary_language("PT_br")
-    ('en', 'pt')
-    """
-    return code.replace("_", "-").split("-")[0].lower()
 
 
 def language_name(code: str) -> str:

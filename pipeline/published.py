@@ -115,6 +115,36 @@ def claims(episode: EpisodeMeta) -> tuple[str, str]:
     return f"slug '{episode.slug}'", f"episode number {episode.number}"
 
 
+def claim(meta: EpisodeMeta, source: Path, seen: dict[str, Path]) -> None:
+    """Claim a script's slug and number in ``seen`` (claim -> the script holding it), or
+    raise ScriptError naming the script that holds one already: two scripts may not share a
+    slug or a number, their outputs would collide.
+
+    ``seen`` starts with the published episodes' claims, so a new script is refused rather
+    than the published one it collides with; a script's own earlier claims are its to keep
+    or give up.
+
+    >>> import datetime
+    >>> seen = {}
+    >>> one = EpisodeMeta(Path("s/003-x.md"), "003-x", 3, "T", datetime.date(2026, 1, 1), "S")
+    >>> claim(one, one.source, seen)
+    >>> other = dataclasses.replace(one, source=Path("s/004-y.md"), slug="004-y")
+    >>> claim(other, other.source, seen)
+    Traceback (most recent call last):
+    pipeline.errors.ScriptError: s/004-y.md: episode number 3 is already used by s/003-x.md
+    """
+    from pipeline.errors import ScriptError
+
+    mine = claims(meta)
+    for held in mine:
+        holder = seen.get(held)
+        if holder is not None and holder != source:
+            raise ScriptError(f"{held} is already used by {holder}", source)
+    for held in [held for held, holder in seen.items() if holder == source]:
+        del seen[held]
+    seen.update(dict.fromkeys(mine, source))
+
+
 def claimed(published: Mapping[str, BuiltEpisode], *, whole_project: bool) -> dict[str, Path]:
     """Claim -> the script that holds it, for the published episodes (less, on a
     whole-project build, those whose script is gone: that build removes them)."""

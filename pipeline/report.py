@@ -278,6 +278,7 @@ def write_episode_report(inputs: EpisodeInputs) -> EpisodeFacts | None:
     """Write report.html and its record when what it shows has changed; return the new
     facts, or None when the report on disk is already this episode's."""
     from pipeline.digest import json_digest
+    from pipeline.keys import shown_meta
 
     previous = read_record(inputs.folder)
     if inputs.measured is not None:
@@ -292,7 +293,7 @@ def write_episode_report(inputs: EpisodeInputs) -> EpisodeFacts | None:
             "report": RECORD_VERSION,
             "measurement": dataclasses.asdict(measured),
             "timeline": dataclasses.asdict(inputs.timeline),
-            "meta": {k: str(v) for k, v in dataclasses.asdict(inputs.meta).items()},
+            "meta": shown_meta(inputs.meta),
             "dropped": [dataclasses.asdict(line) for line in inputs.dropped],
             "inferred": dict(inputs.inferred),
             "show": [show.title, show.loudness_lufs, show.true_peak_dbtp],

@@ -28,8 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -312,10 +311,11 @@ def suggest_name(path: Path) -> str:
     >>> [suggest_name(Path(n)) for n in ("004-Évil Name.md", "005-..md", "Notes.TXT")]
     ['004-evil-name.md', '005-title.md', '001-notes.txt']
     """
-    plain = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode().lower()
-    numbered = re.match(r"^(\d+)-(.*)$", plain)
-    number, rest = (numbered[1], numbered[2]) if numbered else ("001", plain)
-    slug = re.sub(r"[^a-z0-9]+", "-", rest).strip("-") or "title"
+    from pipeline.infer import slugify
+
+    numbered = re.match(r"^(\d+)-(.*)$", path.stem)
+    number, rest = (numbered[1], numbered[2]) if numbered else ("001", path.stem)
+    slug = slugify(rest, empty="title")
     extension = ".md" if path.suffix.lower() == ".md" else ".txt"
     return f"{number}-{slug}{extension}"
 
@@ -388,24 +388,3 @@ def find_scripts(folder: Path) -> list[Path]:
         and not path.name.startswith(".")
         and path.suffix.lower() in SCRIPT_SUFFIXES
     )
-
-
-def check_unique(scripts: Iterable[Script]) -> None:
-    """Raise ScriptError when two scripts share a slug or an episode number."""
-    by_slug: dict[str, Path] = {}
-    by_number: dict[int, Path] = {}
-    for script in scripts:
-        meta = script.meta
-        if meta.slug in by_slug:
-            raise ScriptError(
-                f"slug '{meta.slug}' is also used by {by_slug[meta.slug]}; rename one of them",
-                meta.source,
-            )
-        if meta.number in by_number:
-            raise ScriptError(
-                f"episode number {meta.number} is also used by {by_number[meta.number]}; "
-                "renumber one of them (file name NNN- or 'number:' in the front matter)",
-                meta.source,
-            )
-        by_slug[meta.slug] = meta.source
-        by_number[meta.number] = meta.source

@@ -10,12 +10,12 @@ serve (its suffix is not in KINDS).
 
 from __future__ import annotations
 
-import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from pipeline.digest import file_digest
 from pipeline.errors import PipelineError
 from pipeline.model import Show
 
@@ -92,14 +92,6 @@ class SiteFile:
     kind: Kind
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def feed_base_url(feed: bytes, where: str = FEED_KEY) -> str:
     """The base URL a feed was built for, read from its atom:link rel="self".
 
@@ -171,7 +163,7 @@ def site_files(root: Path, show: Show, *, folder_pages: bool) -> list[SiteFile]:
             key = relative.as_posix()
             kind = kind_of(key)
             assert kind is not None
-            entry = SiteFile(key, path, path.stat().st_size, sha256_of(path), kind)
+            entry = SiteFile(key, path, path.stat().st_size, file_digest(path), kind)
             found.append(entry)
             if folder_pages and relative.name == INDEX:
                 found.append(SiteFile(key[: -len(INDEX)], path, entry.size, entry.sha256, kind))

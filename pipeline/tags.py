@@ -46,6 +46,7 @@ from mutagen.id3 import (
     PictureType,
 )
 
+from pipeline.language import primary_language
 from pipeline.model import EpisodeMeta, Show, Timeline
 
 GENRE = "Podcast"
@@ -81,7 +82,7 @@ def id3_language(tag: str) -> str:
     >>> [id3_language(t) for t in ("en", "en-US", "EN_gb", "de", "fr-CA", "haw", "x", "")]
     ['eng', 'eng', 'eng', 'ger', 'fre', 'haw', 'und', 'und']
     """
-    primary = tag.replace("_", "-").split("-")[0].lower()
+    primary = primary_language(tag)
     if len(primary) == 3 and primary.isalpha():
         return primary
     return _ISO_639_1_TO_2.get(primary, UNDETERMINED_LANGUAGE)

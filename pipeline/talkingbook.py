@@ -13,18 +13,18 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
 
 from pipeline import atomic
 from pipeline.book import BookError, documents, locate
+from pipeline.digest import file_digest, json_digest
 from pipeline.epub import BookInfo, Part, write_epub
 from pipeline.feed import episode_page_url, show_guid, show_page_url
+from pipeline.keys import shown_meta
 from pipeline.m4b import write_m4b
 from pipeline.model import BuiltEpisode, Narration, Show
 from pipeline.page import direction
@@ -40,8 +40,9 @@ def show_slug(show: Show) -> str:
     >>> show_slug(Show(title="Essaycast <b>Weekly</b> & Co.")), show_slug(Show(title="¿?"))
     ('essaycast-b-weekly-b-co', 'show')
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", show.title.lower()).strip("-")
-    return slug or "show"
+    from pipeline.infer import slugify
+
+    return slugify(show.title, empty="show")
 
 
 def show_book_path(show: Show, feed_dir: Path) -> Path:
@@ -83,11 +84,11 @@ def write_episode_book(
     """
     files, meta = episode.files, episode.meta
     inputs = {
-        "timeline": _digest(dataclasses.asdict(episode.timeline)),
-        "meta": _digest(dataclasses.asdict(meta)),
-        "show": _digest(dataclasses.asdict(show)),
-        "base_url": _digest(base_url),
-        "voice": _digest(voice),
+        "timeline": json_digest(dataclasses.asdict(episode.timeline)),
+        "meta": json_digest(shown_meta(meta)),
+        "show": json_digest(dataclasses.asdict(show)),
+        "base_url": json_digest(base_url),
+        "voice": json_digest(voice),
         "artwork": _file_digest(artwork),
         "audio": _file_digest(files.mp3),
         "templates": _templates_digest(),
@@ -153,12 +154,12 @@ def write_show_book(
     out = show_book_path(show, feed_dir)
     ordered = sorted(episodes, key=lambda e: (e.meta.date, e.meta.number))
     inputs = {
-        "show": _digest(dataclasses.asdict(show)),
-        "base_url": _digest(base_url),
+        "show": json_digest(dataclasses.asdict(show)),
+        "base_url": json_digest(base_url),
         "artwork": _file_digest(artwork),
         "templates": _templates_digest(),
-        "episodes": _digest(
-            [[dataclasses.asdict(e.meta), _file_digest(e.files.folder / RECORD)] for e in ordered]
+        "episodes": json_digest(
+            [[shown_meta(e.meta), _file_digest(e.files.folder / RECORD)] for e in ordered]
         ),
     }
     record = feed_dir / RECORD
@@ -203,16 +204,8 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _digest(value: Any) -> str:
-    blob = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return "missing"
+    return file_digest(path) if path.is_file() else "missing"
 
 
 def _templates_digest() -> str:

@@ -12,7 +12,6 @@ themselves are always written by the build.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import shutil
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import atomic, tools
+from pipeline.digest import file_digest
 
 ACE_BIN = Path("tools/node/node_modules/.bin/ace-cli")
 CHROMIUM = "/usr/bin/chromium"
@@ -127,7 +127,7 @@ def validate(root: Path, out: list[str]) -> int:
         passed = set()
     failures = 0
     for book in books(root):
-        digest = hashlib.sha256(book.read_bytes()).hexdigest()
+        digest = file_digest(book)
         if digest in passed:
             continue
         problems = epubcheck(book, found.java, found.jar) + ace(book, found.ace)

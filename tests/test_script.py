@@ -1,4 +1,4 @@
-"""read_script, find_scripts and check_unique: decoding, front matter, file names.
+"""read_script, find_scripts and slug/number claims: decoding, front matter, file names.
 
 The robustness corpus in tests/data/bad/ holds one small file per broken case; every error
 must be a ScriptError whose str() is one line naming the file.
@@ -13,7 +13,8 @@ import pytest
 
 from pipeline.errors import ScriptError
 from pipeline.model import Show
-from pipeline.script import check_unique, find_scripts, read_script
+from pipeline.published import claim
+from pipeline.script import find_scripts, read_script
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"
@@ -237,24 +238,26 @@ def test_find_scripts_sorted_and_filtered(tmp_path: Path) -> None:
     ]
 
 
+def _claim_all(names: tuple[str, ...]) -> None:
+    seen: dict[str, Path] = {}
+    for name in names:
+        script = read_script(BAD / name, Show())
+        claim(script.meta, script.meta.source, seen)
+
+
 def test_duplicate_slug() -> None:
-    scripts = [
-        read_script(BAD / name, Show()) for name in ("012-duplicate.md", "012-duplicate.txt")
-    ]
-    with pytest.raises(ScriptError, match=r"012-duplicate.txt: slug '012-duplicate' is also used"):
-        check_unique(scripts)
+    with pytest.raises(ScriptError, match=r"012-duplicate.txt: slug '012-duplicate' is already"):
+        _claim_all(("012-duplicate.md", "012-duplicate.txt"))
 
 
 def test_duplicate_episode_number() -> None:
-    scripts = [read_script(BAD / name, Show()) for name in ("013-number-a.txt", "014-number-b.txt")]
     with pytest.raises(ScriptError) as caught:
-        check_unique(scripts)
+        _claim_all(("013-number-a.txt", "014-number-b.txt"))
     assert str(caught.value) == (
-        f"{BAD / '014-number-b.txt'}: episode number 14 is also used by "
-        f"{BAD / '013-number-a.txt'}; renumber one of them (file name NNN- or 'number:' in the "
-        "front matter)"
+        f"{BAD / '014-number-b.txt'}: episode number 14 is already used by "
+        f"{BAD / '013-number-a.txt'}"
     )
 
 
 def test_unique_scripts_pass() -> None:
-    check_unique([read_script(BAD / n, Show()) for n in ("006-bom.txt", "007-crlf.txt")])
+    _claim_all(("006-bom.txt", "007-crlf.txt"))

@@ -108,12 +108,3 @@ def load_engine(choice: VoiceChoice) -> Engine:
             f"'{choice.language}': choose another voice or set the script's language"
         )
     return engine
-
-
-def primary_language(tag: str) -> str:
-    """'en-US' → 'en'.
-
-    >>> primary_language("en_US"), primary_language("EN"), primary_language("pt-BR")
-    ('en', 'en', 'pt')
-    """
-    return tag.replace("_", "-").split("-")[0].lower()

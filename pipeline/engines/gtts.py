@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pipeline import tools
-from pipeline.engines import Speech, primary_language
+from pipeline.engines import Speech
 from pipeline.errors import EngineError
+from pipeline.language import primary_language
 
 FIRST_DELAY_VARIABLE = "ESSAYCAST_GTTS_FIRST_DELAY"
 SWITCH_HINT = 'use the offline voice with --engine piper (or engine = "piper" in feed/show.toml)'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -11,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
-from pipeline.engines import Speech, primary_language
+from pipeline.digest import file_digest as fresh_digest
+from pipeline.engines import Speech
 from pipeline.errors import EngineError
+from pipeline.language import primary_language
 
 # Voices we know how to find on disk without a download, with the model's SHA-256 so a
 # damaged or swapped file is caught at load time rather than heard in an episode.
@@ -26,15 +27,8 @@ VOICES: dict[str, tuple[str, str]] = {
 
 @functools.cache
 def file_digest(path: Path) -> str:
+    """The voice model's digest, read once per process (the model does not change)."""
     return fresh_digest(path)
-
-
-def fresh_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def checksum_path(copy: Path) -> Path:
