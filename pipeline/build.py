@@ -173,7 +173,7 @@ def plan_audio(task: EpisodeTask) -> None:
     task.previous = manifest.read(task.files)
     task.audio_verdict = _audio_verdict(task)
     if not task.audio_verdict.up_to_date:
-        task.reporter.detail(f"  audio to build: {task.audio_verdict.reason}")
+        _why(task, f"  audio to build: {task.audio_verdict.reason}")
 
 
 def synthesize(task: EpisodeTask) -> None:
@@ -235,7 +235,7 @@ def master_and_tag(task: EpisodeTask) -> None:
         verdict = keys.compare(task.previous.tags, tags)
         if verdict.up_to_date:
             return
-        task.reporter.detail(f"  tags to rewrite: {verdict.reason}")
+        _why(task, f"  tags to rewrite: {verdict.reason}")
         with atomic.replacing(files.mp3) as tmp:
             shutil.copyfile(files.mp3, tmp)
             _write_tags(task, tmp, task.timeline)
@@ -435,6 +435,14 @@ def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
 
 
 # ------------------------------------------------ helpers
+
+
+def _why(task: EpisodeTask, message: str) -> None:
+    """Why an output is remade: always with --explain, else unless --quiet."""
+    if task.options.explain:
+        task.reporter.explain(message)
+    else:
+        task.reporter.detail(message)
 
 
 def _audio_verdict(task: EpisodeTask) -> keys.Verdict:

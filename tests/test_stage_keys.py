@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_project, run_build
+from conftest import cli, make_project, run_build
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
@@ -245,3 +245,11 @@ def test_no_op_rebuild_rewrites_nothing(tmp_path: Path, spy: Spy) -> None:
     result, _ = run_build(project, engine="fake", jobs=1)
     assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
     assert rewritten(before, stamps(project)) == set()
+
+
+def test_explain_names_the_changed_input_even_when_quiet(tmp_path: Path) -> None:
+    project = built(tmp_path)
+    edit_show(project, "loudness_lufs = -16.0", "loudness_lufs = -18.0")
+    done = cli(project.root, "build", "--engine", "fake", "--quiet", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("audio to build: loudness settings changed") == 2, done.stderr
