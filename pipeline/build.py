@@ -5,8 +5,8 @@
     feed → show page                            (once, for every episode that built)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
-Every script is read (its front matter checked) before any episode is worked on, and the
-voice is chosen before anything is written, so a script that cannot be read leaves nothing.
+Every script is read (its front matter checked) and its voice chosen before any episode
+is worked on, so a script that cannot be read or spoken leaves nothing.
 An episode's audio and its tag each have their own inputs (pipeline.keys): a change redoes
 only what reads it.
 """
@@ -325,9 +325,9 @@ def page(task: EpisodeTask) -> None:
     write_episode_page(task.show, task.built)
 
 
-EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
-    read_script,
-    choose_voice,
+# Run for every script before any script's work starts: a bad one is found first.
+CHECK_STAGES: Sequence[Callable[[EpisodeTask], None]] = (read_script, choose_voice)
+WORK_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     narrate,
     plan_audio,
     synthesize,
@@ -335,6 +335,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     transcripts,
     page,
 )
+EPISODE_STAGES = (*CHECK_STAGES, *WORK_STAGES)
 
 
 # ---------------------------------------------------------------- the whole build
@@ -382,15 +383,17 @@ def build(
         reporter.error(str(exc) if exc.path else f"{source}: {exc}")
         failed.append((source, str(exc)))
 
-    # Every script's front matter first, so that none is found wrong after others were built.
+    # Every script's front matter and voice first, so none is found wrong after others built.
     tasks: list[EpisodeTask] = []
     seen: dict[str, Path] = {}
     for source in sources:
         task = EpisodeTask(source, project, show, options, reporter, Path())
         try:
-            with reporter.timed(read_script.__name__):
-                read_script(task)
-            _claim_unique(task, seen)
+            for stage in CHECK_STAGES:
+                with reporter.timed(stage.__name__):
+                    stage(task)
+                if stage is read_script:
+                    _claim_unique(task, seen)
         except PipelineError as exc:
             fail(source, exc)
             continue
@@ -404,7 +407,7 @@ def build(
         reporter.info(f"{task.source}:")
         task.artwork = artwork
         try:
-            for stage in EPISODE_STAGES[1:]:  # read_script ran above
+            for stage in WORK_STAGES:
                 with reporter.timed(stage.__name__):
                     stage(task)
         except PipelineError as exc:
