@@ -20,11 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import atomic, keys, manifest
+from pipeline import atomic, keys, manifest, uptodate
 from pipeline.cache import AudioCache, utterance_key
 from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import OutputError, PipelineError, ToolError
-from pipeline.master import Gain, Loudness, Pauses, PlannedBlock, PlannedUtterance
+from pipeline.master import Loudness, Pauses, PlannedBlock, PlannedUtterance
 from pipeline.model import (
     Block,
     BuiltEpisode,
@@ -171,9 +171,9 @@ def plan_audio(task: EpisodeTask) -> None:
     titles = [chapter.title for chapter in task.narration.chapters]
     task.audio = keys.audio_inputs(task.planned, titles, task.engine.sample_rate, show)
     task.previous = manifest.read(task.files)
-    task.audio_verdict = _audio_verdict(task)
+    task.audio_verdict = uptodate.audio_verdict(task)
     if not task.audio_verdict.up_to_date:
-        _why(task, f"  audio to build: {task.audio_verdict.reason}")
+        uptodate.why(task, f"  audio to build: {task.audio_verdict.reason}")
 
 
 def synthesize(task: EpisodeTask) -> None:
@@ -231,15 +231,15 @@ def master_and_tag(task: EpisodeTask) -> None:
     if task.audio_verdict.up_to_date:
         assert task.previous is not None
         task.timeline, gain = task.previous.timeline, task.previous.gain
-        tags = _tags_inputs(task, task.timeline)
+        tags = uptodate.tags_inputs(task, task.timeline)
         verdict = keys.compare(task.previous.tags, tags)
         if verdict.up_to_date:
             return
-        _why(task, f"  tags to rewrite: {verdict.reason}")
+        uptodate.why(task, f"  tags to rewrite: {verdict.reason}")
         with atomic.replacing(files.mp3) as tmp:
             shutil.copyfile(files.mp3, tmp)
-            _write_tags(task, tmp, task.timeline)
-        _record(task, tags, gain, file_digest(files.mp3))
+            uptodate.write_tags(task, tmp, task.timeline)
+        uptodate.record(task, tags, gain, file_digest(files.mp3))
         return
     cache, rate = task.project.cache, task.engine.sample_rate
     planned = [_with_lengths(block, cache) for block in task.planned]
@@ -257,49 +257,10 @@ def master_and_tag(task: EpisodeTask) -> None:
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
                 raise atomic.no_space(files.mp3) from None
             raise
-        _write_tags(task, tmp, timeline)
+        uptodate.write_tags(task, tmp, timeline)
         digest = file_digest(tmp)
     task.timeline = timeline
-    _record(task, _tags_inputs(task, timeline), gain, digest)
-
-
-def _write_tags(task: EpisodeTask, mp3: Path, timeline: Timeline) -> None:
-    from pipeline.artwork import cover_jpeg
-    from pipeline.feed import episode_guid, feed_url
-    from pipeline.tags import write_tags
-    from pipeline.transcripts import plain_transcript
-
-    assert task.script is not None
-    show, meta = task.show, task.script.meta
-    write_tags(
-        mp3,
-        show,
-        meta,
-        timeline,
-        plain_transcript(timeline),
-        cover_jpeg(task.artwork),
-        feed_url(show, task.base_url),
-        episode_guid(show, task.base_url, meta),
-    )
-
-
-def _tags_inputs(task: EpisodeTask, timeline: Timeline) -> keys.Inputs:
-    from pipeline.feed import episode_guid, feed_url
-
-    assert task.script is not None
-    show, meta = task.show, task.script.meta
-    urls = (feed_url(show, task.base_url), episode_guid(show, task.base_url, meta))
-    return keys.tags_inputs(task.audio, show, meta, timeline, task.artwork, urls)
-
-
-def _record(task: EpisodeTask, tags: keys.Inputs, gain: Gain, digest: str) -> None:
-    """Write down what this build made the MP3 from, for the next build to compare."""
-    assert task.timeline is not None
-    size = task.files.mp3.stat().st_size
-    record = manifest.Manifest(
-        task.audio, tags, digest, size, gain, task.spoken_by_key, task.timeline
-    )
-    manifest.write(task.files, record)
+    uptodate.record(task, uptodate.tags_inputs(task, timeline), gain, digest)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -438,30 +399,6 @@ def _claim_unique(task: EpisodeTask, seen: dict[str, Path]) -> None:
 
 
 # ------------------------------------------------ helpers
-
-
-def _why(task: EpisodeTask, message: str) -> None:
-    """Why an output is remade: always with --explain, else unless --quiet."""
-    if task.options.explain:
-        task.reporter.explain(message)
-    else:
-        task.reporter.detail(message)
-
-
-def _audio_verdict(task: EpisodeTask) -> keys.Verdict:
-    """Whether the MP3's audio must be made again, and why; checks the MP3 it would keep."""
-    from pipeline.digest import file_digest
-
-    previous, mp3 = task.previous, task.files.mp3
-    verdict = keys.compare(previous.audio if previous else None, task.audio)
-    if not verdict.up_to_date:
-        return verdict
-    assert previous is not None
-    if not mp3.exists():
-        return keys.Verdict("the MP3 is missing")
-    if mp3.stat().st_size != previous.mp3_bytes or file_digest(mp3) != previous.mp3_sha256:
-        return keys.Verdict("the MP3 is not the one the last build wrote (checksum mismatch)")
-    return verdict
 
 
 def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:
