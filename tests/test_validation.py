@@ -191,3 +191,24 @@ def test_a_full_disk_is_one_line_naming_the_path_and_leaves_nothing_half_written
         assert leftovers(project.root) == []
         for mp3 in project.root.rglob("*.mp3"):  # any MP3 there is whole: it has its tag
             assert mp3.read_bytes()[:3] == b"ID3"
+
+
+def test_a_read_only_project_is_one_line_before_anything_else(tmp_path: Path) -> None:
+    """Even the build lock cannot be taken: the CLI's last resort names the folder."""
+    project = make_project(tmp_path / "project", {"002-good.md": GOOD}, seed=False)
+    root = project.root
+    if os.geteuid() != 0:
+        pytest.skip("a read-only bind mount needs root (and chmod does not bind root)")
+    if subprocess.run(["mount", "--bind", str(root), str(root)], check=False).returncode:
+        pytest.skip("cannot bind-mount here")
+    try:
+        done = subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(root)], capture_output=True, check=False
+        )
+        if done.returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        (line,) = failure_lines(cli(root, *BUILD, "--quiet"))
+    finally:
+        subprocess.run(["umount", "-l", str(root)], check=False)
+    assert line.startswith(f"error: cannot write {root / '.cache'}: Read-only file system"), line
+    assert not (root / ".cache").exists() and not (root / "episodes").exists()
