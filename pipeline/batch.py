@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.build import EPISODE_STAGES, EpisodeTask, Project
+from pipeline.build import WORK_STAGES, EpisodeTask, Project
 from pipeline.build import synthesize as synthesize_stage
 from pipeline.engines import Engine, VoiceChoice
 from pipeline.errors import PipelineError
@@ -24,9 +24,9 @@ from pipeline.reporter import Reporter
 from pipeline.synth import Executor, Job
 
 Stage = Callable[[EpisodeTask], None]
-SPLIT = EPISODE_STAGES.index(synthesize_stage)
-PLAN_STAGES: Sequence[Stage] = EPISODE_STAGES[1:SPLIT]  # build() has read every script first
-FINISH_STAGES: Sequence[Stage] = EPISODE_STAGES[SPLIT:]
+SPLIT = WORK_STAGES.index(synthesize_stage)
+PLAN_STAGES: Sequence[Stage] = WORK_STAGES[:SPLIT]  # build() has run the CHECK_STAGES first
+FINISH_STAGES: Sequence[Stage] = WORK_STAGES[SPLIT:]
 
 
 @dataclass

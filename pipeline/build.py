@@ -7,8 +7,8 @@
                                                  removed: see pipeline.published)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
-Every script is read (its front matter checked) before any episode is worked on, and the
-voice is chosen before anything is written, so a script that cannot be read leaves nothing.
+Every script is read (its front matter checked) and its voice chosen before any episode
+is worked on, so a script that cannot be read or spoken leaves nothing.
 An episode's audio and its tag each have their own inputs (pipeline.keys): a change redoes
 only what reads it.
 """
@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import atomic, keys, manifest
+from pipeline import atomic, keys, manifest, uptodate
 from pipeline.cache import AudioCache, utterance_key
 from pipeline.direction import episode_pace, pauses
 from pipeline.engines import Engine, VoiceChoice, load_engine
 from pipeline.errors import OutputError, PipelineError, ToolError
 from pipeline.lexicon import Pronouncer
-from pipeline.master import Gain, Loudness, PlannedBlock, PlannedUtterance
+from pipeline.master import Loudness, PlannedBlock, PlannedUtterance
 
 if TYPE_CHECKING:
     from pipeline.loudness import Measurement, Meter
@@ -210,9 +210,9 @@ def plan_audio(task: EpisodeTask) -> None:
     titles = [chapter.title for chapter in task.narration.chapters]
     task.audio = keys.audio_inputs(task.planned, titles, task.engine.sample_rate, show)
     task.previous = manifest.read(task.files)
-    task.audio_verdict = _audio_verdict(task)
+    task.audio_verdict = uptodate.audio_verdict(task)
     if not task.audio_verdict.up_to_date:
-        task.reporter.detail(f"  audio to build: {task.audio_verdict.reason}")
+        uptodate.why(task, f"  audio to build: {task.audio_verdict.reason}")
 
 
 def synthesize(task: EpisodeTask) -> None:
@@ -272,15 +272,15 @@ def master_and_tag(task: EpisodeTask) -> None:
     if task.audio_verdict.up_to_date:
         assert task.previous is not None
         task.timeline, gain = task.previous.timeline, task.previous.gain
-        tags = _tags_inputs(task, task.timeline)
+        tags = uptodate.tags_inputs(task, task.timeline)
         verdict = keys.compare(task.previous.tags, tags)
         if verdict.up_to_date:
             return
-        task.reporter.detail(f"  tags to rewrite: {verdict.reason}")
+        uptodate.why(task, f"  tags to rewrite: {verdict.reason}")
         with atomic.replacing(files.mp3) as tmp:
             shutil.copyfile(files.mp3, tmp)
-            _write_tags(task, tmp, task.timeline)
-        _record(task, tags, gain, file_digest(files.mp3))
+            uptodate.write_tags(task, tmp, task.timeline)
+        uptodate.record(task, tags, gain, file_digest(files.mp3))
         return
     cache, rate = task.project.cache, task.engine.sample_rate
     planned = [_with_lengths(block, cache) for block in task.planned]
@@ -298,49 +298,10 @@ def master_and_tag(task: EpisodeTask) -> None:
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
                 raise atomic.no_space(files.mp3) from None
             raise
-        _write_tags(task, tmp, timeline)
+        uptodate.write_tags(task, tmp, timeline)
         digest = file_digest(tmp)
     task.timeline = timeline
-    _record(task, _tags_inputs(task, timeline), gain, digest)
-
-
-def _write_tags(task: EpisodeTask, mp3: Path, timeline: Timeline) -> None:
-    from pipeline.artwork import cover_jpeg
-    from pipeline.feed import episode_guid, feed_url
-    from pipeline.tags import write_tags
-    from pipeline.transcripts import plain_transcript
-
-    assert task.script is not None
-    show, meta = task.show, task.script.meta
-    write_tags(
-        mp3,
-        show,
-        meta,
-        timeline,
-        plain_transcript(timeline),
-        cover_jpeg(task.artwork),
-        feed_url(show, task.base_url),
-        episode_guid(show, task.base_url, meta),
-    )
-
-
-def _tags_inputs(task: EpisodeTask, timeline: Timeline) -> keys.Inputs:
-    from pipeline.feed import episode_guid, feed_url
-
-    assert task.script is not None
-    show, meta = task.show, task.script.meta
-    urls = (feed_url(show, task.base_url), episode_guid(show, task.base_url, meta))
-    return keys.tags_inputs(task.audio, show, meta, timeline, task.artwork, urls)
-
-
-def _record(task: EpisodeTask, tags: keys.Inputs, gain: Gain, digest: str) -> None:
-    """Write down what this build made the MP3 from, for the next build to compare."""
-    assert task.timeline is not None
-    size = task.files.mp3.stat().st_size
-    record = manifest.Manifest(
-        task.audio, tags, digest, size, gain, task.spoken_by_key, task.timeline
-    )
-    manifest.write(task.files, record)
+    uptodate.record(task, uptodate.tags_inputs(task, timeline), gain, digest)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -426,10 +387,9 @@ def record(task: EpisodeTask) -> None:
         task.records.commit(task.source.name)
 
 
-EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
-    read_script,
-    choose_voice,
-    load_lexicon,
+# Run for every script before any script's work starts: a bad one is found first.
+CHECK_STAGES: Sequence[Callable[[EpisodeTask], None]] = (read_script, choose_voice, load_lexicon)
+WORK_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     narrate,
     plan_audio,
     synthesize,
@@ -441,6 +401,7 @@ EPISODE_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
     remember,
     record,
 )
+EPISODE_STAGES = (*CHECK_STAGES, *WORK_STAGES)
 
 
 # ---------------------------------------------------------------- the whole build
@@ -498,7 +459,7 @@ def build(
         reporter.error(str(exc) if exc.path else f"{source}: {exc}")
         failed.append((source, str(exc)))
 
-    # Every script's front matter first, so that none is found wrong after others were built.
+    # Every script's front matter and voice first, so none is found wrong after others built.
     before = published.load(project.episodes, project.root)
     seen = published.claimed(before, whole_project=not only)  # published: keeps slug, number
     records = Records.load(project.scripts)
@@ -506,10 +467,12 @@ def build(
     for source in sources:
         task = EpisodeTask(source, project, show, options, reporter, Path(), records=records)
         try:
-            with reporter.timed(read_script.__name__):
-                read_script(task)
-            assert task.script is not None
-            published.claim(task.script.meta, task.source, seen)
+            for stage in CHECK_STAGES:
+                with reporter.timed(stage.__name__):
+                    stage(task)
+                if stage is read_script:
+                    assert task.script is not None
+                    published.claim(task.script.meta, task.source, seen)
         except PipelineError as exc:
             fail(source, exc)
             continue
@@ -530,7 +493,7 @@ def build(
     for task in tasks:
         reporter.info(f"{task.source}:")
         try:
-            for stage in EPISODE_STAGES[1:]:  # read_script ran above
+            for stage in WORK_STAGES:
                 started = time.perf_counter()
                 with reporter.timed(stage.__name__):
                     stage(task)
@@ -590,22 +553,6 @@ def no_scripts(project: Project) -> PipelineError:
 
 
 # ------------------------------------------------ helpers
-
-
-def _audio_verdict(task: EpisodeTask) -> keys.Verdict:
-    """Whether the MP3's audio must be made again, and why; checks the MP3 it would keep."""
-    from pipeline.digest import file_digest
-
-    previous, mp3 = task.previous, task.files.mp3
-    verdict = keys.compare(previous.audio if previous else None, task.audio)
-    if not verdict.up_to_date:
-        return verdict
-    assert previous is not None
-    if not mp3.exists():
-        return keys.Verdict("the MP3 is missing")
-    if mp3.stat().st_size != previous.mp3_bytes or file_digest(mp3) != previous.mp3_sha256:
-        return keys.Verdict("the MP3 is not the one the last build wrote (checksum mismatch)")
-    return verdict
 
 
 def _check_cache_folders(project: Project) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_project, run_build
+from conftest import cli, make_project, run_build
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
@@ -245,3 +245,44 @@ def test_no_op_rebuild_rewrites_nothing(tmp_path: Path, spy: Spy) -> None:
     result, _ = run_build(project, engine="fake", jobs=1)
     assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
     assert rewritten(before, stamps(project)) == set()
+
+
+def test_explain_names_the_changed_input_even_when_quiet(tmp_path: Path) -> None:
+    project = built(tmp_path)
+    edit_show(project, "loudness_lufs = -16.0", "loudness_lufs = -18.0")
+    done = cli(project.root, "build", "--engine", "fake", "--quiet", "--explain")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("audio to build: loudness settings changed") == 2, done.stderr
+
+
+def test_show_author_redraws_the_cover_and_retags_without_touching_audio(
+    tmp_path: Path, spy: Spy
+) -> None:
+    project = built(tmp_path)
+    frames = {name: audio_frames(project.root / name) for name in MP3S}
+    spy.reset()
+    edit_show(project, 'author = "Essaycast"', 'author = "Ada Reader"')
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
+    assert "tags to rewrite: show title, author or language, artwork changed" in log.text
+    for name in MP3S:
+        assert audio_frames(project.root / name) == frames[name]
+        assert str(ID3(project.root / name)["TPE1"]) == "Ada Reader"
+
+
+def test_new_intro_music_rebuilds_the_audio_saying_so(tmp_path: Path) -> None:
+    project = built(tmp_path)
+    tools.ffmpeg(
+        "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+        "-ac", "1", "-ar", "44100", str(project.feed / "intro.mp3"),
+    )  # fmt: skip
+    edit_show(project, "[audio]\n", '[audio]\nintro_music = "intro.mp3"\n')
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert result.synthesized == 0
+    assert log.text.count("audio to build: music changed") == 2
+    tools.ffmpeg(
+        "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=1",
+        "-ac", "1", "-ar", "44100", str(project.feed / "intro.mp3"),
+    )  # fmt: skip
+    _, log = run_build(project, engine="fake", jobs=1)
+    assert log.text.count("audio to build: music changed") == 2  # same name, new sound

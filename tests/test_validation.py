@@ -103,17 +103,25 @@ def test_a_bad_base_url_option_is_one_line_before_any_work(tmp_path: Path) -> No
     assert not (project.root / "episodes").exists()
 
 
-def test_every_script_is_read_before_any_is_built(tmp_path: Path) -> None:
-    """A bad script sorted after a good one is reported before the good one is worked on."""
-    project = make_project(tmp_path, {"002-good.md": GOOD, "003-bad.md": BAD_DATE}, seed=False)
-    result, log = run_build(project, engine="fake", jobs=1)
-    assert [path.name for path, _ in result.failed] == ["003-bad.md"]
+FAKE_VOICE = GOOD.replace("summary: Fine.", "summary: Fine.\nengine: fake")
+BAD_VOICE = GOOD.replace("summary: Fine.", "summary: No.\nengine: piper\nvoice: en_US-nobody")
+
+
+def test_every_script_is_checked_before_any_is_built(tmp_path: Path) -> None:
+    """Bad scripts sorted after a good one are reported before the good one is worked on:
+    front matter that does not parse, and a voice the engine does not have."""
+    scripts = {"002-good.md": FAKE_VOICE, "003-bad.md": BAD_DATE, "004-voice.md": BAD_VOICE}
+    project = make_project(tmp_path, scripts, seed=False)
+    result, log = run_build(project, jobs=1)
+    assert sorted(path.name for path, _ in result.failed) == ["003-bad.md", "004-voice.md"]
     assert len(result.built) == 1
-    error = next(i for i, line in enumerate(log.lines) if line.startswith("error: "))
+    errors = [i for i, line in enumerate(log.lines) if line.startswith("error: ")]
     header = log.lines.index(f"{project.scripts / '002-good.md'}:")
-    assert error < header, log.text
-    assert "003-bad.md" in log.lines[error] and "date" in log.lines[error]
+    assert len(errors) == 2 and max(errors) < header, log.text
+    assert "003-bad.md" in log.lines[errors[0]] and "date" in log.lines[errors[0]]
+    assert "004-voice.md" in log.lines[errors[1]] and "en_US-nobody" in log.lines[errors[1]]
     assert not (project.episodes / "003-bad").exists()
+    assert not (project.episodes / "004-voice").exists()
 
 
 # ---------------------------------------------------------------- writes that fail
@@ -183,3 +191,24 @@ def test_a_full_disk_is_one_line_naming_the_path_and_leaves_nothing_half_written
         assert leftovers(project.root) == []
         for mp3 in project.root.rglob("*.mp3"):  # any MP3 there is whole: it has its tag
             assert mp3.read_bytes()[:3] == b"ID3"
+
+
+def test_a_read_only_project_is_one_line_before_anything_else(tmp_path: Path) -> None:
+    """Even the build lock cannot be taken: the CLI's last resort names the folder."""
+    project = make_project(tmp_path / "project", {"002-good.md": GOOD}, seed=False)
+    root = project.root
+    if os.geteuid() != 0:
+        pytest.skip("a read-only bind mount needs root (and chmod does not bind root)")
+    if subprocess.run(["mount", "--bind", str(root), str(root)], check=False).returncode:
+        pytest.skip("cannot bind-mount here")
+    try:
+        done = subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(root)], capture_output=True, check=False
+        )
+        if done.returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        (line,) = failure_lines(cli(root, *BUILD, "--quiet"))
+    finally:
+        subprocess.run(["umount", "-l", str(root)], check=False)
+    assert line.startswith(f"error: cannot write {root / '.cache'}: Read-only file system"), line
+    assert not (root / ".cache").exists() and not (root / "episodes").exists()
