@@ -321,6 +321,7 @@ def transcripts(task: EpisodeTask) -> None:
 
 
 def talking_book(task: EpisodeTask) -> None:
+    from pipeline.digest import json_digest
     from pipeline.talkingbook import write_episode_book
 
     assert task.built and task.narration and task.choice
@@ -332,6 +333,7 @@ def talking_book(task: EpisodeTask) -> None:
         task.base_url,
         task.choice.voice,
         task.reporter,
+        json_digest(task.audio),
         explain=task.options.explain,
     )
 

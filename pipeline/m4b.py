@@ -86,3 +86,36 @@ def write_m4b(
                 "-f", "ipod", str(tmp),
                 what=f"ffmpeg (writing {out.name})",
             )  # fmt: skip
+
+
+# ffmpeg's tag names (as write_m4b gives them) -> the MP4 atoms they become.
+MP4_ATOMS = {
+    "title": "\xa9nam",
+    "artist": "\xa9ART",
+    "album_artist": "aART",
+    "album": "\xa9alb",
+    "genre": "\xa9gen",
+    "date": "\xa9day",
+    "comment": "\xa9cmt",
+}
+
+
+def retag_m4b(path: Path, tags: Mapping[str, str], cover: Path) -> None:
+    """Rewrite an M4B's tags and cover in place (atomically), its audio and chapters
+    untouched: a new summary, date or cover needs no second AAC encode."""
+    import shutil
+
+    from mutagen.mp4 import MP4, MP4Cover
+
+    with atomic.replacing(path) as tmp:
+        shutil.copyfile(path, tmp)
+        book = MP4(tmp)
+        assert book.tags is not None
+        for name, value in tags.items():
+            if name == "track":
+                book.tags["trkn"] = [(int(value), 0)]
+            elif name in MP4_ATOMS:
+                book.tags[MP4_ATOMS[name]] = [value]
+        kind = MP4Cover.FORMAT_PNG if cover.suffix.lower() == ".png" else MP4Cover.FORMAT_JPEG
+        book.tags["covr"] = [MP4Cover(cover.read_bytes(), imageformat=kind)]
+        book.save()

@@ -25,12 +25,13 @@ from pipeline.digest import file_digest, json_digest
 from pipeline.epub import BookInfo, Part, write_epub
 from pipeline.feed import episode_page_url, show_guid, show_page_url
 from pipeline.keys import shown_meta
-from pipeline.m4b import write_m4b
+from pipeline.m4b import retag_m4b, write_m4b
 from pipeline.model import BuiltEpisode, Narration, Show
 from pipeline.page import direction
 from pipeline.reporter import Reporter
 
-RECORD = ".book.json"
+RECORD = ".book.json"  # the EPUB's inputs
+M4B_RECORD = ".m4b.json"  # the M4B's: its audio, chapters, cover and tags
 RECORD_VERSION = 1
 
 
@@ -75,10 +76,14 @@ def write_episode_book(
     base_url: str,
     voice: str,
     reporter: Reporter,
+    audio_key: str,
     *,
     explain: bool = False,
 ) -> bool:
-    """Write episodes/<slug>/<slug>.epub and .m4b unless they are up to date; True if written.
+    """Write episodes/<slug>/<slug>.epub and .m4b unless they are up to date; True if either
+    was written. Each has its own inputs: the EPUB carries the MP3 file itself (tags and
+    all), while the M4B is encoded from its audio (``audio_key``) and only retagged when no
+    more than its tags changed.
 
     Raises BookError (naming the sentence) when the timeline cannot carry the book.
     """
@@ -86,16 +91,36 @@ def write_episode_book(
     inputs = {
         "timeline": json_digest(dataclasses.asdict(episode.timeline)),
         "meta": json_digest(shown_meta(meta)),
-        "show": json_digest(dataclasses.asdict(show)),
+        "show title or author": json_digest([show.title, show.author]),
         "base_url": json_digest(base_url),
         "voice": json_digest(voice),
         "artwork": _file_digest(artwork),
         "audio": _file_digest(files.mp3),
         "templates": _templates_digest(),
     }
-    record = files.folder / RECORD
-    if _up_to_date(record, inputs, (files.epub, files.m4b), reporter, explain):
+    wrote_epub = _write_episode_epub(
+        show, episode, narration, artwork, base_url, voice, reporter, inputs, explain
+    )
+    wrote_m4b = _write_episode_m4b(show, episode, artwork, audio_key, reporter, explain)
+    if not (wrote_epub or wrote_m4b):
         reporter.detail("  talking book up to date")
+    return wrote_epub or wrote_m4b
+
+
+def _write_episode_epub(
+    show: Show,
+    episode: BuiltEpisode,
+    narration: Narration,
+    artwork: Path,
+    base_url: str,
+    voice: str,
+    reporter: Reporter,
+    inputs: dict[str, str],
+    explain: bool,
+) -> bool:
+    files, meta = episode.files, episode.meta
+    record = files.folder / RECORD
+    if _up_to_date(record, inputs, (files.epub,), reporter, explain):
         return False
     try:
         locate(narration, episode.timeline)
@@ -115,8 +140,21 @@ def write_episode_book(
         description=meta.summary,
         modified=_now(),
     )
-    reporter.detail("  writing the talking book (EPUB with Media Overlays, M4B)")
+    reporter.detail("  writing the talking book (EPUB with Media Overlays)")
     write_epub(files.epub, info, [part], artwork)
+    _write_record(record, inputs, (files.epub,))
+    return True
+
+
+def _write_episode_m4b(
+    show: Show,
+    episode: BuiltEpisode,
+    artwork: Path,
+    audio_key: str,
+    reporter: Reporter,
+    explain: bool,
+) -> bool:
+    files, meta = episode.files, episode.meta
     tags = {
         "title": meta.title,
         "artist": meta.author or show.author,
@@ -127,16 +165,33 @@ def write_episode_book(
         "track": str(meta.number),
         "comment": meta.summary,
     }
-    write_m4b(
-        files.mp3,
-        files.m4b,
-        tags,
-        episode.timeline.chapters,
-        episode.timeline.duration,
-        artwork,
-        show.bitrate_kbps,
-    )
-    _write_record(record, inputs, (files.epub, files.m4b))
+    audio = {
+        "audio": audio_key,
+        "chapters": json_digest(
+            [dataclasses.asdict(mark) for mark in episode.timeline.chapters]
+            + [episode.timeline.duration]
+        ),
+        "bitrate": str(show.bitrate_kbps),
+    }
+    record = files.folder / M4B_RECORD
+    with_tags = {**audio, "tags": json_digest([tags, _file_digest(artwork)])}
+    if _up_to_date(record, with_tags, (files.m4b,), reporter, explain):
+        return False
+    if _up_to_date(record, {**audio, "tags": _recorded(record, "tags")}, (files.m4b,), reporter):
+        reporter.detail("  retagging the audiobook (M4B)")
+        retag_m4b(files.m4b, tags, artwork)
+    else:
+        reporter.detail("  writing the audiobook (M4B)")
+        write_m4b(
+            files.mp3,
+            files.m4b,
+            tags,
+            episode.timeline.chapters,
+            episode.timeline.duration,
+            artwork,
+            show.bitrate_kbps,
+        )
+    _write_record(record, with_tags, (files.m4b,))
     return True
 
 
@@ -153,8 +208,9 @@ def write_show_book(
     """Write feed/<show-slug>.epub: every episode one part, oldest first; returns its path."""
     out = show_book_path(show, feed_dir)
     ordered = sorted(episodes, key=lambda e: (e.meta.date, e.meta.number))
+    shown = [show.title, show.language, show.author, show.voice, show.description]
     inputs = {
-        "show": json_digest(dataclasses.asdict(show)),
+        "show": json_digest(shown),
         "base_url": json_digest(base_url),
         "artwork": _file_digest(artwork),
         "templates": _templates_digest(),
@@ -216,12 +272,20 @@ def _templates_digest() -> str:
     return hashlib.sha256(b"".join(t.read_bytes() for t in sources)).hexdigest()
 
 
+def _recorded(record: Path, name: str) -> str:
+    """One input's digest as a record kept it ('' when there is none)."""
+    try:
+        return str(json.loads(record.read_text(encoding="utf-8"))["inputs"][name])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
 def _up_to_date(
     record: Path,
     inputs: dict[str, str],
     outputs: Sequence[Path],
     reporter: Reporter,
-    explain: bool,
+    explain: bool = False,
 ) -> bool:
     try:
         data = json.loads(record.read_text(encoding="utf-8"))

@@ -84,7 +84,7 @@ def request(
         ("/episodes/001-a/001-a.vtt", "text/vtt; charset=utf-8"),
         ("/episodes/001-a/001-a.srt", "application/x-subrip; charset=utf-8"),
         ("/episodes/001-a/001-a.json", "application/json"),
-        ("/episodes/001-a/chapters.json", "application/json"),
+        ("/episodes/001-a/chapters.json", "application/json+chapters"),
         ("/episodes/001-a/001-a.txt", "text/plain; charset=utf-8"),
         ("/episodes/001-a/", "text/html; charset=utf-8"),
         ("/feed/feed.xml", "application/rss+xml; charset=utf-8"),

@@ -13,10 +13,13 @@ import pytest
 from conftest import cli, make_project, run_build
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
 
 from pipeline import tools
 from pipeline.build import Project
 from pipeline.cache import AudioCache
+from pipeline.config import load_show
+from pipeline.talkingbook import show_slug
 
 FIRST = """---
 title: The First Essay
@@ -140,9 +143,11 @@ def test_show_description_owner_and_port_touch_no_audio_and_no_tag(
     assert not result.failed
     assert (spy.ffmpeg, spy.decoded, result.synthesized) == ([], 0, 0)
     changed = rewritten(before, stamps(project))
-    # The description is on the show page and in the feed; the owner in the feed. Nothing
-    # in an episode folder shows either, so nothing there is rewritten.
-    assert changed == {"feed/feed.xml", "feed/index.html"}, changed
+    # The description is on the show page, in the feed and in the show's talking book (its
+    # dc:description); the owner in the feed. Nothing in an episode folder shows either, so
+    # nothing there is rewritten.
+    book = f"feed/{show_slug(load_show(project.show_toml))}.epub"
+    assert changed == {"feed/feed.xml", "feed/index.html", book, "feed/.book.json"}, changed
     assert log.text.count("audio up to date") == 2
 
 
@@ -179,6 +184,10 @@ def test_summary_and_date_retag_only_their_episode(tmp_path: Path, spy: Spy) -> 
     assert "tags to rewrite: episode metadata changed" in log.text
     tags = ID3(project.episodes / "002-second" / "002-second.mp3")
     assert str(tags["TDES"]) == "On glass."
+    # The audiobook is retagged, not encoded again (no ffmpeg ran, above).
+    book = MP4(project.episodes / "002-second" / "002-second.m4b")
+    assert book.tags is not None
+    assert book.tags["\xa9cmt"] == ["On glass."] and book.tags["\xa9day"] == ["2026"]
 
 
 def test_title_change_redoes_that_intro_and_that_episode_only(tmp_path: Path, spy: Spy) -> None:

@@ -437,7 +437,14 @@ def test_a_sentence_missing_from_the_timeline_stops_the_book(
     broken = dataclasses.replace(built, timeline=lost, files=files)
     with pytest.raises(BookError) as caught:
         write_episode_book(
-            show, broken, narration, project.feed / "artwork.jpg", "http://x", "v", Reporter()
+            show,
+            broken,
+            narration,
+            project.feed / "artwork.jpg",
+            "http://x",
+            "v",
+            Reporter(),
+            "audio-key",
         )
     message = str(caught.value)
     assert message.startswith("scripts/002-second.md: ") or "002-second.md: " in message
