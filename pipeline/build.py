@@ -371,7 +371,7 @@ def report(task: EpisodeTask) -> None:
         kept = read_record(task.files.folder)
         facts = kept.facts if kept else None
     if facts is not None:
-        task.reporter.info(f"  {summary_line(facts)}")
+        task.reporter.detail(f"  {summary_line(facts)}")
 
 
 def remember(task: EpisodeTask) -> None:
