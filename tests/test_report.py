@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +153,21 @@ def test_no_public_page_or_feed_reaches_a_report(fake_project: tuple[Project, Bu
         text = path.read_text(encoding="utf-8")
         assert "report.html" not in text and ".report.json" not in text, path
         assert not [link for link in _links(text) if "report" in link], path
+    # Nor does the preview server offer them, even to someone who knows the address.
+    from browser import serve
+
+    with serve(project.root) as base:
+        private = (
+            "feed/report.html",
+            f"episodes/{SLUG}/report.html",
+            f"episodes/{SLUG}/.report.json",
+        )
+        for name in private:
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + name, timeout=10)
+            assert refused.value.code == 404, name
+        with urllib.request.urlopen(base + f"episodes/{SLUG}/index.html", timeout=10) as page:
+            assert page.status == 200  # the public page beside it is served
 
 
 def test_noop_build_rewrites_no_report_and_measures_nothing(
