@@ -1,14 +1,14 @@
 """The build: one ordered list of stages per episode, then the show-wide outputs.
 
-    read_script → choose_voice → load_lexicon → narrate → plan_audio → synthesize
-                → master_and_tag → transcripts → talking_book → page → remember → record
-                                                (for each script)
-    feed → show book → show page                (once, for every episode built and not
-                                                 removed: see pipeline.published)
+    read_script → choose_voice → load_lexicon         (every script first: CHECK_STAGES)
+    narrate → plan_audio → synthesize → master_and_tag → transcripts → talking_book
+            → page → report → remember → record       (then each script: WORK_STAGES)
+    feed → show book → show page → show report        (once, for every episode built and
+                                                       not removed: see pipeline.published)
 
 Each stage is a plain function taking the episode's task and filling in its part of it.
-Every script is read (its front matter checked) and its voice chosen before any episode
-is worked on, so a script that cannot be read or spoken leaves nothing.
+Every script is read (its front matter checked), its voice chosen and its lexicon checked
+before any episode is worked on, so a script that cannot be read or spoken leaves nothing.
 An episode's audio and its tag each have their own inputs (pipeline.keys): a change redoes
 only what reads it.
 """
