@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 POLL_SECONDS = 0.2
+NAME_WAIT_POLLS = 10  # how long (in polls) to wait for a new holder to write its pid
 
 
 def process_started(pid: int) -> str | None:
@@ -76,7 +77,7 @@ def exclusive(path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
     # One descriptor for the whole hold: closing any descriptor of the file would drop a
     # POSIX lock, so the file is never opened again by this process while it holds it.
     with open(path, "a+", encoding="ascii") as handle:
-        waited = False
+        waited, polls = False, 0
         while True:
             try:
                 fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -85,12 +86,16 @@ def exclusive(path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
                 if not waited:
                     handle.seek(0)
                     holder = parse_holder(handle.read())
-                    who = f"pid {holder[0]}" if holder else "another process"
-                    on_wait(
-                        f"another build ({who}) is running in this project; "
-                        "waiting for it to finish"
-                    )
-                    waited = True
+                    # The holder writes its pid just after it takes the lock: give it a
+                    # moment, so the notice can name it.
+                    if holder is not None or polls >= NAME_WAIT_POLLS:
+                        who = f"pid {holder[0]}" if holder else "another process"
+                        on_wait(
+                            f"another build ({who}) is running in this project; "
+                            "waiting for it to finish"
+                        )
+                        waited = True
+                polls += 1
                 time.sleep(POLL_SECONDS)
         handle.seek(0)
         left = parse_holder(handle.read())

@@ -17,7 +17,7 @@ from conftest import Log, cli, make_project, run_build
 from test_build import SECOND, outputs
 
 from pipeline.batch import build_together
-from pipeline.build import EpisodeTask, Options, Project, read_script
+from pipeline.build import CHECK_STAGES, EpisodeTask, Options, Project
 from pipeline.cache import AudioCache
 from pipeline.cluster import ClusterError, check_address, configured_address, voice_digest
 from pipeline.errors import ConfigError
@@ -150,7 +150,8 @@ def test_the_same_plan_runs_on_the_local_pool_too(tmp_path: Path) -> None:
     tasks = []
     for source in sorted(project.scripts.iterdir()):
         task = EpisodeTask(source, project, show, options, reporter, artwork)
-        read_script(task)
+        for stage in CHECK_STAGES:  # as build() runs them, before any work
+            stage(task)
         tasks.append(task)
     outcome = build_together(tasks, project, reporter, LocalPool(2))
     assert not outcome.failed and [b.meta.slug for b in outcome.built] == list(SLUGS)
