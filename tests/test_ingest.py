@@ -17,6 +17,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import cli, make_project, run_build
 from mutagen.id3 import ID3
 
 from pipeline.add import add, markdown_body
@@ -26,7 +27,6 @@ from pipeline.model import Narration, Show
 from pipeline.narrate import narrate
 from pipeline.records import FILE_NAME, Records
 from pipeline.script import read_script
-from tests.conftest import cli, make_project, run_build
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 WORDPRESS = CORPUS / "wordpress-quiet-hobbies.html"
