@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_project, run_build
+from conftest import cli, make_project, run_build
 from s3server import CREDENTIALS, REGION, S3Server, free_port, stalling_proxy
 
 from pipeline.build import Project
@@ -102,16 +102,6 @@ def site(s3: S3Server, built_template: Project, tmp_path: Path) -> Project:
     return Project(tmp_path / "project")
 
 
-def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-    )
-
-
 def publish_here(project: Project, lines: list[str], **options: bool) -> list[str]:
     show = load_show(project.show_toml)
     storage = open_storage(show.publish_target, show.endpoint_url, show.region)
@@ -151,7 +141,7 @@ def built_bytes(project: Project) -> dict[str, bytes]:
 def test_first_publish_puts_the_site_up_with_headers_and_check_remote_passes(
     site: Project, s3: S3Server
 ) -> None:
-    done = run_cli(site.root, "publish")
+    done = cli(site.root, "publish")
     assert done.returncode == 0, done.stderr
     keys = site_keys(s3)
     assert {
@@ -199,15 +189,15 @@ def test_first_publish_puts_the_site_up_with_headers_and_check_remote_passes(
     assert body == (site.feed / "feed.xml").read_bytes()
     assert "published" in done.stdout and "feed.xml" in done.stdout
 
-    checked = run_cli(site.root, "check", "--remote")
+    checked = cli(site.root, "check", "--remote")
     assert checked.returncode == 0, checked.stderr
     assert "check out at " + s3_settings(s3)["base_url"] in checked.stdout
 
 
 def test_noop_publish_uploads_nothing_and_says_so(site: Project, s3: S3Server) -> None:
-    assert run_cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "publish").returncode == 0
     before = {k: (v["ETag"], v["LastModified"]) for k, v in site_keys(s3).items()}
-    again = run_cli(site.root, "publish")
+    again = cli(site.root, "publish")
     assert again.returncode == 0, again.stderr
     assert "nothing to upload" in again.stdout
     assert {k: (v["ETag"], v["LastModified"]) for k, v in site_keys(s3).items()} == before
@@ -228,14 +218,14 @@ def test_large_files_go_up_in_parts_and_still_count_as_up_to_date(
     client = s3.client()
     stored = client.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{mp3}")["Body"].read()
     assert stored == (site.root / mp3).read_bytes()
-    again = run_cli(site.root, "publish")
+    again = cli(site.root, "publish")
     assert "nothing to upload" in again.stdout, again.stdout
 
 
 def test_an_edited_episode_sends_only_its_changed_files_and_the_feed(
     site: Project, s3: S3Server, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert run_cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "publish").returncode == 0
     before = built_bytes(site)
     script = site.scripts / "002-second.md"
     script.write_text(SECOND.replace("is short.", "is short, and now edited."), encoding="utf-8")
@@ -260,17 +250,17 @@ def test_an_edited_episode_sends_only_its_changed_files_and_the_feed(
 
 
 def test_dry_run_lists_the_changes_and_uploads_nothing(site: Project, s3: S3Server) -> None:
-    first = run_cli(site.root, "publish", "--dry-run")
+    first = cli(site.root, "publish", "--dry-run")
     assert first.returncode == 0, first.stderr
     assert "would upload feed/feed.xml (new" in first.stdout
     assert "nothing was changed" in first.stdout
     assert site_keys(s3) == {}
 
-    assert run_cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "publish").returncode == 0
     (site.scripts / "002-second.md").write_text(SECOND.replace("short", "long"), "utf-8")
     run_build(site, engine="fake", jobs=1)
     before = {k: v["ETag"] for k, v in site_keys(s3).items()}
-    dry = run_cli(site.root, "publish", "--dry-run", "--prune")
+    dry = cli(site.root, "publish", "--dry-run", "--prune")
     assert dry.returncode == 0, dry.stderr
     assert "would upload episodes/002-second/002-second.mp3 (changed" in dry.stdout
     assert "would upload episodes/001" not in dry.stdout
@@ -280,7 +270,7 @@ def test_dry_run_lists_the_changes_and_uploads_nothing(site: Project, s3: S3Serv
 def test_prune_deletes_only_after_the_new_feed_and_never_outside_the_prefix(
     site: Project, s3: S3Server
 ) -> None:
-    assert run_cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "publish").returncode == 0
     client = s3.client()
     outside = ["other/keep.txt", "show2/episodes/keep.mp3", "showcase.txt"]
     for key in outside:
@@ -289,7 +279,7 @@ def test_prune_deletes_only_after_the_new_feed_and_never_outside_the_prefix(
     result, _ = run_build(site, engine="fake", jobs=1)  # the whole project: 002 leaves the feed
     assert not result.failed and not (site.episodes / "002-second").exists()
 
-    pruned = run_cli(site.root, "publish", "--prune")
+    pruned = cli(site.root, "publish", "--prune")
     assert pruned.returncode == 0, pruned.stderr
     keys = site_keys(s3)
     assert not [k for k in keys if k.startswith("episodes/002-second")]
@@ -302,11 +292,11 @@ def test_prune_deletes_only_after_the_new_feed_and_never_outside_the_prefix(
 
     stray = f"{PREFIX}/episodes/000-old/000-old.mp3"
     client.put_object(Bucket=BUCKET, Key=stray, Body=b"an old episode")
-    kept = run_cli(site.root, "publish")
+    kept = cli(site.root, "publish")
     assert kept.returncode == 0, kept.stderr
     assert "1 file(s) on the target are no longer built" in kept.stdout
     assert "--prune" in kept.stdout and stray in s3.objects(BUCKET)
-    assert run_cli(site.root, "check", "--remote").returncode == 0
+    assert cli(site.root, "check", "--remote").returncode == 0
 
 
 # ---------------------------------------------------------------- interruptions
@@ -319,7 +309,7 @@ def test_a_publish_killed_mid_upload_leaves_the_old_feed_whole_and_a_rerun_finis
     (site.scripts / "002-second.md").unlink()
     shutil.rmtree(site.episodes / "002-second")
     run_build(site, engine="fake", jobs=1)
-    assert run_cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "publish").returncode == 0
     old_feed = (site.feed / "feed.xml").read_bytes()
 
     (site.scripts / "002-second.md").write_text(SECOND, encoding="utf-8")
@@ -352,7 +342,7 @@ def test_a_publish_killed_mid_upload_leaves_the_old_feed_whole_and_a_rerun_finis
     assert check_remote(show, show.base_url) == []  # the old feed's files all answer
 
     set_publish(site, **s3_settings(s3))
-    rerun = run_cli(site.root, "publish")
+    rerun = cli(site.root, "publish")
     assert rerun.returncode == 0, rerun.stderr
     assert "episodes/001-invisible-walls/001-invisible-walls.mp3" not in rerun.stdout
     stored = s3.client().get_object(Bucket=BUCKET, Key=f"{PREFIX}/feed/feed.xml")
@@ -363,14 +353,14 @@ def test_a_publish_killed_mid_upload_leaves_the_old_feed_whole_and_a_rerun_finis
 def test_a_rerun_aborts_unfinished_multipart_uploads_under_the_prefix_only(
     site: Project, s3: S3Server
 ) -> None:
-    assert run_cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "publish").returncode == 0
     client = s3.client()
     unfinished = {}
     for key in (f"{PREFIX}/episodes/003-x/003-x.mp3", "elsewhere/big.bin"):
         upload = client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
         client.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=b"x")
         unfinished[key] = upload
-    again = run_cli(site.root, "publish")
+    again = cli(site.root, "publish")
     assert again.returncode == 0, again.stderr
     assert "removed episodes/003-x/003-x.mp3, left half-written" in again.stdout
     assert "nothing to upload" in again.stdout
@@ -411,14 +401,14 @@ def test_wrong_credentials_are_one_line_without_the_keys(
     for key_id, (secret, says) in cases.items():
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
-        line = one_line_error(run_cli(site.root, "publish"))
+        line = one_line_error(cli(site.root, "publish"))
         assert says in line and "s3://podcast/show" in line
         assert key_id not in line and secret not in line
 
 
 def test_an_unreachable_endpoint_is_one_line(site: Project, s3: S3Server) -> None:
     set_publish(site, **s3_settings(s3, endpoint=f"http://127.0.0.1:{free_port()}"))
-    line = one_line_error(run_cli(site.root, "publish"))
+    line = one_line_error(cli(site.root, "publish"))
     assert "cannot reach http://127.0.0.1:" in line and "endpoint_url" in line
 
 
@@ -426,7 +416,7 @@ def test_a_bucket_that_does_not_exist_is_one_line(site: Project, s3: S3Server) -
     settings = s3_settings(s3)
     settings["target"] = "s3://no-such-bucket/show"
     set_publish(site, **settings)
-    line = one_line_error(run_cli(site.root, "publish"))
+    line = one_line_error(cli(site.root, "publish"))
     assert "s3://no-such-bucket/show" in line and "bucket does not exist" in line
 
 
@@ -434,7 +424,7 @@ def test_a_site_built_for_another_base_url_is_refused(site: Project, s3: S3Serve
     settings = s3_settings(s3)
     settings["base_url"] = "https://cdn.example.com/show"
     set_publish(site, **settings)
-    line = one_line_error(run_cli(site.root, "publish"))
+    line = one_line_error(cli(site.root, "publish"))
     assert line == (
         f"error: feed/feed.xml: built for {s3_settings(s3)['base_url']}, but [publish] "
         "base_url is https://cdn.example.com/show; rebuild with `make` "
@@ -446,7 +436,7 @@ def test_a_site_built_for_another_base_url_is_refused(site: Project, s3: S3Serve
 def test_no_target_and_bad_targets_are_refused(site: Project, tmp_path: Path) -> None:
     settings = {"base_url": "http://127.0.0.1:8000"}
     set_publish(site, **settings)
-    line = one_line_error(run_cli(site.root, "publish"))
+    line = one_line_error(cli(site.root, "publish"))
     assert "[publish] has no 'target'" in line and "show.toml" in line
     for target in ("ftp://host/x", "s3://", "file://relative/x", "s3://b/a/../c"):
         set_publish(site, base_url="http://127.0.0.1:8000", target=target)
@@ -460,7 +450,7 @@ def test_no_target_and_bad_targets_are_refused(site: Project, tmp_path: Path) ->
 def test_check_remote_names_each_problem_a_podcast_app_would_hit(
     site: Project, s3: S3Server
 ) -> None:
-    assert run_cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "publish").returncode == 0
     client = s3.client()
     mp3 = f"{PREFIX}/episodes/002-second/002-second.mp3"
     client.delete_object(Bucket=BUCKET, Key=mp3)
@@ -468,7 +458,7 @@ def test_check_remote_names_each_problem_a_podcast_app_would_hit(
     client.put_object(Bucket=BUCKET, Key=vtt, Body=b"not captions", ContentType="text/plain")
     short = f"{PREFIX}/episodes/001-invisible-walls/001-invisible-walls.mp3"
     client.put_object(Bucket=BUCKET, Key=short, Body=b"\xff" * 100, ContentType="audio/mpeg")
-    done = run_cli(site.root, "check", "--remote")
+    done = cli(site.root, "check", "--remote")
     assert done.returncode == 1
     problems = [line for line in done.stderr.splitlines() if line.startswith("problem: ")]
     base = s3_settings(s3)["base_url"]
@@ -486,7 +476,7 @@ def test_check_remote_names_each_problem_a_podcast_app_would_hit(
 def test_check_remote_without_a_server_is_one_problem(tmp_path: Path) -> None:
     project = make_project(tmp_path, seed=False)
     set_publish(project, base_url=f"http://127.0.0.1:{free_port()}")
-    done = run_cli(project.root, "check", "--remote")
+    done = cli(project.root, "check", "--remote")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "cannot fetch the feed" in done.stderr
 
@@ -494,7 +484,7 @@ def test_check_remote_without_a_server_is_one_problem(tmp_path: Path) -> None:
 def test_publish_needs_a_built_site(tmp_path: Path, s3: S3Server) -> None:
     project = make_project(tmp_path, seed=False)
     set_publish(project, **s3_settings(s3))
-    line = one_line_error(run_cli(project.root, "publish"))
+    line = one_line_error(cli(project.root, "publish"))
     assert line == "error: feed/feed.xml: not built yet; run `make` first"
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_project, run_build
+from conftest import cli, make_project, run_build
 from s3server import free_port
-from test_publish import SECOND, is_public, run_cli, set_publish
+from test_publish import SECOND, is_public, set_publish
 
 from pipeline.build import Project
 from pipeline.config import load_show
@@ -73,7 +73,7 @@ def test_a_folder_gets_the_site_and_nothing_else_and_passes_check_remote(
     for name, text in extras.items():
         (project.root / name).parent.mkdir(parents=True, exist_ok=True)
         (project.root / name).write_text(text, encoding="utf-8")
-    done = run_cli(project.root, "publish")
+    done = cli(project.root, "publish")
     assert done.returncode == 0, done.stderr
     files = published(www)
     assert not set(extras) & set(files)
@@ -86,10 +86,10 @@ def test_a_folder_gets_the_site_and_nothing_else_and_passes_check_remote(
     assert not [k for k in files if k.endswith("/")]  # a web server serves folders itself
     show = load_show(project.show_toml)
     assert check_remote(show, show.base_url) == []
-    checked = run_cli(project.root, "check", "--remote")
+    checked = cli(project.root, "check", "--remote")
     assert checked.returncode == 0, checked.stderr
 
-    again = run_cli(project.root, "publish")
+    again = cli(project.root, "publish")
     assert "nothing to upload" in again.stdout
 
 
@@ -97,7 +97,7 @@ def test_a_folder_publish_is_incremental_and_prunes_only_inside(
     site: tuple[Project, Path],
 ) -> None:
     project, www = site
-    assert run_cli(project.root, "publish").returncode == 0
+    assert cli(project.root, "publish").returncode == 0
     (www.parent / "beside.txt").write_text("not the podcast's", encoding="utf-8")
     leftover = www / "episodes" / "001-invisible-walls" / ".001.mp3.k2j4.part"
     leftover.write_bytes(b"half a copy, from a publish killed mid-write")
@@ -105,7 +105,7 @@ def test_a_folder_publish_is_incremental_and_prunes_only_inside(
 
     (project.scripts / "002-second.md").unlink()
     run_build(project, engine="fake", jobs=1)
-    dry = run_cli(project.root, "publish", "--dry-run", "--prune")
+    dry = cli(project.root, "publish", "--dry-run", "--prune")
     assert "would delete episodes/002-second/002-second.mp3" in dry.stdout
     assert {p: p.stat().st_mtime_ns for p in www.rglob("*") if p.is_file()} == stamps
     assert leftover.exists()  # a dry run changes nothing
@@ -129,7 +129,7 @@ def test_a_folder_publish_is_incremental_and_prunes_only_inside(
 def test_a_missing_folder_is_one_line(site: tuple[Project, Path]) -> None:
     project, www = site
     shutil.rmtree(www)
-    done = run_cli(project.root, "publish")
+    done = cli(project.root, "publish")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     message = f"error: {www}: the publish folder does not exist; create it first"
     assert done.stderr.strip() == message
@@ -139,7 +139,7 @@ def test_a_site_with_problems_is_not_published(site: tuple[Project, Path]) -> No
     project, www = site
     vtt = project.episodes / "002-second" / "002-second.vtt"
     vtt.write_text("not captions\n", encoding="utf-8")
-    done = run_cli(project.root, "publish")
+    done = cli(project.root, "publish")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: the built site has 1 problem(s), first: ")
     assert "episodes/002-second/002-second.vtt" in done.stderr
