@@ -33,7 +33,8 @@ from pipeline.lexicon import Pronouncer
 from pipeline.master import Loudness, PlannedBlock, PlannedUtterance
 
 if TYPE_CHECKING:
-    from pipeline.loudness import Measurement, Meter
+    from pipeline.loudness import Meter
+    from pipeline.measurement import Measurement
 from pipeline.model import (
     Block,
     BuiltEpisode,

@@ -17,7 +17,7 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
-from pipeline.loudness import Measurement
+from pipeline.measurement import Measurement
 from pipeline.transcripts import clock
 
 INK, ACCENT, TARGET, MUTED = "#1b1b1b", "#0b5cad", "#b3261e", "#5f6368"

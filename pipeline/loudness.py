@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import firwin, sosfilt, upfirdn  # type: ignore[import-untyped]
+
+from pipeline.measurement import Measurement
 
 Floats = NDArray[np.float64]
 
@@ -193,22 +194,6 @@ class Meter:
 
 
 SILENCE_LUFS = -120.0  # what silence is shown as, where a number must be finite
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """What a meter found, in the units a producer reads (pipeline/report.py)."""
-
-    integrated_lufs: float
-    loudness_range_lu: float
-    true_peak_dbtp: float
-    true_peak_at: float  # seconds from the start
-    duration: float
-    short_term: tuple[float, ...]  # LUFS of the 3 s ending 3 s + i * short_term_step in
-    short_term_step: float
-    envelope_min: tuple[float, ...]  # lowest sample in each envelope_step seconds
-    envelope_max: tuple[float, ...]
-    envelope_step: float
 
 
 def _pooled(

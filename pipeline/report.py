@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import atomic, charts, tools
-from pipeline.loudness import Measurement, measure_pcm
+from pipeline import atomic, tools
+from pipeline.measurement import Measurement
 from pipeline.model import DroppedLine, EpisodeMeta, Show, Timeline
 from pipeline.templating import render
 from pipeline.transcripts import clock
@@ -113,6 +113,8 @@ def dropped_summary(dropped: Sequence[DroppedLine]) -> list[tuple[str, int]]:
 
 def measure_mp3(path: Path) -> Measurement:
     """Decode an MP3 once, streaming, through the loudness meter (when mastering did not)."""
+    from pipeline.loudness import measure_pcm
+
     rate = 44100
     chunks = tools.read_ffmpeg(
         "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "pipe:1",
@@ -178,6 +180,8 @@ def _data_uri(svg: str) -> str:
 def _figures(
     measured: Measurement, timeline: Timeline, target_lufs: float
 ) -> Iterator[dict[str, str]]:
+    from pipeline import charts  # matplotlib: loaded only when a report is drawn
+
     chapters = [(mark.title, mark.start) for mark in timeline.chapters]
     made = (
         ("waveform", "Waveform and chapters", charts.waveform(measured, chapters)),
