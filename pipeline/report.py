@@ -282,8 +282,8 @@ def write_episode_report(inputs: EpisodeInputs) -> EpisodeFacts | None:
     """Write report.html and its record when what it shows has changed; return the new
     facts, or None when the report on disk is already this episode's."""
     from pipeline.digest import json_digest
-    from pipeline.keys import shown_meta
 
+    meta = inputs.meta
     previous = read_record(inputs.folder)
     if inputs.measured is not None:
         measured = inputs.measured
@@ -297,7 +297,8 @@ def write_episode_report(inputs: EpisodeInputs) -> EpisodeFacts | None:
             "report": RECORD_VERSION,
             "measurement": dataclasses.asdict(measured),
             "timeline": dataclasses.asdict(inputs.timeline),
-            "meta": shown_meta(inputs.meta),
+            # only what the reports show of the front matter: a new summary redraws nothing
+            "meta": [meta.title, meta.number, meta.slug, meta.author, str(meta.date)],
             "dropped": [dataclasses.asdict(line) for line in inputs.dropped],
             "inferred": dict(inputs.inferred),
             "show": [show.title, show.loudness_lufs, show.true_peak_dbtp],
