@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,30 @@ def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
     )
+
+
+def ebur128(path: Path) -> tuple[float, float, float]:
+    """(integrated LUFS, loudness range LU, true peak dBTP) by ffmpeg's own EBU R128 meter:
+    the independent reference every loudness test measures against."""
+    log = tools.ffmpeg(
+        "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-",
+    ).stderr.decode()  # fmt: skip
+    summary = log[log.rindex("Summary:") :]
+    loudness = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    spread = re.search(r"LRA:\s+([\d.]+) LU", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
+    assert loudness and spread and peak, summary
+    return float(loudness[1]), float(spread[1]), float(peak[1])
+
+
+def one_line_failure(done: subprocess.CompletedProcess[str]) -> str:
+    """The single `error:` line a failed command printed (and nothing else, no traceback)."""
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Log, run_build
+from conftest import Log, ebur128, run_build
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
@@ -31,19 +31,8 @@ def mp3_of(project: Project) -> Path:
     return project.episodes / "001-invisible-walls" / "001-invisible-walls.mp3"
 
 
-def ebur128(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP), measured by ffmpeg's ebur128 filter."""
-    log = tools.ffmpeg(
-        "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"
-    ).stderr.decode()
-    summary = log[log.rindex("Summary:") :]
-    loudness = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
-    return loudness, peak
-
-
 def test_mp3_meets_apples_loudness_spec(seed_build: Seed) -> None:
-    loudness, true_peak = ebur128(mp3_of(seed_build[0]))
+    loudness, _, true_peak = ebur128(mp3_of(seed_build[0]))
     assert -16.5 <= loudness <= -15.5
     assert true_peak <= -1.0
 
@@ -197,7 +186,7 @@ def test_one_sentence_edit_redoes_only_it_and_stays_on_loudness_target(
     result, log = run_build(project, jobs=2, explain=True)
     assert result.synthesized == 1 and not result.failed
     assert "synthesize (new or edited text): Emotional intimacy is built on trust" in log.text
-    loudness, true_peak = ebur128(mp3_of(project))
+    loudness, _, true_peak = ebur128(mp3_of(project))
     assert -16.5 <= loudness <= -15.5 and true_peak <= -1.0
 
 

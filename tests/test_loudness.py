@@ -3,29 +3,16 @@ episodes: integrated loudness within ±0.1 LU, true peak within a few tenths of 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_project, run_build
+from conftest import ebur128, make_project, run_build
 
 from pipeline import tools
 from pipeline.build import BuildResult, Project
 from pipeline.loudness import Meter, measure_pcm
 from pipeline.master import OUTPUT_RATE, measure_file
-
-
-def ffmpeg_ebur128(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP), by ffmpeg's own meter."""
-    log = tools.ffmpeg(
-        "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"
-    ).stderr.decode()
-    summary = log[log.rindex("Summary:") :]
-    loudness = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
-    assert loudness and peak
-    return float(loudness.group(1)), float(peak.group(1))
 
 
 def numpy_meter(path: Path) -> Meter:
@@ -36,7 +23,7 @@ def numpy_meter(path: Path) -> Meter:
 
 
 def agree(path: Path) -> None:
-    reference, reference_peak = ffmpeg_ebur128(path)
+    reference, _, reference_peak = ebur128(path)
     meter = numpy_meter(path)
     assert meter.integrated() == pytest.approx(reference, abs=0.1)
     assert measure_file(path) == pytest.approx(reference, abs=0.1)

@@ -3,12 +3,11 @@ the gain is searched on a sample and the whole MP3 is then measured."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from conftest import ebur128
 
-from pipeline import tools
 from pipeline.cache import AudioCache
 from pipeline.engines.fake import FakeEngine
 from pipeline.master import (
@@ -76,17 +75,6 @@ def test_music_comes_before_the_intro_and_after_the_outro() -> None:
     assert timeline.duration == pytest.approx(timeline.blocks[-1].end + Pauses().tail + 3)
 
 
-def ebur128(path: Path) -> tuple[float, float]:
-    log = tools.ffmpeg(
-        "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"
-    ).stderr.decode()
-    summary = log[log.rindex("Summary:") :]
-    loudness = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
-    assert loudness and peak
-    return float(loudness.group(1)), float(peak.group(1))
-
-
 @pytest.mark.slow
 def test_long_episode_is_normalized_from_a_sample(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -116,7 +104,7 @@ def test_long_episode_is_normalized_from_a_sample(
     assert len(sample) < len(pieces)
     out = tmp_path / "long.mp3"
     gain = encode(pieces, cache, engine.sample_rate, Loudness(), out)
-    loudness, peak = ebur128(out)
+    loudness, _, peak = ebur128(out)
     assert -16.5 <= loudness <= -15.5 and peak <= -1.0
     encode(pieces, cache, engine.sample_rate, Loudness(), out, hint=gain)
     assert -16.5 <= ebur128(out)[0] <= -15.5

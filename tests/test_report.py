@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import cli, make_project, run_build
+from conftest import cli, ebur128, make_project, run_build
 
 from pipeline import report, tools
 from pipeline.build import BuildResult, Project
@@ -20,18 +20,6 @@ from pipeline.loudness import Meter
 
 SLUG = "001-invisible-walls"
 SUMMARY_LINE = re.compile(r"^  \d+:\d\d, -?\d+\.\d LUFS, -?\d+\.\d dBTP, \d+ words/min$")
-
-
-def ebur128(path: Path) -> tuple[float, float, float]:
-    """(integrated LUFS, LRA, true peak dBTP) by ffmpeg's ebur128 filter: the reference."""
-    log = tools.ffmpeg(
-        "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-",
-    ).stderr.decode()  # fmt: skip
-    summary = log[log.rindex("Summary:") :]
-    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary)[1])  # type: ignore[index]
-    lra = float(re.search(r"LRA:\s+([\d.]+) LU", summary)[1])  # type: ignore[index]
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)[1])  # type: ignore[index]
-    return integrated, lra, peak
 
 
 @pytest.fixture(scope="module")

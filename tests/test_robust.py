@@ -35,7 +35,7 @@ import feedparser
 import pytest
 import requests
 import responses
-from conftest import REPO, cli, make_project, run_build
+from conftest import REPO, cli, make_project, one_line_failure, run_build
 from lxml import etree
 from mutagen import MutagenError
 from mutagen.id3 import ID3
@@ -608,15 +608,6 @@ def test_odd_script_names_build_under_clean_slugs_and_nothing_lands_outside_the_
 
 
 # ---------------------------------------------------------------- 5. bad input via the CLI
-
-
-def one_line_failure(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 1, done.stderr
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
 
 
 def seconds(mp3: Path) -> float:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import cli, make_project
+from conftest import cli, make_project, one_line_failure
 
 from pipeline import tools
 from pipeline.build import Project
@@ -70,15 +70,6 @@ def ok(done: subprocess.CompletedProcess[str]) -> str:
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return done.stderr
-
-
-def one_line_failure(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 1, done.stderr
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
 
 
 # ---------------------------------------------------------------- 1. the feed keeps its episodes
