@@ -46,6 +46,7 @@ from pipeline.model import (
 )
 from pipeline.records import Records
 from pipeline.reporter import Reporter
+from pipeline.segments import Segment, SegmentStore
 from pipeline.synth import TRIM_SETTINGS, Job
 
 
@@ -74,6 +75,10 @@ class Project:
     @property
     def cache(self) -> AudioCache:
         return AudioCache(self.root / ".cache" / "audio")
+
+    @property
+    def segments(self) -> SegmentStore:
+        return SegmentStore(self.root / ".cache" / "segments")
 
     @property
     def lock(self) -> Path:
@@ -113,6 +118,7 @@ class EpisodeTask:
     timeline: Timeline | None = None
     built: BuiltEpisode | None = None
     measured: Measurement | None = None  # the new MP3 as mastering metered it, for the report
+    segments: tuple[Segment, ...] = ()  # the chapters' encodes the MP3 is joined from
     stage_seconds: dict[str, float] = field(default_factory=dict)  # this episode's, for its report
     cache_use: dict[str, int] = field(default_factory=dict)  # utterances cached / synthesized
 
@@ -273,6 +279,7 @@ def master_and_tag(task: EpisodeTask) -> None:
     if task.audio_verdict.up_to_date:
         assert task.previous is not None
         task.timeline, gain = task.previous.timeline, task.previous.gain
+        task.segments = task.previous.segments
         tags = uptodate.tags_inputs(task, task.timeline)
         verdict = keys.compare(task.previous.tags, tags)
         if verdict.up_to_date:
@@ -292,17 +299,23 @@ def master_and_tag(task: EpisodeTask) -> None:
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
     hint = task.previous.gain if task.previous else None
+    store, jobs = task.project.segments, task.options.jobs
     with atomic.replacing(files.mp3) as tmp:
         try:
-            gain = encode(pieces, cache, rate, loudness, tmp, hint, _keep_measurement(task))
+            mastered = encode(
+                pieces, cache, rate, loudness, tmp, store, hint, _keep_measurement(task), jobs
+            )
         except ToolError:
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
                 raise atomic.no_space(files.mp3) from None
             raise
         uptodate.write_tags(task, tmp, timeline)
         digest = file_digest(tmp)
-    task.timeline = timeline
-    uptodate.record(task, uptodate.tags_inputs(task, timeline), gain, digest)
+    chapters = len(mastered.segments)
+    task.reporter.detail(f"  encoded {mastered.encoded} of {chapters} chapter(s) of the MP3")
+    task.cache_use["chapters encoded"] = mastered.encoded
+    task.timeline, task.segments = timeline, mastered.segments
+    uptodate.record(task, uptodate.tags_inputs(task, timeline), mastered.gain, digest)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -322,7 +335,7 @@ def transcripts(task: EpisodeTask) -> None:
 
 
 def talking_book(task: EpisodeTask) -> None:
-    from pipeline.digest import json_digest
+    from pipeline.segments import ChapterEncodes
     from pipeline.talkingbook import write_episode_book
 
     assert task.built and task.narration and task.choice
@@ -334,7 +347,7 @@ def talking_book(task: EpisodeTask) -> None:
         task.base_url,
         task.choice.voice,
         task.reporter,
-        json_digest(task.audio),
+        ChapterEncodes(task.project.segments, task.segments),
         explain=task.options.explain,
     )
 
@@ -561,7 +574,7 @@ def no_scripts(project: Project) -> PipelineError:
 def _check_cache_folders(project: Project) -> None:
     """The cache's folders must be folders: a file in their place would fail every script."""
     cache = project.root / ".cache"
-    for folder in (cache, cache / "audio", cache / "voices"):
+    for folder in (cache, cache / "audio", cache / "segments", cache / "voices"):
         if folder.exists() and not folder.is_dir():
             raise PipelineError(
                 f"{folder} is a file, but the build keeps its cache there: "

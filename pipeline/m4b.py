@@ -2,8 +2,9 @@
 
 ffmpeg reads the chapters and tags from an ffmetadata file and writes the chapters twice, as
 audiobook players look for them in one place or the other: a Nero ``chpl`` atom and a
-QuickTime chapter text track.  The audio is the mastered MP3 re-encoded, so its loudness
-stays at the show's target (the tests measure it with ffmpeg's ebur128 filter).
+QuickTime chapter text track.  The audio is the mastered MP3 re-encoded a chapter at a time
+(pipeline/segments.py keeps each chapter's AAC), so its loudness stays at the show's target
+(the tests measure it with ffmpeg's ebur128 filter) and an edit re-encodes one chapter.
 """
 
 from __future__ import annotations
@@ -61,27 +62,26 @@ def ffmetadata(tags: Mapping[str, str], chapters: Sequence[ChapterMark], duratio
 
 
 def write_m4b(
-    mp3: Path,
+    aac: bytes,
     out: Path,
     tags: Mapping[str, str],
     chapters: Sequence[ChapterMark],
     duration: float,
     cover: Path,
-    bitrate_kbps: int,
 ) -> None:
-    """Encode ``mp3`` to an M4B at ``out``, atomically, with chapters, tags and cover."""
-    bitrate = max(MIN_BITRATE_KBPS, bitrate_kbps)
+    """Put ``aac`` (ADTS frames) in an M4B at ``out``, atomically, with chapters, tags and
+    cover. The audio is copied, not encoded again."""
     with tempfile.TemporaryDirectory(prefix="essaycast-m4b-") as scratch:
-        metadata = Path(scratch) / "metadata.txt"
+        metadata, audio = Path(scratch) / "metadata.txt", Path(scratch) / "audio.aac"
         metadata.write_text(ffmetadata(tags, chapters, duration), encoding="utf-8")
+        audio.write_bytes(aac)
         with atomic.replacing(out) as tmp:
             tools.ffmpeg(
                 "-y", "-loglevel", "error",
-                "-i", str(mp3), "-f", "ffmetadata", "-i", str(metadata), "-i", str(cover),
-                "-map", "0:a", "-map", "2:v",
+                "-f", "aac", "-i", str(audio), "-f", "ffmetadata", "-i", str(metadata),
+                "-i", str(cover), "-map", "0:a", "-map", "2:v",
                 "-map_metadata", "1", "-map_chapters", "1",
-                "-c:a", "aac", "-b:a", f"{bitrate}k",
-                "-c:v", "copy", "-disposition:v:0", "attached_pic",
+                "-c:a", "copy", "-c:v", "copy", "-disposition:v:0", "attached_pic",
                 "-movflags", "+faststart",
                 "-f", "ipod", str(tmp),
                 what=f"ffmpeg (writing {out.name})",

@@ -23,8 +23,9 @@ from pipeline.model import (
     TimedUtterance,
     Timeline,
 )
+from pipeline.segments import Segment
 
-VERSION = 3
+VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Manifest:
     gain: Gain
     utterances: dict[str, str]  # cache key -> spoken text
     timeline: Timeline
+    segments: tuple[Segment, ...]  # the chapters' encodes the MP3 was joined from
 
 
 def read(files: EpisodeFiles) -> Manifest | None:
@@ -52,6 +54,7 @@ def read(files: EpisodeFiles) -> Manifest | None:
             gain=Gain(**data["gain"]),
             utterances=dict(data["utterances"]),
             timeline=_timeline(data["timeline"]),
+            segments=tuple(Segment(**segment) for segment in data["segments"]),
         )
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
         return None

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import tools
+from pipeline import mp3frames, tools
 from pipeline.cache import AudioCache
 from pipeline.errors import ToolError
+from pipeline.mp3frames import FRAME_SAMPLES, frames_for
+from pipeline.segments import Segment, SegmentStore, encode_mp3s, segment_key
 
 if TYPE_CHECKING:
     from pipeline.loudness import Meter
@@ -62,11 +64,14 @@ class PlannedBlock:
 
 @dataclass(frozen=True)
 class Piece:
-    """One stretch of the final audio: an utterance from the cache, silence, or music."""
+    """One stretch of the final audio: an utterance from the cache, silence, or music; or a
+    seam, the silence between two chapters that the MP3 encoder makes itself (the end of one
+    chapter's encode and the start of the next: see pipeline/mp3frames.py)."""
 
     samples: int
     key: str | None = None
     music: bytes | None = None
+    seam: bool = False
 
 
 def gap_before(block: PlannedBlock, previous: PlannedBlock | None, pauses: Pauses) -> float:
@@ -100,25 +105,44 @@ def layout(
     intro_music: bytes = b"",
     outro_music: bytes = b"",
 ) -> tuple[list[Piece], Timeline]:
-    """Place every utterance in time. Returns the pieces to stream and the exact timeline."""
+    """Place every utterance in time. Returns the pieces to stream and the exact timeline.
+
+    Each chapter is encoded on its own, so between chapters, halfway through the pause, the
+    layout leaves a seam as long as the silence the encoder adds there: the next chapter
+    then starts on the first sample of its own first MP3 frame, and the timeline stays
+    exact in the joined file.
+    """
     pieces: list[Piece] = []
     cursor = 0  # in samples
+    segment_start, frames_before = 0, 0  # where the chapter being laid out starts
 
     def add(piece: Piece) -> None:
         nonlocal cursor
-        if piece.samples > 0:
+        if piece.samples > 0 or piece.seam:
             pieces.append(piece)
             cursor += piece.samples
 
     def silence(seconds: float) -> None:
         add(Piece(round(seconds * rate)))
 
+    def seam() -> None:
+        nonlocal segment_start, frames_before
+        frames_before += frames_for(output_samples(cursor - segment_start, rate))
+        segment_start = -(-frames_before * FRAME_SAMPLES * rate // OUTPUT_RATE)
+        add(Piece(segment_start - cursor, seam=True))
+
     if intro_music:
         add(Piece(len(intro_music) // 2, music=intro_music))
     timed_blocks: list[TimedBlock] = []
     previous: PlannedBlock | None = None
     for block in blocks:
-        silence(gap_before(block, previous, pauses) if previous or not intro_music else 0.5)
+        gap = gap_before(block, previous, pauses) if previous or not intro_music else 0.5
+        if previous is not None and block.chapter != previous.chapter:
+            silence(gap / 2)
+            seam()
+            silence(gap / 2)
+        else:
+            silence(gap)
         timed_sentences: list[TimedSentence] = []
         for s_index, sentence in enumerate(block.sentences):
             if s_index:
@@ -166,6 +190,30 @@ def chapter_marks(
         end = starts[ordered[position + 1]] if position + 1 < len(ordered) else duration
         marks.append(ChapterMark(titles[chapter], start, end))
     return tuple(marks)
+
+
+def output_samples(samples: int, rate: int) -> int:
+    """How many samples ``samples`` at ``rate`` become at the MP3's rate.
+
+    >>> output_samples(22050, 22050), output_samples(24000, 24000), output_samples(1, 24000)
+    (44100, 44100, 2)
+    """
+    return round(samples * OUTPUT_RATE / rate)
+
+
+def segments(pieces: Sequence[Piece]) -> list[list[Piece]]:
+    """The pieces of each chapter's encode: the layout cut at its seams.
+
+    >>> [[p.samples for p in s] for s in segments([Piece(3), Piece(2, seam=True), Piece(4)])]
+    [[3], [4]]
+    """
+    cut: list[list[Piece]] = [[]]
+    for piece in pieces:
+        if piece.seam:
+            cut.append([])
+        else:
+            cut[-1].append(piece)
+    return cut
 
 
 def stream(pieces: Sequence[Piece], cache: AudioCache) -> Iterator[bytes]:
@@ -241,57 +289,80 @@ class Gain:
     trim_db: float = 0.0  # after the limiter, never above 0: lands the loudness exactly
 
 
+@dataclass(frozen=True)
+class Mastered:
+    """What mastering made: the gain it landed on, the chapters' encodes the MP3 is joined
+    from, and how many of them it encoded (the rest were in the store)."""
+
+    gain: Gain
+    segments: tuple[Segment, ...]
+    encoded: int
+
+
 def encode(
     pieces: Sequence[Piece],
     cache: AudioCache,
     rate: int,
     loudness: Loudness,
     out: Path,
+    store: SegmentStore,
     hint: Gain | None = None,
     on_metered: Callable[[Meter], None] | None = None,
-) -> Gain:
+    jobs: int = 2,
+) -> Mastered:
     """Encode a CBR MP3 at the target loudness with true peaks under the ceiling.
 
     Compression and a limiter keep the peaks down, which takes a little loudness away, and
     MP3 encoding takes a little more. So the gain is searched on the processed signal
     before encoding (cheap: no MP3) until it is at least the target plus the loss MP3
-    encoding causes, and a cut after the limiter brings it down to exactly that; the MP3
-    is then measured itself (decoded by ffmpeg, metered in numpy), as a listener's app
-    would hear it, and kept when within TOLERANCE_LU of the target.
+    encoding causes, and a cut after the limiter brings it down to exactly that. Each
+    chapter is then encoded on its own (or taken from the store, when the same chapter
+    was encoded at the same gain before) and the chapters joined; the MP3 is measured
+    itself (decoded by ffmpeg, metered in numpy), as a listener's app would hear it, and
+    kept when within TOLERANCE_LU of the target.
 
-    With a hint (this episode's last gain and MP3 loss, measured on its last MP3), the
-    first encode uses it directly, and measures the signal it encodes in the same pass:
-    if that, less the known MP3 loss, is within half the tolerance, the MP3 is kept
-    without decoding it again. A small edit hardly changes an episode's loudness.
+    With a hint (this episode's last gain and MP3 loss), the gain is not searched: a small
+    edit hardly changes an episode's loudness, so the chapters it did not touch are taken
+    from the store as they are, and only when the whole misses the target is it encoded
+    again at a new gain.
 
-    ``on_metered`` is given the meter of each MP3 that is decoded and measured whole.
+    ``on_metered`` is given the meter of each MP3 that is measured.
     """
     target = loudness.target_lufs
+    chapters = [(chapter, output_samples(sum(p.samples for p in chapter), rate))
+                for chapter in segments(pieces)]  # fmt: skip
     sample = loudness_sample(pieces, rate, SAMPLE_SECONDS)
     if hint is None:
         guess = Gain(target - measure_loudness(sample, cache, rate) + COMPRESSION_GUESS_DB)
         gain = _search_gain(sample, cache, rate, loudness, guess)
     else:
         gain = hint
-    measured = float("nan")
-    for attempt in range(4):
-        before_mp3 = _encode_pass(pieces, cache, rate, loudness, gain, out)
-        predicted = before_mp3 - gain.mp3_loss_lu
-        if hint is not None and attempt == 0 and abs(predicted - target) <= TOLERANCE_LU / 2:
-            return hint
+    processed = target + gain.mp3_loss_lu  # what the search aimed the processed signal at
+    measured, encoded = float("nan"), 0
+    for _ in range(4):
+        chain = _processing(loudness, gain.gain_db, gain.trim_db)
+        listed = [
+            (Segment(segment_key(chapter, samples, chain, loudness.bitrate_kbps), samples), chapter)
+            for chapter, samples in chapters
+        ]
+        parts, count = encode_mp3s(listed, cache, rate, chain, loudness.bitrate_kbps, store, jobs)
+        encoded += count
+        out.write_bytes(mp3frames.join(parts))
         meter = meter_file(out, true_peak=on_metered is not None)
         measured = _audible(meter.integrated())
         if on_metered is not None:  # the MP3 as it stands (the producer's report reads it)
             on_metered(meter)
-        gain = Gain(gain.gain_db, before_mp3 - measured, gain.trim_db)
+        gain = Gain(gain.gain_db, processed - measured, gain.trim_db)
         if abs(target - measured) <= TOLERANCE_LU:
-            return gain
+            return Mastered(gain, tuple(segment for segment, _ in listed), encoded)
         # After the limiter a gain change is exact: a trim that stays a cut needs no search.
         trim = gain.trim_db + target - measured
         if trim <= 0:
+            processed += trim - gain.trim_db
             gain = Gain(gain.gain_db, gain.mp3_loss_lu, trim)
         else:
             gain = _search_gain(sample, cache, rate, loudness, gain)
+            processed = target + gain.mp3_loss_lu
     raise ToolError(
         f"could not reach {target} LUFS (got {measured:.1f}): "
         "the audio is too quiet or too dynamic to normalize"
@@ -400,34 +471,6 @@ def meter_file(path: Path, true_peak: bool = True) -> Meter:
         what=f"decoding {path.name}",
     )  # fmt: skip
     return measure_pcm(chunks, OUTPUT_RATE, "f32le", true_peak=true_peak)
-
-
-def _encode_pass(
-    pieces: Sequence[Piece],
-    cache: AudioCache,
-    rate: int,
-    loudness: Loudness,
-    gain: Gain,
-    out: Path,
-) -> float:
-    """Encode the MP3; return the loudness of the signal encoded, measured in the same pass."""
-    graph = (
-        f"[0:a]{_processing(loudness, gain.gain_db, gain.trim_db)},asplit=2[encode][measure];"
-        "[measure]ebur128=framelog=verbose[meter]"
-    )
-    log = _pipe(
-        pieces,
-        cache,
-        [
-            "-loglevel", "info", "-y", *raw_input_args(rate), "-filter_complex", graph,
-            "-map", "[encode]", "-ar", str(OUTPUT_RATE), "-ac", "1",
-            "-c:a", "libmp3lame", "-b:a", f"{loudness.bitrate_kbps}k",
-            "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", str(out),
-            "-map", "[meter]", "-f", "null", "-",
-        ],
-        "encoding",
-    )  # fmt: skip
-    return _integrated(log)
 
 
 def decode_music(path: Path, rate: int, fade_s: float = 1.0) -> bytes:

@@ -25,10 +25,11 @@ from pipeline.digest import file_digest, json_digest
 from pipeline.epub import BookInfo, Part, write_epub
 from pipeline.feed import episode_page_url, show_guid, show_page_url
 from pipeline.keys import shown_meta
-from pipeline.m4b import retag_m4b, write_m4b
+from pipeline.m4b import MIN_BITRATE_KBPS, retag_m4b, write_m4b
 from pipeline.model import BuiltEpisode, Narration, Show
 from pipeline.page import direction
 from pipeline.reporter import Reporter
+from pipeline.segments import ChapterEncodes, aac_chapters, aac_parts, adts_frames
 
 RECORD = ".book.json"  # the EPUB's inputs
 M4B_RECORD = ".m4b.json"  # the M4B's: its audio, chapters, cover and tags
@@ -76,14 +77,15 @@ def write_episode_book(
     base_url: str,
     voice: str,
     reporter: Reporter,
-    audio_key: str,
+    encodes: ChapterEncodes,
     *,
     explain: bool = False,
 ) -> bool:
     """Write episodes/<slug>/<slug>.epub and .m4b unless they are up to date; True if either
     was written. Each has its own inputs: the EPUB carries the MP3 file itself (tags and
-    all), while the M4B is encoded from its audio (``audio_key``) and only retagged when no
-    more than its tags changed.
+    all), while the M4B is made from the chapters' encodes (``encodes``: each chapter's AAC
+    is kept, so an edit encodes only its chapter) and only retagged when no more than its
+    tags changed.
 
     Raises BookError (naming the sentence) when the timeline cannot carry the book.
     """
@@ -101,7 +103,7 @@ def write_episode_book(
     wrote_epub = _write_episode_epub(
         show, episode, narration, artwork, base_url, voice, reporter, inputs, explain
     )
-    wrote_m4b = _write_episode_m4b(show, episode, artwork, audio_key, reporter, explain)
+    wrote_m4b = _write_episode_m4b(show, episode, artwork, encodes, reporter, explain)
     if not (wrote_epub or wrote_m4b):
         reporter.detail("  talking book up to date")
     return wrote_epub or wrote_m4b
@@ -150,7 +152,7 @@ def _write_episode_m4b(
     show: Show,
     episode: BuiltEpisode,
     artwork: Path,
-    audio_key: str,
+    encodes: ChapterEncodes,
     reporter: Reporter,
     explain: bool,
 ) -> bool:
@@ -166,7 +168,7 @@ def _write_episode_m4b(
         "comment": meta.summary,
     }
     audio = {
-        "audio": audio_key,
+        "audio": encodes.key,
         "chapters": json_digest(
             [dataclasses.asdict(mark) for mark in episode.timeline.chapters]
             + [episode.timeline.duration]
@@ -181,16 +183,13 @@ def _write_episode_m4b(
         reporter.detail("  retagging the audiobook (M4B)")
         retag_m4b(files.m4b, tags, artwork)
     else:
-        reporter.detail("  writing the audiobook (M4B)")
-        write_m4b(
-            files.mp3,
-            files.m4b,
-            tags,
-            episode.timeline.chapters,
-            episode.timeline.duration,
-            artwork,
-            show.bitrate_kbps,
+        parts, encoded = aac_parts(encodes, max(MIN_BITRATE_KBPS, show.bitrate_kbps))
+        reporter.detail(
+            f"  writing the audiobook (M4B): encoded {encoded} of {len(parts)} chapter(s)"
         )
+        frames = [adts_frames(part) for part in parts]
+        marks, length = aac_chapters(encodes.segments, frames, episode.timeline.chapters)
+        write_m4b(b"".join(parts), files.m4b, tags, marks, length, artwork)
     _write_record(record, with_tags, (files.m4b,))
     return True
 

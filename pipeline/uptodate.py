@@ -78,6 +78,6 @@ def record(task: EpisodeTask, tags: keys.Inputs, gain: Gain, digest: str) -> Non
     assert task.timeline is not None
     size = task.files.mp3.stat().st_size
     entry = manifest.Manifest(
-        task.audio, tags, digest, size, gain, task.spoken_by_key, task.timeline
+        task.audio, tags, digest, size, gain, task.spoken_by_key, task.timeline, task.segments
     )
     manifest.write(task.files, entry)

@@ -11,14 +11,20 @@ from conftest import ebur128
 from pipeline.cache import AudioCache
 from pipeline.engines.fake import FakeEngine
 from pipeline.master import (
+    OUTPUT_RATE,
     Loudness,
     Pauses,
     PlannedBlock,
     PlannedUtterance,
     encode,
+    gap_before,
     layout,
     loudness_sample,
+    output_samples,
+    segments,
 )
+from pipeline.mp3frames import FRAME_SAMPLES, frames_for
+from pipeline.segments import SegmentStore
 
 RATE = 1000  # samples per second: round numbers for timing tests
 
@@ -48,13 +54,51 @@ def test_layout_places_pauses_from_shortest_to_longest() -> None:
     assert first[1].start - first[0].end == pytest.approx(p.clause)
     second_sentence = timeline.blocks[1].sentences[1]
     assert second_sentence.start - first[1].end == pytest.approx(p.sentence)
-    assert timeline.blocks[2].start - timeline.blocks[1].end == pytest.approx(p.chapter)
+    # Between chapters, the silence the MP3 encoder makes where two chapters' encodes meet
+    # (its delay and padding: one to two frames) lengthens the pause.
+    seam = timeline.blocks[2].start - timeline.blocks[1].end - p.chapter
+    assert FRAME_SAMPLES / OUTPUT_RATE - 1 / RATE <= seam <= 2 * FRAME_SAMPLES / OUTPUT_RATE
     assert timeline.blocks[3].start - timeline.blocks[2].end == pytest.approx(p.after_heading)
     assert timeline.blocks[4].start - timeline.blocks[3].end == pytest.approx(p.before_outro)
     assert timeline.duration == pytest.approx(timeline.blocks[-1].end + p.tail)
     assert sum(piece.samples for piece in pieces) == round(timeline.duration * RATE)
+    assert [piece.seam for piece in pieces].count(True) == 1
     assert p.clause < p.sentence < p.paragraph < p.chapter
     assert p.lead <= 0.5 and p.tail <= 0.5
+
+
+@pytest.mark.parametrize("rate", [22050, 24000, 16000])
+def test_each_chapter_starts_on_its_first_mp3_frame(rate: int) -> None:
+    """Chapters are encoded one by one and their frames joined: each chapter's first sample
+    must fall on a frame boundary of the joined MP3, which is where the timeline puts it
+    (to within a sample at the voice's rate)."""
+    sizes = [(3, 1), (2,), (5,), (1, 1, 1)]
+    blocks = [
+        PlannedBlock(
+            "heading" if i else "intro",
+            i,
+            tuple((PlannedUtterance("u", f"k{i}", round(n * rate * 1.37)),) for n in sentence),
+        )  # type: ignore[arg-type]
+        for i, sentence in enumerate(sizes)
+    ]
+    pieces, timeline = layout(blocks, ["A", "B", "C", "D"], rate, Pauses())
+    chapters = segments(pieces)
+    assert len(chapters) == len(sizes)
+    frames = 0
+    for index, (chapter, mark) in enumerate(zip(chapters, timeline.chapters, strict=True)):
+        start = frames * FRAME_SAMPLES / OUTPUT_RATE  # where its encode begins in the MP3
+        if index:  # the seam is halfway through the pause before the chapter's first block
+            half_pause = gap_before(blocks[index], blocks[index - 1], Pauses()) / 2
+            assert abs(mark.start - half_pause - start) <= 1 / rate
+        frames += frames_for(output_samples(sum(piece.samples for piece in chapter), rate))
+    last = chapters[-1]
+    assert timeline.duration == pytest.approx(
+        (frames - frames_for(output_samples(sum(p.samples for p in last), rate)))
+        * FRAME_SAMPLES
+        / OUTPUT_RATE
+        + sum(p.samples for p in last) / rate,
+        abs=1 / rate,
+    )
 
 
 def test_chapters_start_at_zero_and_at_headings_and_tile_the_audio() -> None:
@@ -103,8 +147,9 @@ def test_long_episode_is_normalized_from_a_sample(
     sample = loudness_sample(pieces, engine.sample_rate, 30)
     assert len(sample) < len(pieces)
     out = tmp_path / "long.mp3"
-    gain = encode(pieces, cache, engine.sample_rate, Loudness(), out)
+    store = SegmentStore(tmp_path / "segments")
+    gain = encode(pieces, cache, engine.sample_rate, Loudness(), out, store).gain
     loudness, _, peak = ebur128(out)
     assert -16.5 <= loudness <= -15.5 and peak <= -1.0
-    encode(pieces, cache, engine.sample_rate, Loudness(), out, hint=gain)
+    encode(pieces, cache, engine.sample_rate, Loudness(), out, store, hint=gain)
     assert -16.5 <= ebur128(out)[0] <= -15.5

@@ -15,10 +15,12 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
-from pipeline import tools
+from pipeline import manifest, mp3frames, tools
 from pipeline.build import Project
 from pipeline.cache import AudioCache
 from pipeline.config import load_show
+from pipeline.model import EpisodeFiles
+from pipeline.segments import Segment
 from pipeline.talkingbook import show_slug
 
 FIRST = """---
@@ -59,7 +61,13 @@ class Spy:
 
     @property
     def encodes(self) -> list[list[str]]:
+        """MP3 encodes: one per chapter encoded."""
         return [args for args in self.ffmpeg if "libmp3lame" in args]
+
+    @property
+    def aac_encodes(self) -> list[list[str]]:
+        """The audiobook's AAC encodes: one per chapter encoded."""
+        return [args for args in self.ffmpeg if "aac" in args and "-c:a" in args]
 
 
 @pytest.fixture
@@ -198,8 +206,9 @@ def test_title_change_redoes_that_intro_and_that_episode_only(tmp_path: Path, sp
     result, log = run_build(project, engine="fake", jobs=1, explain=True)
     synthesized = [line for line in log.lines if line.lstrip().startswith("synthesize (")]
     assert result.synthesized == 1 and "Episode two: Windows." in synthesized[0], synthesized
-    assert len(spy.encodes) == 1
-    assert str(project.episodes / "002-second") in " ".join(spy.encodes[0])
+    # The episode has one chapter: it, and only it, is encoded again (MP3 and AAC).
+    assert len(spy.encodes) == 1 and len(spy.aac_encodes) == 1
+    assert "encoded 1 of 1 chapter(s) of the MP3" in log.text
     assert "audio to build: spoken text and voice changed" in log.text
     changed = rewritten(before, stamps(project))
     assert not any(name.startswith("episodes/001-first/") for name in changed), changed
@@ -212,7 +221,44 @@ def test_one_paragraph_edit_synthesizes_only_its_utterances(tmp_path: Path, spy:
     edit_script(project, "001-first.md", "That is all a door does.", "That is all.")
     result, _ = run_build(project, engine="fake", jobs=1)
     assert result.synthesized == 1
-    assert len(spy.encodes) == 1 and "001-first" in " ".join(spy.encodes[0])
+    assert len(spy.encodes) == 1 and "001-first" not in " ".join(spy.encodes[0])
+
+
+def test_one_paragraph_edit_encodes_only_its_chapter_and_reuses_the_others_frames(
+    tmp_path: Path, spy: Spy
+) -> None:
+    """The MP3 is its chapters' encodes joined: an edit in the last chapter encodes that
+    chapter alone (MP3 and AAC), and the frames of the chapters before it are the very
+    bytes they were, behind a new Info header that counts the whole file."""
+    chaptered = FIRST.replace("\nRooms\n", "\n## Rooms\n").replace("\nDoors\n", "\n## Doors\n")
+    project = make_project(tmp_path, {"001-first.md": chaptered}, seed=False)
+    run_build(project, engine="fake", jobs=1)
+    files = EpisodeFiles(project.episodes / "001-first")
+    before = manifest.read(files)
+    assert before is not None and len(before.segments) == 2  # Rooms (with the intro), Doors
+    old = mp3frames.split(audio_frames(files.mp3))
+    spy.reset()
+    edit_script(project, "001-first.md", "That is all a door does.", "That is all.")
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert result.synthesized == 1 and not result.failed
+    assert len(spy.encodes) == 1 and len(spy.aac_encodes) == 1
+    assert "encoded 1 of 2 chapter(s) of the MP3" in log.text
+    assert "writing the audiobook (M4B): encoded 1 of 2 chapter(s)" in log.text
+    after = manifest.read(files)
+    assert after is not None
+    assert after.segments[0] == before.segments[0] and after.segments[1] != before.segments[1]
+    new = mp3frames.split(audio_frames(files.mp3))
+    kept = sum(len(mp3frames.split(store_entry(project, s)).frames) for s in before.segments[:1])
+    assert kept > 0 and new.frames[:kept] == old.frames[:kept]
+    assert new.frames[kept:] != old.frames[kept:]
+    # The new Info frame counts the whole joined file, as players read it.
+    assert new.frame_count == sum(mp3frames.frames_for(s.samples) for s in after.segments)
+    info = MP3(files.mp3).info
+    assert info is not None and abs(info.length - after.timeline.duration) < 0.06
+
+
+def store_entry(project: Project, segment: Segment) -> bytes:
+    return project.segments.mp3_file(segment).read_bytes()
 
 
 def test_a_damaged_mp3_of_the_same_size_is_found_and_rebuilt(tmp_path: Path) -> None:

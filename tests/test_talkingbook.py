@@ -28,6 +28,7 @@ from pipeline import tools
 from pipeline.book import BookError, check_timeline, documents, locate
 from pipeline.build import BuildResult, Project
 from pipeline.model import BuiltEpisode, Show, TimedSentence
+from pipeline.segments import ChapterEncodes, SegmentStore
 from pipeline.talkingbook import show_book_path, write_episode_book
 from pipeline.validatebooks import ace, epubcheck, find_validators
 
@@ -444,7 +445,7 @@ def test_a_sentence_missing_from_the_timeline_stops_the_book(
             "http://x",
             "v",
             Reporter(),
-            "audio-key",
+            ChapterEncodes(SegmentStore(tmp_path / "segments"), ()),
         )
     message = str(caught.value)
     assert message.startswith("scripts/002-second.md: ") or "002-second.md: " in message
