@@ -159,6 +159,19 @@ def split(data: bytes) -> Encoded:
     return Encoded(info, frames, count, delay_padding >> 12, delay_padding & 0xFFF)
 
 
+TAG_CRC_SPAN = 190  # bytes of the Info frame the tag's own CRC covers
+
+
+def tag_crc(info: bytes) -> int:
+    """The LAME tag's CRC of itself: over the Info frame's first 190 bytes, as the spec
+    words it and ffmpeg writes it (in a mono frame that reaches past the tag: the CRC's own
+    two bytes count as zero)."""
+    _, lame = _tag_offsets(info)
+    span = bytearray(info[:TAG_CRC_SPAN])
+    span[lame + 34 : lame + 36] = b"\0\0"
+    return int(crc16(bytes(span)))
+
+
 def music_crc(info: bytes) -> int:
     """The CRC-16 of the frames after it that an Info frame's LAME tag records."""
     _, lame = _tag_offsets(info)
@@ -185,8 +198,8 @@ def join(parts: Sequence[Encoded]) -> bytes:
     music_crc = 0
     for part in parts:
         music_crc = crc16(part.frames, music_crc)
-    struct.pack_into(">IH", info, lame + 28, total, music_crc)
-    struct.pack_into(">H", info, lame + 34, crc16(bytes(info[: lame + 34])))
+    struct.pack_into(">IHH", info, lame + 28, total, music_crc, 0)
+    struct.pack_into(">H", info, lame + 34, tag_crc(bytes(info)))
     return bytes(info) + b"".join(part.frames for part in parts)
 
 
