@@ -347,7 +347,8 @@ def talking_book(task: EpisodeTask) -> None:
         task.base_url,
         task.choice.voice,
         task.reporter,
-        ChapterEncodes(task.project.segments, task.segments),
+        ChapterEncodes(task.project.segments, task.segments, task.files.mp3),
+        jobs=task.options.jobs,
         explain=task.options.explain,
     )
 

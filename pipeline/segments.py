@@ -76,6 +76,20 @@ class SegmentStore:
         atomic.write_bytes(self._path(key, ".aac"), entry, durable=False)
 
 
+@dataclass(frozen=True)
+class ChapterEncodes:
+    """Where an episode's chapter encodes are kept, which they are, and the MP3 joined
+    from them."""
+
+    store: SegmentStore
+    segments: tuple[Segment, ...]
+    mp3: Path
+
+    @property
+    def key(self) -> str:
+        return json_digest([segment.key for segment in self.segments])
+
+
 def segment_key(pieces: Sequence[Piece], samples: int, chain: str, bitrate_kbps: int) -> str:
     """Everything that makes a chapter's encode sound as it does (not where it falls)."""
     parts = [
@@ -150,9 +164,9 @@ def _encode_mp3(
     return encoded
 
 
-def aac_parts(encodes: ChapterEncodes, bitrate_kbps: int) -> tuple[list[bytes], int]:
-    """Each chapter's AAC (ADTS frames), encoded from the chapter's MP3 unless the store
-    has it; and how many were encoded.
+def aac_parts(encodes: ChapterEncodes, bitrate_kbps: int, jobs: int = 2) -> tuple[list[bytes], int]:
+    """Each chapter's AAC (ADTS frames), encoded from the chapter's MP3 (``jobs`` at a
+    time) unless the store has it; and how many were encoded.
 
     A chapter's slot in the MP3 is its whole frames (its samples, then the seam); its AAC
     is made as long as a whole number of AAC frames, the priming frame included, that fits
@@ -160,33 +174,49 @@ def aac_parts(encodes: ChapterEncodes, bitrate_kbps: int) -> tuple[list[bytes], 
     last chapter keeps all its samples.
     """
     store, segments = encodes.store, encodes.segments
-    parts, encoded = [], 0
+    keys, lengths = [], []
     for index, segment in enumerate(segments):
         slot = mp3frames.frames_for(segment.samples) * mp3frames.FRAME_SAMPLES
-        if index == len(segments) - 1:
-            samples = segment.samples
-        else:
-            samples = (slot - AAC_FRAME) // AAC_FRAME * AAC_FRAME
-        key = json_digest({"mp3": segment.key, "samples": samples, "bitrate": bitrate_kbps})
-        payload = store.aac(key)
-        if payload is None:
-            encoded += 1
-            payload = _encode_aac(store.mp3_file(segment), samples, bitrate_kbps)
-            store.put_aac(key, payload)
-        parts.append(payload)
-    return parts, encoded
+        last = index == len(segments) - 1
+        samples = segment.samples if last else (slot - AAC_FRAME) // AAC_FRAME * AAC_FRAME
+        keys.append(json_digest({"mp3": segment.key, "samples": samples, "bitrate": bitrate_kbps}))
+        lengths.append(samples)
+    found = [store.aac(key) for key in keys]
+    todo = [index for index, payload in enumerate(found) if payload is None]
+    if any(store.mp3(segments[index]) is None for index in todo):
+        _restore_mp3s(encodes)
+
+    def encode(index: int) -> bytes:
+        payload = _encode_aac(store.mp3_file(segments[index]), lengths[index], bitrate_kbps)
+        store.put_aac(keys[index], payload)
+        return payload
+
+    with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for index, payload in zip(todo, pool.map(encode, todo), strict=True):
+            found[index] = payload
+    return [payload for payload in found if payload is not None], len(todo)
 
 
-@dataclass(frozen=True)
-class ChapterEncodes:
-    """Where an episode's chapter encodes are kept, and which they are."""
-
-    store: SegmentStore
-    segments: tuple[Segment, ...]
-
-    @property
-    def key(self) -> str:
-        return json_digest([segment.key for segment in self.segments])
+def _restore_mp3s(encodes: ChapterEncodes) -> None:
+    """Put back the chapters' encodes the store lost (a cleaned cache, another machine's
+    build) by cutting them out of the episode's MP3, which is made of them."""
+    data = encodes.mp3.read_bytes()
+    if data[:3] == b"ID3":  # the tag: its size is four 7-bit bytes after the flags
+        data = data[10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(data[6:10])) :]
+    whole = mp3frames.split(data)
+    offsets = [*mp3frames.frame_offsets(whole.frames), len(whole.frames)]
+    first = 0
+    for segment in encodes.segments:
+        count = mp3frames.frames_for(segment.samples)
+        if len(offsets) <= first + count:
+            raise ToolError(f"{encodes.mp3} is shorter than its chapters: build it again")
+        if encodes.store.mp3(segment) is None:
+            frames = whole.frames[offsets[first] : offsets[first + count]]
+            padding = mp3frames.padding_for(segment.samples)
+            alone = mp3frames.Encoded(whole.info, frames, count, whole.delay, padding)
+            path = encodes.store.mp3_file(segment)
+            atomic.write_bytes(path, mp3frames.join([alone]), durable=False)
+        first += count
 
 
 def aac_chapters(

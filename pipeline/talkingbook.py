@@ -80,6 +80,7 @@ def write_episode_book(
     encodes: ChapterEncodes,
     *,
     explain: bool = False,
+    jobs: int = 2,
 ) -> bool:
     """Write episodes/<slug>/<slug>.epub and .m4b unless they are up to date; True if either
     was written. Each has its own inputs: the EPUB carries the MP3 file itself (tags and
@@ -103,7 +104,7 @@ def write_episode_book(
     wrote_epub = _write_episode_epub(
         show, episode, narration, artwork, base_url, voice, reporter, inputs, explain
     )
-    wrote_m4b = _write_episode_m4b(show, episode, artwork, encodes, reporter, explain)
+    wrote_m4b = _write_episode_m4b(show, episode, artwork, encodes, reporter, explain, jobs)
     if not (wrote_epub or wrote_m4b):
         reporter.detail("  talking book up to date")
     return wrote_epub or wrote_m4b
@@ -155,6 +156,7 @@ def _write_episode_m4b(
     encodes: ChapterEncodes,
     reporter: Reporter,
     explain: bool,
+    jobs: int,
 ) -> bool:
     files, meta = episode.files, episode.meta
     tags = {
@@ -183,7 +185,7 @@ def _write_episode_m4b(
         reporter.detail("  retagging the audiobook (M4B)")
         retag_m4b(files.m4b, tags, artwork)
     else:
-        parts, encoded = aac_parts(encodes, max(MIN_BITRATE_KBPS, show.bitrate_kbps))
+        parts, encoded = aac_parts(encodes, max(MIN_BITRATE_KBPS, show.bitrate_kbps), jobs)
         reporter.detail(
             f"  writing the audiobook (M4B): encoded {encoded} of {len(parts)} chapter(s)"
         )

@@ -4,6 +4,7 @@ utterances synthesized, files rewritten — never how long it took."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -255,6 +256,28 @@ def test_one_paragraph_edit_encodes_only_its_chapter_and_reuses_the_others_frame
     assert new.frame_count == sum(mp3frames.frames_for(s.samples) for s in after.segments)
     info = MP3(files.mp3).info
     assert info is not None and abs(info.length - after.timeline.duration) < 0.06
+
+
+def test_a_lost_chapter_store_is_cut_back_out_of_the_mp3(tmp_path: Path, spy: Spy) -> None:
+    """The M4B is made from the chapters' MP3 encodes; when the store has lost them (a
+    cleaned cache) they are cut out of the episode's MP3, which is made of them: no MP3 is
+    encoded again, and the restored chapters are the ones the MP3 holds."""
+    project = built(tmp_path)
+    files = EpisodeFiles(project.episodes / "001-first")
+    kept = manifest.read(files)
+    assert kept is not None
+    shutil.rmtree(project.root / ".cache" / "segments")
+    files.m4b.unlink()
+    spy.reset()
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert not result.failed and result.synthesized == 0
+    assert spy.encodes == [] and len(spy.aac_encodes) == len(kept.segments)
+    restored = [project.segments.mp3(segment) for segment in kept.segments]
+    assert all(encoded is not None for encoded in restored)
+    joined = mp3frames.join([encoded for encoded in restored if encoded is not None])
+    assert mp3frames.split(joined).frames == mp3frames.split(audio_frames(files.mp3)).frames
+    book = MP4(files.m4b)
+    assert book.info is not None and abs(book.info.length - kept.timeline.duration) < 0.2
 
 
 def store_entry(project: Project, segment: Segment) -> bytes:

@@ -445,7 +445,7 @@ def test_a_sentence_missing_from_the_timeline_stops_the_book(
             "http://x",
             "v",
             Reporter(),
-            ChapterEncodes(SegmentStore(tmp_path / "segments"), ()),
+            ChapterEncodes(SegmentStore(tmp_path / "segments"), (), files.mp3),
         )
     message = str(caught.value)
     assert message.startswith("scripts/002-second.md: ") or "002-second.md: " in message
