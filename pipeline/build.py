@@ -313,7 +313,7 @@ def master_and_tag(task: EpisodeTask) -> None:
         digest = file_digest(tmp)
     chapters = len(mastered.segments)
     task.reporter.detail(f"  encoded {mastered.encoded} of {chapters} chapter(s) of the MP3")
-    task.cache_use["chapters encoded"] = mastered.encoded
+    task.cache_use["chapters encoded"], task.cache_use["chapters"] = mastered.encoded, chapters
     task.timeline, task.segments = timeline, mastered.segments
     uptodate.record(task, uptodate.tags_inputs(task, timeline), mastered.gain, digest)
 

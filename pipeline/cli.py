@@ -131,6 +131,8 @@ def stop_cleanly_on_signals() -> None:
 
     def stop(signum: int, frame: object) -> None:
         tools.cancelled.set()  # helper threads streaming into ffmpeg stop too
+        if tools.hold_signal(signum):  # delivered again when the held block is done
+            return
         raise Stopped(signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pipeline import tools
 from pipeline.cache import AudioCache
 from pipeline.engines import Engine, Speech, VoiceChoice, load_engine
 from pipeline.errors import EngineError
@@ -167,7 +168,8 @@ def _landed(job: Job) -> Landed:
 
 
 def _drain(pool: cf.Executor, jobs: Sequence[Job]) -> Iterator[Landed]:
-    futures = {pool.submit(_synthesize_one, job): job for job in jobs}
+    with tools.signals_held():  # the first submit starts the pool: not to be cut short
+        futures = {pool.submit(_synthesize_one, job): job for job in jobs}
     try:
         for future in cf.as_completed(futures):
             error = future.exception()

@@ -83,6 +83,45 @@ def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
 # checks it between chunks, so no helper thread goes on feeding a build that is ending.
 cancelled = threading.Event()
 
+_holding = 0  # how deep the main thread is in signals_held()
+_held: list[int] = []
+
+
+def hold_signal(signum: int) -> bool:
+    """For the stop handler: True if the signal is held for later (see signals_held)."""
+    if _holding:
+        _held.append(signum)
+    return bool(_holding)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold a stop request (Ctrl-C, SIGTERM) until the block is done, then deliver it again.
+
+    The stop handler raises wherever the main thread is; inside the standard library's
+    process pool as it starts its manager thread, that leaves a pool that can be neither
+    used nor shut down (a traceback instead of a clean stop)."""
+    global _holding
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+        if not _holding and _held:
+            signum = _held[0]
+            _held.clear()
+            os.kill(os.getpid(), signum)
+
+
+def _forget_held() -> None:
+    """A process forked inside signals_held() (a pool's worker) holds nothing of its own."""
+    global _holding
+    _holding = 0
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_held)
+
 
 def stream_into_ffmpeg(args: Sequence[str], chunks: Iterable[bytes], what: str) -> str:
     """Stream ``chunks`` into ffmpeg's stdin and return its log; ToolError if it fails.

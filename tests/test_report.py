@@ -111,6 +111,8 @@ def test_report_has_every_part_with_words_for_every_picture(
     # The seed's junk lines are listed with their reasons.
     assert "Leave a Reply" in page and "comment form" in page
     assert re.search(r"Utterances: \d+ from the cache, \d+ synthesized\.", page)
+    # A first build encodes every chapter of the seed (five).
+    assert "MP3 chapters: 5 of 5 encoded" in page
 
 
 def test_pauses_and_rates_follow_the_timeline(fake_project: tuple[Project, BuildResult]) -> None:

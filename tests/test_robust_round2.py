@@ -616,3 +616,30 @@ def test_markdown_targets_html_blocks_and_inline_code_are_never_spoken(tmp_path:
     assert len(html_lines) == 6, report  # both blocks, every line of them
     assert "line 18: inline HTML code: <script> element" in report
     assert "line 18: inline HTML code: <style> element" in report
+
+
+def test_a_stop_inside_a_held_block_is_delivered_after_it() -> None:
+    """The stop handler raises wherever the main thread is; the one place it must not (a
+    process pool starting its manager thread) holds the signal and gets it right after."""
+    from pipeline.cli import Stopped, stop_cleanly_on_signals
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    stop_cleanly_on_signals()
+    finished_the_block = False
+    try:
+        with pytest.raises(Stopped) as stopped:
+            with tools.signals_held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(1000):  # bytecodes enough for a handler to have run
+                    time.sleep(0)
+                finished_the_block = True
+        assert finished_the_block and stopped.value.signal == signal.SIGTERM
+        # Outside a held block the same signal stops at once.
+        with pytest.raises(Stopped):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):
+                time.sleep(0)
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+        tools.cancelled.clear()
