@@ -62,23 +62,22 @@ def ffmetadata(tags: Mapping[str, str], chapters: Sequence[ChapterMark], duratio
 
 
 def write_m4b(
-    aac: bytes,
+    aac: Path,
     out: Path,
     tags: Mapping[str, str],
     chapters: Sequence[ChapterMark],
     duration: float,
     cover: Path,
 ) -> None:
-    """Put ``aac`` (ADTS frames) in an M4B at ``out``, atomically, with chapters, tags and
-    cover. The audio is copied, not encoded again."""
+    """Put ``aac`` (a file of ADTS frames) in an M4B at ``out``, atomically, with chapters,
+    tags and cover. The audio is copied, not encoded again."""
     with tempfile.TemporaryDirectory(prefix="essaycast-m4b-") as scratch:
-        metadata, audio = Path(scratch) / "metadata.txt", Path(scratch) / "audio.aac"
+        metadata = Path(scratch) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, chapters, duration), encoding="utf-8")
-        audio.write_bytes(aac)
         with atomic.replacing(out) as tmp:
             tools.ffmpeg(
                 "-y", "-loglevel", "error",
-                "-f", "aac", "-i", str(audio), "-f", "ffmetadata", "-i", str(metadata),
+                "-f", "aac", "-i", str(aac), "-f", "ffmetadata", "-i", str(metadata),
                 "-i", str(cover), "-map", "0:a", "-map", "2:v",
                 "-map_metadata", "1", "-map_chapters", "1",
                 "-c:a", "copy", "-c:v", "copy", "-disposition:v:0", "attached_pic",

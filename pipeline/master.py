@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import mp3frames, tools
+from pipeline import tools
 from pipeline.cache import AudioCache
 from pipeline.errors import ToolError
 from pipeline.mp3frames import FRAME_SAMPLES, frames_for
-from pipeline.segments import Segment, SegmentStore, encode_mp3s, segment_key
+from pipeline.segments import Segment, SegmentStore, encode_mp3s, segment_key, write_mp3
 
 if TYPE_CHECKING:
     from pipeline.loudness import Meter
@@ -345,9 +345,8 @@ def encode(
             (Segment(segment_key(chapter, samples, chain, loudness.bitrate_kbps), samples), chapter)
             for chapter, samples in chapters
         ]
-        parts, count = encode_mp3s(listed, cache, rate, chain, loudness.bitrate_kbps, store, jobs)
-        encoded += count
-        out.write_bytes(mp3frames.join(parts))
+        encoded += encode_mp3s(listed, cache, rate, chain, loudness.bitrate_kbps, store, jobs)
+        write_mp3([segment for segment, _ in listed], store, out)
         meter = meter_file(out, true_peak=on_metered is not None)
         measured = _audible(meter.integrated())
         if on_metered is not None:  # the MP3 as it stands (the producer's report reads it)

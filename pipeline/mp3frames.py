@@ -14,9 +14,11 @@ alone gives 1105 samples (576, plus 529 of the decoder's own delay) before its f
 
 from __future__ import annotations
 
+import io
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import crcmod.predefined  # type: ignore[import-untyped]
 
@@ -179,40 +181,53 @@ def music_crc(info: bytes) -> int:
 
 
 def join(parts: Sequence[Encoded]) -> bytes:
-    """The parts' frames, in order, behind one Info frame that describes them all.
+    """The parts' frames, in order, behind one Info frame that describes them all."""
+    buffer = io.BytesIO()
+    write_joined(buffer, parts, sum(part.frame_count for part in parts))
+    return buffer.getvalue()
+
+
+def write_joined(out: BinaryIO, parts: Iterable[Encoded], frame_count: int) -> None:
+    """Write the parts' frames, in order, behind one Info frame that describes them all.
 
     The first part's Info frame is the template (its encoder and settings); the frame
     and byte counts, the seek table, the last part's padding, the music length and both
-    checksums are written anew.
+    checksums are written anew, into the Info frame's place once the frames are written.
+    The parts are taken one at a time (a book is never held whole): ``frame_count``, how
+    many frames they hold together, says which frames the seek table points at.
     """
-    if not parts:
-        raise FrameError("nothing to join")
-    info = bytearray(parts[0].info)
-    fields, lame = _tag_offsets(bytes(info))
-    frame_count = sum(part.frame_count for part in parts)
-    total = len(info) + sum(len(part.frames) for part in parts)
-    struct.pack_into(">II", info, fields, frame_count, total)
-    info[fields + 8 : fields + 8 + TOC_ENTRIES] = _seek_table(parts, len(info), total)
-    delay_padding = (parts[0].delay << 12) | min(parts[-1].padding, 0xFFF)
-    info[lame + 21 : lame + 24] = delay_padding.to_bytes(3, "big")
-    music_crc = 0
+    marks = [i * frame_count // TOC_ENTRIES for i in range(TOC_ENTRIES)]
+    start = out.tell()
+    marked: list[int] = []  # where each mark's frame starts, from the start of the file
+    first: Encoded | None = None
+    last: Encoded | None = None
+    position = seen = music_crc = 0
     for part in parts:
+        if first is None:
+            first, position = part, len(part.info)
+            out.write(bytes(len(part.info)))  # the Info frame's place
+        for index, at in enumerate(frame_offsets(part.frames), start=seen):
+            while len(marked) < TOC_ENTRIES and marks[len(marked)] == index:
+                marked.append(position + at)
         music_crc = crc16(part.frames, music_crc)
-    struct.pack_into(">IHH", info, lame + 28, total, music_crc, 0)
-    struct.pack_into(">H", info, lame + 34, tag_crc(bytes(info)))
-    return bytes(info) + b"".join(part.frames for part in parts)
-
-
-def _seek_table(parts: Sequence[Encoded], start: int, total: int) -> bytes:
-    """Xing's TOC: for each percent of the frames, where its frame starts, in 256ths of
-    the file (rounded, as ffmpeg writes it)."""
-    offsets: list[int] = []
-    position = start
-    for part in parts:
-        offsets.extend(position + at for at in frame_offsets(part.frames))
+        out.write(part.frames)
         position += len(part.frames)
-    count = len(offsets)
-    return bytes(
-        min(255, (offsets[i * count // TOC_ENTRIES] * 256 + total // 2) // total)
-        for i in range(TOC_ENTRIES)
-    )
+        seen += part.frame_count
+        last = part
+    if first is None or last is None:
+        raise FrameError("nothing to join")
+    if seen != frame_count or len(marked) != TOC_ENTRIES:
+        raise FrameError(f"the parts hold {seen} frames, not the {frame_count} expected")
+    info = bytearray(first.info)
+    fields, lame = _tag_offsets(bytes(info))
+    struct.pack_into(">II", info, fields, frame_count, position)
+    table = (min(255, (at * 256 + position // 2) // position) for at in marked)
+    info[fields + 8 : fields + 8 + TOC_ENTRIES] = bytes(table)  # rounded, as ffmpeg writes it
+    delay_padding = (first.delay << 12) | min(last.padding, 0xFFF)
+    info[lame + 21 : lame + 24] = delay_padding.to_bytes(3, "big")
+    struct.pack_into(">IHH", info, lame + 28, position, music_crc, 0)
+    struct.pack_into(">H", info, lame + 34, tag_crc(bytes(info)))
+    end = out.tell()
+    out.seek(start)
+    out.write(info)
+    out.seek(end)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,20 +113,35 @@ def encode_mp3s(
     bitrate_kbps: int,
     store: SegmentStore,
     jobs: int = 2,
-) -> tuple[list[mp3frames.Encoded], int]:
-    """Each chapter's frames, from the store or encoded now (``jobs`` at a time); and how
-    many were encoded."""
-    found = [store.mp3(segment) for segment, _ in chapters]
-    todo = [i for i, encoded in enumerate(found) if encoded is None]
+) -> int:
+    """Encode (``jobs`` at a time) every chapter the store lacks; return how many."""
+    todo = [chapter for chapter in chapters if store.mp3(chapter[0]) is None]
 
-    def encode(index: int) -> mp3frames.Encoded:
-        segment, pieces = chapters[index]
-        return _encode_mp3(segment, pieces, cache, rate, chain, bitrate_kbps, store)
+    def encode(chapter: tuple[Segment, Sequence[Piece]]) -> None:
+        _encode_mp3(chapter[0], chapter[1], cache, rate, chain, bitrate_kbps, store)
 
     with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for index, encoded in zip(todo, pool.map(encode, todo), strict=True):
-            found[index] = encoded
-    return [encoded for encoded in found if encoded is not None], len(todo)
+        list(pool.map(encode, todo))
+    return len(todo)
+
+
+def write_mp3(segments: Sequence[Segment], store: SegmentStore, out: Path) -> None:
+    """The episode's MP3: the chapters' frames from the store, joined, one chapter in
+    memory at a time."""
+
+    def parts() -> Iterator[mp3frames.Encoded]:
+        for segment in segments:
+            encoded = store.mp3(segment)
+            if encoded is None:
+                raise ToolError(
+                    f"the encode of chapter {segment.key[:12]} went missing or was damaged "
+                    "while the MP3 was joined: build again (it will be encoded anew)"
+                )
+            yield encoded
+
+    total = sum(mp3frames.frames_for(segment.samples) for segment in segments)
+    with open(out, "wb") as file:
+        mp3frames.write_joined(file, parts(), total)
 
 
 def _encode_mp3(
@@ -164,9 +179,12 @@ def _encode_mp3(
     return encoded
 
 
-def aac_parts(encodes: ChapterEncodes, bitrate_kbps: int, jobs: int = 2) -> tuple[list[bytes], int]:
-    """Each chapter's AAC (ADTS frames), encoded from the chapter's MP3 (``jobs`` at a
-    time) unless the store has it; and how many were encoded.
+def write_aac(
+    encodes: ChapterEncodes, bitrate_kbps: int, out: Path, jobs: int = 2
+) -> tuple[list[int], int]:
+    """Write the episode's AAC (ADTS frames) to ``out``: each chapter's, encoded from the
+    chapter's MP3 (``jobs`` at a time) unless the store has it. Returns how many AAC
+    frames each chapter has, and how many chapters were encoded.
 
     A chapter's slot in the MP3 is its whole frames (its samples, then the seam); its AAC
     is made as long as a whole number of AAC frames, the priming frame included, that fits
@@ -181,20 +199,25 @@ def aac_parts(encodes: ChapterEncodes, bitrate_kbps: int, jobs: int = 2) -> tupl
         samples = segment.samples if last else (slot - AAC_FRAME) // AAC_FRAME * AAC_FRAME
         keys.append(json_digest({"mp3": segment.key, "samples": samples, "bitrate": bitrate_kbps}))
         lengths.append(samples)
-    found = [store.aac(key) for key in keys]
-    todo = [index for index, payload in enumerate(found) if payload is None]
+    todo = [index for index, key in enumerate(keys) if store.aac(key) is None]
     if any(store.mp3(segments[index]) is None for index in todo):
         _restore_mp3s(encodes)
 
-    def encode(index: int) -> bytes:
+    def encode(index: int) -> None:
         payload = _encode_aac(store.mp3_file(segments[index]), lengths[index], bitrate_kbps)
         store.put_aac(keys[index], payload)
-        return payload
 
     with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for index, payload in zip(todo, pool.map(encode, todo), strict=True):
-            found[index] = payload
-    return [payload for payload in found if payload is not None], len(todo)
+        list(pool.map(encode, todo))
+    frames = []
+    with open(out, "wb") as file:
+        for key in keys:  # one chapter in memory at a time
+            payload = store.aac(key)
+            if payload is None:
+                raise ToolError(f"the AAC of chapter {key[:12]} went missing: build again")
+            frames.append(adts_frames(payload))
+            file.write(payload)
+    return frames, len(todo)
 
 
 def _restore_mp3s(encodes: ChapterEncodes) -> None:

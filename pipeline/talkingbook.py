@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import tempfile
 import uuid
 from collections.abc import Sequence
 from importlib import resources
@@ -29,7 +30,7 @@ from pipeline.m4b import MIN_BITRATE_KBPS, retag_m4b, write_m4b
 from pipeline.model import BuiltEpisode, Narration, Show
 from pipeline.page import direction
 from pipeline.reporter import Reporter
-from pipeline.segments import ChapterEncodes, aac_chapters, aac_parts, adts_frames
+from pipeline.segments import ChapterEncodes, aac_chapters, write_aac
 
 RECORD = ".book.json"  # the EPUB's inputs
 M4B_RECORD = ".m4b.json"  # the M4B's: its audio, chapters, cover and tags
@@ -185,13 +186,15 @@ def _write_episode_m4b(
         reporter.detail("  retagging the audiobook (M4B)")
         retag_m4b(files.m4b, tags, artwork)
     else:
-        parts, encoded = aac_parts(encodes, max(MIN_BITRATE_KBPS, show.bitrate_kbps), jobs)
-        reporter.detail(
-            f"  writing the audiobook (M4B): encoded {encoded} of {len(parts)} chapter(s)"
-        )
-        frames = [adts_frames(part) for part in parts]
-        marks, length = aac_chapters(encodes.segments, frames, episode.timeline.chapters)
-        write_m4b(b"".join(parts), files.m4b, tags, marks, length, artwork)
+        with tempfile.TemporaryDirectory(prefix="essaycast-aac-") as scratch:
+            aac = Path(scratch) / "audio.aac"
+            bitrate = max(MIN_BITRATE_KBPS, show.bitrate_kbps)
+            frames, encoded = write_aac(encodes, bitrate, aac, jobs)
+            reporter.detail(
+                f"  writing the audiobook (M4B): encoded {encoded} of {len(frames)} chapter(s)"
+            )
+            marks, length = aac_chapters(encodes.segments, frames, episode.timeline.chapters)
+            write_m4b(aac, files.m4b, tags, marks, length, artwork)
     _write_record(record, with_tags, (files.m4b,))
     return True
 
