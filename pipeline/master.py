@@ -3,7 +3,9 @@
 The episode is never held in memory as a whole: the layout is a list of pieces (an
 utterance in the cache, some silence, a music file) that is streamed — into the numpy meter
 (pipeline.loudness: EBU R128, as Apple measures it) and into ffmpeg, which compresses,
-limits the true peak and encodes the MP3. Times are exact because the layout counts samples.
+limits the true peak and encodes, a chapter at a time (pipeline.segments keeps each
+chapter's frames; pipeline.mp3frames joins them). Times are exact because the layout counts
+samples, the encoder's own silence between chapters included.
 """
 
 from __future__ import annotations

@@ -627,12 +627,11 @@ def test_a_stop_inside_a_held_block_is_delivered_after_it() -> None:
     stop_cleanly_on_signals()
     finished_the_block = False
     try:
-        with pytest.raises(Stopped) as stopped:
-            with tools.signals_held():
-                os.kill(os.getpid(), signal.SIGTERM)
-                for _ in range(1000):  # bytecodes enough for a handler to have run
-                    time.sleep(0)
-                finished_the_block = True
+        with pytest.raises(Stopped) as stopped, tools.signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # bytecodes enough for a handler to have run
+                time.sleep(0)
+            finished_the_block = True
         assert finished_the_block and stopped.value.signal == signal.SIGTERM
         # Outside a held block the same signal stops at once.
         with pytest.raises(Stopped):

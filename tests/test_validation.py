@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import cli, make_project, run_build
 
+from pipeline import mp3frames
+
 GOOD = """---
 title: A Good Essay
 date: 2026-12-01
@@ -191,8 +193,11 @@ def test_a_full_disk_is_one_line_naming_the_path_and_leaves_nothing_half_written
         assert "No space left on device" in line
         assert "free some disk space" in line
         assert leftovers(project.root) == []
-        for mp3 in project.root.rglob("*.mp3"):  # any MP3 there is whole: it has its tag
+        for mp3 in project.episodes.rglob("*.mp3"):  # any MP3 there is whole: it has its tag
             assert mp3.read_bytes()[:3] == b"ID3"
+        for chapter in (project.root / ".cache" / "segments").rglob("*.mp3"):
+            encoded = mp3frames.split(chapter.read_bytes())  # whole frames, or it raises
+            assert mp3frames.music_crc(encoded.info) == mp3frames.crc16(encoded.frames)
 
 
 def test_a_read_only_project_is_one_line_before_anything_else(tmp_path: Path) -> None:
