@@ -153,3 +153,50 @@ def test_long_episode_is_normalized_from_a_sample(
     assert -16.5 <= loudness <= -15.5 and peak <= -1.0
     encode(pieces, cache, engine.sample_rate, Loudness(), out, store, hint=gain)
     assert -16.5 <= ebur128(out)[0] <= -15.5
+
+
+@pytest.mark.parametrize("rate", [22050, 24000])  # Piper's rate, and gTTS's
+def test_each_chapter_is_heard_where_the_timeline_says(tmp_path: Path, rate: int) -> None:
+    """Three chapters of tone bursts encoded one by one and joined: decoded by ffmpeg (which
+    did not write the file), every burst starts where the timeline puts its utterance, to
+    within a millisecond, the last as well as the first."""
+    import subprocess
+
+    import numpy as np
+
+    from pipeline import tools
+    from pipeline.engines import Speech
+
+    cache = AudioCache(tmp_path / "cache")
+    blocks = []
+    for chapter in range(3):
+        sentences = []
+        for index in range(3):
+            seconds = 0.4 + 0.37 * index + 0.11 * chapter
+            t = np.arange(round(seconds * rate)) / rate
+            burst = (0.4 * np.sin(2 * np.pi * (300 + 100 * index) * t) * 32767).astype("<i2")
+            key = f"{chapter}{index}".rjust(64, "0")
+            cache.put(key, Speech(burst.tobytes(), rate))
+            sentences.append((PlannedUtterance(key, key, len(burst)),))
+        kind = "heading" if chapter else "intro"
+        blocks.append(PlannedBlock(kind, chapter, tuple(sentences)))  # type: ignore[arg-type]
+    pieces, timeline = layout(blocks, ["A", "B", "C"], rate, Pauses())
+    out = tmp_path / "joined.mp3"
+    mastered = encode(pieces, cache, rate, Loudness(), out, SegmentStore(tmp_path / "segments"))
+    assert len(mastered.segments) == 3 and mastered.encoded == 3
+    heard = np.frombuffer(
+        subprocess.run(
+            [tools.ffmpeg_path(), "-loglevel", "error", "-i", str(out), "-f", "s16le", "-"],
+            capture_output=True,
+            check=True,
+        ).stdout,
+        dtype="<i2",
+    )
+    # As long as the timeline says, to within one of the voice's samples.
+    assert abs(len(heard) - timeline.duration * OUTPUT_RATE) <= OUTPUT_RATE / rate
+    loud = np.abs(heard.astype(np.float64)) > 0.05 * np.abs(heard).max()
+    for block in timeline.blocks:
+        for sentence in block.sentences:
+            start = round(sentence.start * OUTPUT_RATE)
+            onset = start - 2000 + int(np.argmax(loud[start - 2000 : start + 2000]))
+            assert abs(onset - start) <= OUTPUT_RATE // 1000, (sentence.start, onset / OUTPUT_RATE)
