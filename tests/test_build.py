@@ -3,6 +3,9 @@ the others. Uses the deterministic fake voice so every case runs in seconds."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +44,43 @@ def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(tmp_path:
     assert edited.synthesized == 1
     assert "synthesize (new or edited text): It is now longer." in log.text
     assert sum(line.startswith("  cached") for line in log.lines) > 40
+
+
+# Run in a fresh process, then list which of the libraries that cost a no-op build its
+# speed were imported: the page reader, the meter's filters, the charts, the voice runtime.
+HEAVY = ("trafilatura", "scipy.signal", "matplotlib", "onnxruntime", "piper")
+PROBE = """
+import json, sys
+from pathlib import Path
+from pipeline.cli import main
+from pipeline.engines import VoiceChoice, load_engine
+if sys.argv[1] == "build":
+    code = main(sys.argv[2:])
+else:
+    load_engine(VoiceChoice("piper", "en_US-joe-medium", "en", Path(sys.argv[2])))
+    code = 0
+print(json.dumps(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+
+def heavy_imports(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    return [name for name in HEAVY if name in loaded]
+
+
+def test_a_noop_build_and_a_voice_check_load_no_heavy_library(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"002-second.md": SECOND})
+    run_build(project, engine="fake", jobs=1)
+    root = str(project.root)
+    assert heavy_imports("build", "--root", root, "build", "--engine", "fake", "--jobs", "1") == []
+    # Checking the voice (before any work, so that a missing one fails early) finds the
+    # model and its digest; the runtime waits for the first sentence to synthesize.
+    assert heavy_imports("voice", str(tmp_path / "voices")) == []
 
 
 def test_feed_lists_newest_first_with_stable_guids(tmp_path: Path) -> None:
