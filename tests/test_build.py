@@ -4,13 +4,12 @@ the others. Uses the deterministic fake voice so every case runs in seconds."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import cli, make_project, run_build
+from conftest import cli, copy_project, make_project, run_build
 
 from pipeline.build import BuildResult, Project
 
@@ -35,23 +34,18 @@ def outputs(project: Project, slug: str) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, BuildResult]:
     """The seed and SECOND, built once with the fake voice (one job) for the tests that
-    start from a built project; each works on its own copy (see ``built_copy``)."""
+    start from a built project; each works on its own copy (``copy_project``)."""
     project = make_project(tmp_path_factory.mktemp("built"), {"002-second.md": SECOND})
     first, _ = run_build(project, engine="fake", jobs=1)
     assert not first.failed and len(first.built) == 2
     return project, first
 
 
-def built_copy(built: tuple[Project, BuildResult], folder: Path) -> Project:
-    shutil.copytree(built[0].root, folder, symlinks=True)
-    return Project(folder)
-
-
 def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(
     built: tuple[Project, BuildResult], tmp_path: Path
 ) -> None:
     assert built[1].synthesized > 40
-    project = built_copy(built, tmp_path / "project")
+    project = copy_project(built[0], tmp_path / "project")
     again, log = run_build(project, engine="fake", jobs=1)
     assert again.synthesized == 0
     assert log.text.count("audio up to date") == 2
@@ -93,7 +87,7 @@ def heavy_imports(*args: str) -> list[str]:
 def test_a_noop_build_and_a_voice_check_load_no_heavy_library(
     built: tuple[Project, BuildResult], tmp_path: Path
 ) -> None:
-    root = str(built_copy(built, tmp_path / "project").root)
+    root = str(copy_project(built[0], tmp_path / "project").root)
     assert heavy_imports("build", "--root", root, "build", "--engine", "fake", "--jobs", "1") == []
     # Checking the voice (before any work, so that a missing one fails early) finds the
     # model and its digest; the runtime waits for the first sentence to synthesize.
@@ -105,7 +99,7 @@ def test_feed_lists_newest_first_with_stable_guids(
 ) -> None:
     import feedparser
 
-    project = built_copy(built, tmp_path / "project")
+    project = copy_project(built[0], tmp_path / "project")
     feed = feedparser.parse((project.feed / "feed.xml").read_bytes())
     assert [e.title for e in feed.entries] == ["A Second Essay", feed.entries[1].title]
     assert feed.entries[1].title.startswith("The Invisible Walls")
