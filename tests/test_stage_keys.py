@@ -85,18 +85,21 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     yield found
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """FIRST and SECOND, built once for the module."""
-    root = tmp_path_factory.mktemp("template")
-    project = make_project(root, {"001-first.md": FIRST, "002-second.md": SECOND}, seed=False)
+def built(tmp_path: Path) -> Project:
+    project = make_project(tmp_path, {"001-first.md": FIRST, "002-second.md": SECOND}, seed=False)
     result, _ = run_build(project, engine="fake", jobs=1)
     assert not result.failed and len(result.built) == 2
     return project
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """FIRST and SECOND, built once for the module."""
+    return built(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def built(template: Project, tmp_path: Path) -> Project:
+def copied(template: Project, tmp_path: Path) -> Project:
     """This test's own copy of the built project, to change and build again. Built once
     more where it now is, since a cleaning report names its script's path: after that,
     every output is what a build in this folder writes."""
@@ -144,9 +147,9 @@ MP3S = {"episodes/001-first/001-first.mp3", "episodes/002-second/002-second.mp3"
 
 
 def test_show_description_owner_and_port_touch_no_audio_and_no_tag(
-    built: Project, spy: Spy
+    copied: Project, spy: Spy
 ) -> None:
-    project = built
+    project = copied
     before = stamps(project)
     spy.reset()
     edit_show(project, "Essays worth hearing", "Essays worth a listen")
@@ -165,8 +168,8 @@ def test_show_description_owner_and_port_touch_no_audio_and_no_tag(
     assert log.text.count("audio up to date") == 2
 
 
-def test_base_url_rewrites_tags_but_never_the_audio(built: Project, spy: Spy) -> None:
-    project = built
+def test_base_url_rewrites_tags_but_never_the_audio(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     frames = {name: audio_frames(project.root / name) for name in MP3S}
     spy.reset()
@@ -184,8 +187,8 @@ def test_base_url_rewrites_tags_but_never_the_audio(built: Project, spy: Spy) ->
     assert not any(name.endswith((".vtt", ".srt", ".txt")) for name in changed), changed
 
 
-def test_summary_and_date_retag_only_their_episode(built: Project, spy: Spy) -> None:
-    project = built
+def test_summary_and_date_retag_only_their_episode(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     spy.reset()
     edit_script(project, "002-second.md", "summary: About windows.", "summary: On glass.")
@@ -204,8 +207,8 @@ def test_summary_and_date_retag_only_their_episode(built: Project, spy: Spy) -> 
     assert book.tags["\xa9cmt"] == ["On glass."] and book.tags["\xa9day"] == ["2026"]
 
 
-def test_title_change_redoes_that_intro_and_that_episode_only(built: Project, spy: Spy) -> None:
-    project = built
+def test_title_change_redoes_that_intro_and_that_episode_only(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     spy.reset()
     edit_script(project, "002-second.md", "title: The Second Essay", "title: Windows")
@@ -220,8 +223,8 @@ def test_title_change_redoes_that_intro_and_that_episode_only(built: Project, sp
     assert str(ID3(project.episodes / "002-second" / "002-second.mp3")["TIT2"]) == "Windows"
 
 
-def test_one_paragraph_edit_synthesizes_only_its_utterances(built: Project, spy: Spy) -> None:
-    project = built
+def test_one_paragraph_edit_synthesizes_only_its_utterances(copied: Project, spy: Spy) -> None:
+    project = copied
     spy.reset()
     edit_script(project, "001-first.md", "That is all a door does.", "That is all.")
     result, _ = run_build(project, engine="fake", jobs=1)
@@ -229,8 +232,8 @@ def test_one_paragraph_edit_synthesizes_only_its_utterances(built: Project, spy:
     assert len(spy.encodes) == 1 and "001-first" in " ".join(spy.encodes[0])
 
 
-def test_a_damaged_mp3_of_the_same_size_is_found_and_rebuilt(built: Project) -> None:
-    project = built
+def test_a_damaged_mp3_of_the_same_size_is_found_and_rebuilt(copied: Project) -> None:
+    project = copied
     mp3 = project.episodes / "001-first" / "001-first.mp3"
     good = mp3.read_bytes()
     middle = len(good) // 2
@@ -253,16 +256,16 @@ def audio_frames_of(data: bytes) -> bytes:
     return data[10 + size :]
 
 
-def test_a_missing_mp3_is_rebuilt_saying_so(built: Project) -> None:
-    project = built
+def test_a_missing_mp3_is_rebuilt_saying_so(copied: Project) -> None:
+    project = copied
     (project.episodes / "002-second" / "002-second.mp3").unlink()
     result, log = run_build(project, engine="fake", jobs=1)
     assert not result.failed and result.synthesized == 0
     assert "audio to build: the MP3 is missing" in log.text
 
 
-def test_no_op_rebuild_rewrites_nothing(built: Project, spy: Spy) -> None:
-    project = built
+def test_no_op_rebuild_rewrites_nothing(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     spy.reset()
     result, _ = run_build(project, engine="fake", jobs=1)
@@ -270,8 +273,8 @@ def test_no_op_rebuild_rewrites_nothing(built: Project, spy: Spy) -> None:
     assert rewritten(before, stamps(project)) == set()
 
 
-def test_explain_names_the_changed_input_even_when_quiet(built: Project) -> None:
-    project = built
+def test_explain_names_the_changed_input_even_when_quiet(copied: Project) -> None:
+    project = copied
     edit_show(project, "loudness_lufs = -16.0", "loudness_lufs = -18.0")
     done = cli(project.root, "build", "--engine", "fake", "--quiet", "--explain")
     assert done.returncode == 0, done.stderr
@@ -279,9 +282,9 @@ def test_explain_names_the_changed_input_even_when_quiet(built: Project) -> None
 
 
 def test_show_author_redraws_the_cover_and_retags_without_touching_audio(
-    built: Project, spy: Spy
+    copied: Project, spy: Spy
 ) -> None:
-    project = built
+    project = copied
     frames = {name: audio_frames(project.root / name) for name in MP3S}
     spy.reset()
     edit_show(project, 'author = "Essaycast"', 'author = "Ada Reader"')
@@ -293,8 +296,8 @@ def test_show_author_redraws_the_cover_and_retags_without_touching_audio(
         assert str(ID3(project.root / name)["TPE1"]) == "Ada Reader"
 
 
-def test_new_intro_music_rebuilds_the_audio_saying_so(built: Project) -> None:
-    project = built
+def test_new_intro_music_rebuilds_the_audio_saying_so(copied: Project) -> None:
+    project = copied
     tools.ffmpeg(
         "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
         "-ac", "1", "-ar", "44100", str(project.feed / "intro.mp3"),
