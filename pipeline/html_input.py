@@ -26,7 +26,6 @@ from pathlib import Path
 
 import lxml.etree
 import lxml.html
-import trafilatura
 
 from pipeline.errors import ScriptError
 
@@ -129,6 +128,10 @@ def looks_like_html(text: str) -> bool:
 
 def read_page(html: str, source: Path) -> Page:
     """Extract the essay and the page's metadata. ScriptError when there is no text."""
+    # Imported here, not above: it takes 70 ms, and most builds read no page at all (the
+    # ingest module, which imports this one, is loaded for every script).
+    import trafilatura
+
     try:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError) as error:

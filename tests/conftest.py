@@ -31,6 +31,13 @@ def make_project(root: Path, scripts: dict[str, str] | None = None, seed: bool =
     return Project(root)
 
 
+def copy_project(project: Project, folder: Path) -> Project:
+    """A copy of a built project for one test to change: much cheaper than building again
+    (keys are of contents, so the copy is as up to date as the original)."""
+    shutil.copytree(project.root, folder, symlinks=True)
+    return Project(folder)
+
+
 class Log:
     """A Reporter's stream, kept for assertions."""
 

@@ -3,12 +3,15 @@ the others. Uses the deterministic fake voice so every case runs in seconds."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import cli, make_project, run_build
+from conftest import cli, copy_project, make_project, run_build
 
-from pipeline.build import Project
+from pipeline.build import BuildResult, Project
 
 SECOND = """---
 title: A Second Essay
@@ -28,10 +31,21 @@ def outputs(project: Project, slug: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(tmp_path: Path) -> None:
-    project = make_project(tmp_path, {"002-second.md": SECOND})
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, BuildResult]:
+    """The seed and SECOND, built once with the fake voice (one job) for the tests that
+    start from a built project; each works on its own copy (``copy_project``)."""
+    project = make_project(tmp_path_factory.mktemp("built"), {"002-second.md": SECOND})
     first, _ = run_build(project, engine="fake", jobs=1)
-    assert not first.failed and len(first.built) == 2 and first.synthesized > 40
+    assert not first.failed and len(first.built) == 2
+    return project, first
+
+
+def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(
+    built: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
+    assert built[1].synthesized > 40
+    project = copy_project(built[0], tmp_path / "project")
     again, log = run_build(project, engine="fake", jobs=1)
     assert again.synthesized == 0
     assert log.text.count("audio up to date") == 2
@@ -43,11 +57,49 @@ def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(tmp_path:
     assert sum(line.startswith("  cached") for line in log.lines) > 40
 
 
-def test_feed_lists_newest_first_with_stable_guids(tmp_path: Path) -> None:
+# Run in a fresh process, then list which of the libraries that cost a no-op build its
+# speed were imported: the page reader, the meter's filters, the charts, the voice runtime.
+HEAVY = ("trafilatura", "scipy.signal", "matplotlib", "onnxruntime", "piper")
+PROBE = """
+import json, sys
+from pathlib import Path
+from pipeline.cli import main
+from pipeline.engines import VoiceChoice, load_engine
+if sys.argv[1] == "build":
+    code = main(sys.argv[2:])
+else:
+    load_engine(VoiceChoice("piper", "en_US-joe-medium", "en", Path(sys.argv[2])))
+    code = 0
+print(json.dumps(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+
+def heavy_imports(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    return [name for name in HEAVY if name in loaded]
+
+
+def test_a_noop_build_and_a_voice_check_load_no_heavy_library(
+    built: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
+    root = str(copy_project(built[0], tmp_path / "project").root)
+    assert heavy_imports("build", "--root", root, "build", "--engine", "fake", "--jobs", "1") == []
+    # Checking the voice (before any work, so that a missing one fails early) finds the
+    # model and its digest; the runtime waits for the first sentence to synthesize.
+    assert heavy_imports("voice", str(tmp_path / "voices")) == []
+
+
+def test_feed_lists_newest_first_with_stable_guids(
+    built: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
     import feedparser
 
-    project = make_project(tmp_path, {"002-second.md": SECOND})
-    run_build(project, engine="fake", jobs=1)
+    project = copy_project(built[0], tmp_path / "project")
     feed = feedparser.parse((project.feed / "feed.xml").read_bytes())
     assert [e.title for e in feed.entries] == ["A Second Essay", feed.entries[1].title]
     assert feed.entries[1].title.startswith("The Invisible Walls")
@@ -60,27 +112,30 @@ def test_feed_lists_newest_first_with_stable_guids(tmp_path: Path) -> None:
 
 def test_one_bad_script_is_reported_and_the_others_build(tmp_path: Path) -> None:
     bad = "---\ntitle: Broken\ndate: 2026-13-45\nsummary: x\n---\nText.\n"
-    project = make_project(tmp_path, {"002-broken.md": bad})
+    # A short essay, not the seed, as the other: its five minutes of audio prove nothing here.
+    project = make_project(tmp_path, {"002-second.md": SECOND, "003-broken.md": bad}, seed=False)
     result, log = run_build(project, engine="fake", jobs=1)
     assert len(result.built) == 1 and len(result.failed) == 1
     errors = [line for line in log.lines if line.startswith("error:")]
-    assert len(errors) == 1 and "002-broken.md" in errors[0] and "date" in errors[0]
-    assert not (project.episodes / "002-broken").exists()
+    assert len(errors) == 1 and "003-broken.md" in errors[0] and "date" in errors[0]
+    assert not (project.episodes / "003-broken").exists()
     assert (project.feed / "feed.xml").exists()
 
 
 def test_same_episode_number_twice_is_refused(tmp_path: Path) -> None:
-    twin = SECOND.replace("title: A Second Essay", "title: A Twin\nnumber: 1")
-    project = make_project(tmp_path, {"002-twin.md": twin})
+    twin = SECOND.replace("title: A Second Essay", "title: A Twin\nnumber: 2")
+    scripts = {"002-second.md": SECOND, "003-twin.md": twin}
+    project = make_project(tmp_path, scripts, seed=False)
     result, log = run_build(project, engine="fake", jobs=1)
     assert len(result.failed) == 1
-    assert "episode number 1 is already used" in log.text
+    assert "episode number 2 is already used" in log.text
 
 
-def test_output_is_identical_whatever_the_number_of_jobs(tmp_path: Path) -> None:
-    one = make_project(tmp_path / "one", {"002-second.md": SECOND})
+def test_output_is_identical_whatever_the_number_of_jobs(
+    built: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
+    one, _ = built  # one job; only read here
     two = make_project(tmp_path / "two", {"002-second.md": SECOND})
-    run_build(one, engine="fake", jobs=1)
     run_build(two, engine="fake", jobs=2)
     for slug in ("001-invisible-walls", "002-second"):
         a, b = outputs(one, slug), outputs(two, slug)
@@ -95,12 +150,13 @@ def test_output_is_identical_whatever_the_number_of_jobs(tmp_path: Path) -> None
 
 
 def test_corrupt_cache_entry_is_resynthesized(tmp_path: Path) -> None:
-    project = make_project(tmp_path)
+    project = make_project(tmp_path, {"002-second.md": SECOND}, seed=False)
     run_build(project, engine="fake", jobs=1)
     entries = sorted(project.cache.folder.rglob("*.pcm"))
+    assert len(entries) > 4
     victim = entries[len(entries) // 2]
     victim.write_bytes(victim.read_bytes()[:-100])
-    (project.episodes / "001-invisible-walls" / "001-invisible-walls.mp3").unlink()
+    (project.episodes / "002-second" / "002-second.mp3").unlink()
     result, log = run_build(project, engine="fake", jobs=1, explain=True)
     assert result.synthesized == 1
     assert "cache entry corrupt" in log.text

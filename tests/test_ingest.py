@@ -308,7 +308,9 @@ def test_bad_pages_fail_alone_with_one_line_and_leave_nothing(tmp_path: Path) ->
         "empty.htm": "  \n",
         "only-nav.html": "<html><body><nav><a href='/'>Home</a></nav></body></html>",
     }
-    project = make_project(tmp_path / "p", bad)
+    # Beside them a short good script (the seed's five minutes of audio would prove nothing).
+    good = "---\ntitle: Short\ndate: 2026-12-01\nsummary: S.\n---\nA sentence to read aloud.\n"
+    project = make_project(tmp_path / "p", {"001-short.md": good, **bad}, seed=False)
     done = cli(project.root, "build", "--engine", "fake", "--jobs", "1")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
@@ -316,7 +318,7 @@ def test_bad_pages_fail_alone_with_one_line_and_leave_nothing(tmp_path: Path) ->
     assert any("binary.html: binary data" in line for line in errors)
     assert any("empty.htm: the file is empty" in line for line in errors)
     assert any("only-nav.html: no article text found" in line for line in errors)
-    assert sorted(p.name for p in project.episodes.iterdir()) == ["001-invisible-walls"]
+    assert sorted(p.name for p in project.episodes.iterdir()) == ["001-short"]
     assert not (project.scripts / FILE_NAME).exists()
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import cli, ebur128, make_project, run_build
+from conftest import cli, copy_project, ebur128, make_project, run_build
 
 from pipeline import report, tools
 from pipeline.build import BuildResult, Project
@@ -161,10 +161,9 @@ def test_no_public_page_or_feed_reaches_a_report(fake_project: tuple[Project, Bu
 
 
 def test_noop_build_rewrites_no_report_and_measures_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_project: tuple[Project, BuildResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = make_project(tmp_path)
-    run_build(project, engine="fake", jobs=1)
+    project = copy_project(fake_project[0], tmp_path / "project")
     reports = [project.episodes / SLUG / "report.html", project.feed / "report.html"]
     before = [p.stat().st_mtime_ns for p in reports]
 
@@ -179,10 +178,9 @@ def test_noop_build_rewrites_no_report_and_measures_nothing(
 
 
 def test_a_summary_edit_redraws_no_audio_and_decodes_nothing_for_the_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_project: tuple[Project, BuildResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = make_project(tmp_path)
-    run_build(project, engine="fake", jobs=1)
+    project = copy_project(fake_project[0], tmp_path / "project")
     record = json.loads((project.episodes / SLUG / ".report.json").read_text())
     # The summary is not spoken: the audio stays, and so does its measurement.
     script = project.scripts / f"{SLUG}.txt"
@@ -211,9 +209,10 @@ def test_new_audio_is_measured_by_mastering_not_decoded_again(
     assert report.read_record(project.episodes / SLUG) is not None
 
 
-def test_check_problems_appear_in_the_show_report(tmp_path: Path) -> None:
-    project = make_project(tmp_path)
-    run_build(project, engine="fake", jobs=1)
+def test_check_problems_appear_in_the_show_report(
+    fake_project: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
+    project = copy_project(fake_project[0], tmp_path / "project")
     (project.episodes / SLUG / f"{SLUG}.vtt").unlink()
     done = cli(project.root, "check")
     assert done.returncode == 1
@@ -223,12 +222,13 @@ def test_check_problems_appear_in_the_show_report(tmp_path: Path) -> None:
     assert "Problems as of the last `make check`" in show_page
 
 
-def test_report_command_prints_the_show_report_path(tmp_path: Path) -> None:
-    project = make_project(tmp_path)
-    missing = cli(project.root, "report")
+def test_report_command_prints_the_show_report_path(
+    fake_project: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
+    missing = cli(make_project(tmp_path / "unbuilt").root, "report")
     assert missing.returncode == 1 and "run `make` first" in missing.stderr
     assert "Traceback" not in missing.stderr
-    run_build(project, engine="fake", jobs=1)
+    project = copy_project(fake_project[0], tmp_path / "project")
     done = cli(project.root, "report")
     assert done.returncode == 0
     assert Path(done.stdout.strip()) == project.feed / "report.html"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import cli, make_project, one_line_failure
+from conftest import cli, copy_project, make_project, one_line_failure
 
 from pipeline import tools
 from pipeline.build import Project
@@ -82,9 +82,22 @@ THREE = {
 }
 
 
-def test_a_build_of_one_script_keeps_every_other_episode_in_the_feed(tmp_path: Path) -> None:
-    project = make_project(tmp_path, THREE, seed=False)
+@pytest.fixture(scope="module")
+def three_built(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """THREE, built once by the command line for the module."""
+    project = make_project(tmp_path_factory.mktemp("three"), THREE, seed=False)
     ok(cli(project.root, *BUILD))
+    return project
+
+
+@pytest.fixture
+def three(three_built: Project, tmp_path: Path) -> Project:
+    """This test's own copy of THREE as built."""
+    return copy_project(three_built, tmp_path / "project")
+
+
+def test_a_build_of_one_script_keeps_every_other_episode_in_the_feed(three: Project) -> None:
+    project = three
     assert feed_titles(project) == ["Doors", "Walls", "Windows"]
 
     edited = essay("Doors", sentences=7).replace("title: Doors", "title: Doors Revised")
@@ -103,9 +116,8 @@ def test_a_build_of_one_script_keeps_every_other_episode_in_the_feed(tmp_path: P
     ok(cli(project.root, "check"))
 
 
-def test_a_removed_script_leaves_the_feed_only_on_a_whole_project_build(tmp_path: Path) -> None:
-    project = make_project(tmp_path, THREE, seed=False)
-    ok(cli(project.root, *BUILD))
+def test_a_removed_script_leaves_the_feed_only_on_a_whole_project_build(three: Project) -> None:
+    project = three
     (project.scripts / "004-windows.md").unlink()
 
     partial = ok(cli(project.root, *BUILD, str(project.scripts / "002-walls.md")))
@@ -124,10 +136,9 @@ def test_a_removed_script_leaves_the_feed_only_on_a_whole_project_build(tmp_path
 
 
 def test_an_episode_built_before_records_were_kept_is_named_not_dropped_in_silence(
-    tmp_path: Path,
+    three: Project,
 ) -> None:
-    project = make_project(tmp_path, THREE, seed=False)
-    ok(cli(project.root, *BUILD))
+    project = three
     (project.episodes / "004-windows" / ".episode.json").unlink()  # as an older build left it
     partial = ok(cli(project.root, *BUILD, str(project.scripts / "002-walls.md")))
     assert (

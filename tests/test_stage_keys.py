@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli, make_project, run_build
+from conftest import cli, copy_project, make_project, run_build
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
@@ -101,6 +101,23 @@ def built(tmp_path: Path) -> Project:
     return project
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """FIRST and SECOND, built once for the module."""
+    return built(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def copied(template: Project, tmp_path: Path) -> Project:
+    """This test's own copy of the built project, to change and build again. Built once
+    more where it now is, since a cleaning report names its script's path: after that,
+    every output is what a build in this folder writes."""
+    project = copy_project(template, tmp_path / "project")
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert not result.failed and result.synthesized == 0
+    return project
+
+
 def stamps(project: Project) -> dict[str, tuple[int, int]]:
     """Every output with its size and mtime: which files a build rewrote."""
     return {
@@ -139,9 +156,9 @@ MP3S = {"episodes/001-first/001-first.mp3", "episodes/002-second/002-second.mp3"
 
 
 def test_show_description_owner_and_port_touch_no_audio_and_no_tag(
-    tmp_path: Path, spy: Spy
+    copied: Project, spy: Spy
 ) -> None:
-    project = built(tmp_path)
+    project = copied
     before = stamps(project)
     spy.reset()
     edit_show(project, "Essays worth hearing", "Essays worth a listen")
@@ -160,8 +177,8 @@ def test_show_description_owner_and_port_touch_no_audio_and_no_tag(
     assert log.text.count("audio up to date") == 2
 
 
-def test_base_url_rewrites_tags_but_never_the_audio(tmp_path: Path, spy: Spy) -> None:
-    project = built(tmp_path)
+def test_base_url_rewrites_tags_but_never_the_audio(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     frames = {name: audio_frames(project.root / name) for name in MP3S}
     spy.reset()
@@ -179,8 +196,8 @@ def test_base_url_rewrites_tags_but_never_the_audio(tmp_path: Path, spy: Spy) ->
     assert not any(name.endswith((".vtt", ".srt", ".txt")) for name in changed), changed
 
 
-def test_summary_and_date_retag_only_their_episode(tmp_path: Path, spy: Spy) -> None:
-    project = built(tmp_path)
+def test_summary_and_date_retag_only_their_episode(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     spy.reset()
     edit_script(project, "002-second.md", "summary: About windows.", "summary: On glass.")
@@ -199,8 +216,8 @@ def test_summary_and_date_retag_only_their_episode(tmp_path: Path, spy: Spy) -> 
     assert book.tags["\xa9cmt"] == ["On glass."] and book.tags["\xa9day"] == ["2026"]
 
 
-def test_title_change_redoes_that_intro_and_that_episode_only(tmp_path: Path, spy: Spy) -> None:
-    project = built(tmp_path)
+def test_title_change_redoes_that_intro_and_that_episode_only(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     spy.reset()
     edit_script(project, "002-second.md", "title: The Second Essay", "title: Windows")
@@ -216,8 +233,8 @@ def test_title_change_redoes_that_intro_and_that_episode_only(tmp_path: Path, sp
     assert str(ID3(project.episodes / "002-second" / "002-second.mp3")["TIT2"]) == "Windows"
 
 
-def test_one_paragraph_edit_synthesizes_only_its_utterances(tmp_path: Path, spy: Spy) -> None:
-    project = built(tmp_path)
+def test_one_paragraph_edit_synthesizes_only_its_utterances(copied: Project, spy: Spy) -> None:
+    project = copied
     spy.reset()
     edit_script(project, "001-first.md", "That is all a door does.", "That is all.")
     result, _ = run_build(project, engine="fake", jobs=1)
@@ -284,8 +301,8 @@ def store_entry(project: Project, segment: Segment) -> bytes:
     return project.segments.mp3_file(segment).read_bytes()
 
 
-def test_a_damaged_mp3_of_the_same_size_is_found_and_rebuilt(tmp_path: Path) -> None:
-    project = built(tmp_path)
+def test_a_damaged_mp3_of_the_same_size_is_found_and_rebuilt(copied: Project) -> None:
+    project = copied
     mp3 = project.episodes / "001-first" / "001-first.mp3"
     good = mp3.read_bytes()
     middle = len(good) // 2
@@ -308,16 +325,16 @@ def audio_frames_of(data: bytes) -> bytes:
     return data[10 + size :]
 
 
-def test_a_missing_mp3_is_rebuilt_saying_so(tmp_path: Path) -> None:
-    project = built(tmp_path)
+def test_a_missing_mp3_is_rebuilt_saying_so(copied: Project) -> None:
+    project = copied
     (project.episodes / "002-second" / "002-second.mp3").unlink()
     result, log = run_build(project, engine="fake", jobs=1)
     assert not result.failed and result.synthesized == 0
     assert "audio to build: the MP3 is missing" in log.text
 
 
-def test_no_op_rebuild_rewrites_nothing(tmp_path: Path, spy: Spy) -> None:
-    project = built(tmp_path)
+def test_no_op_rebuild_rewrites_nothing(copied: Project, spy: Spy) -> None:
+    project = copied
     before = stamps(project)
     spy.reset()
     result, _ = run_build(project, engine="fake", jobs=1)
@@ -325,8 +342,8 @@ def test_no_op_rebuild_rewrites_nothing(tmp_path: Path, spy: Spy) -> None:
     assert rewritten(before, stamps(project)) == set()
 
 
-def test_explain_names_the_changed_input_even_when_quiet(tmp_path: Path) -> None:
-    project = built(tmp_path)
+def test_explain_names_the_changed_input_even_when_quiet(copied: Project) -> None:
+    project = copied
     edit_show(project, "loudness_lufs = -16.0", "loudness_lufs = -18.0")
     done = cli(project.root, "build", "--engine", "fake", "--quiet", "--explain")
     assert done.returncode == 0, done.stderr
@@ -334,9 +351,9 @@ def test_explain_names_the_changed_input_even_when_quiet(tmp_path: Path) -> None
 
 
 def test_show_author_redraws_the_cover_and_retags_without_touching_audio(
-    tmp_path: Path, spy: Spy
+    copied: Project, spy: Spy
 ) -> None:
-    project = built(tmp_path)
+    project = copied
     frames = {name: audio_frames(project.root / name) for name in MP3S}
     spy.reset()
     edit_show(project, 'author = "Essaycast"', 'author = "Ada Reader"')
@@ -348,8 +365,8 @@ def test_show_author_redraws_the_cover_and_retags_without_touching_audio(
         assert str(ID3(project.root / name)["TPE1"]) == "Ada Reader"
 
 
-def test_new_intro_music_rebuilds_the_audio_saying_so(tmp_path: Path) -> None:
-    project = built(tmp_path)
+def test_new_intro_music_rebuilds_the_audio_saying_so(copied: Project) -> None:
+    project = copied
     tools.ffmpeg(
         "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
         "-ac", "1", "-ar", "44100", str(project.feed / "intro.mp3"),

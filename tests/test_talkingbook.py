@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, cli, make_project, run_build
+from conftest import REPO, cli, copy_project, make_project, run_build
 from test_transcripts import parse_vtt_strictly
 
 from pipeline import tools
@@ -360,9 +360,10 @@ def test_page_and_feed_offer_both(books: tuple[Project, BuildResult]) -> None:
         assert local.suffix == ".m4b" and alternate.get("length") == str(local.stat().st_size)
 
 
-def test_check_finds_a_broken_or_stale_talking_book(tmp_path: Path) -> None:
-    project = make_project(tmp_path)
-    run_build(project, engine="fake", jobs=1)
+def test_check_finds_a_broken_or_stale_talking_book(
+    books: tuple[Project, BuildResult], tmp_path: Path
+) -> None:
+    project = copy_project(books[0], tmp_path / "project")
     assert cli(project.root, "check").returncode == 0
     files = project.episodes / SLUG
     m4b, epub = files / f"{SLUG}.m4b", files / f"{SLUG}.epub"
@@ -382,7 +383,8 @@ def test_check_finds_a_broken_or_stale_talking_book(tmp_path: Path) -> None:
     assert f"episodes/{SLUG}/{SLUG}.m4b: not a readable MP4" in lines
     assert f"episodes/{SLUG}/{SLUG}.epub: its audio is not the episode's MP3" in lines
     m4b.unlink()
-    assert "m4b: missing" in cli(project.root, "check").stdout + cli(project.root, "check").stderr
+    done = cli(project.root, "check")
+    assert "m4b: missing" in done.stdout + done.stderr
 
 
 # --- incremental ----------------------------------------------------------------------------

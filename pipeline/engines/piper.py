@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.digest import file_digest as fresh_digest
+from pipeline.digest import remembered_file_digest
 from pipeline.engines import Speech
 from pipeline.errors import EngineError
 from pipeline.language import primary_language
@@ -25,10 +26,16 @@ VOICES: dict[str, tuple[str, str]] = {
 }
 
 
+# Where a workspace remembers the digests of the model files it checked, by their stat:
+# hashing the 60 MB model and its optimized copy was most of a no-op build's voice check.
+DIGESTS = "digests.json"
+
+
 @functools.cache
-def file_digest(path: Path) -> str:
-    """The voice model's digest, read once per process (the model does not change)."""
-    return fresh_digest(path)
+def file_digest(path: Path, memo: Path | None = None) -> str:
+    """The voice model's digest, read once per process (the model does not change), and
+    with a workspace's ``memo`` once until the file is rewritten."""
+    return remembered_file_digest(path, memo)
 
 
 def checksum_path(copy: Path) -> Path:
@@ -36,11 +43,11 @@ def checksum_path(copy: Path) -> Path:
     return copy.with_name(copy.name + ".sha256")
 
 
-def copy_is_intact(copy: Path) -> bool:
+def copy_is_intact(copy: Path, memo: Path | None = None) -> bool:
     """The optimized copy matches the checksum written when it was made (none: not intact)."""
     try:
         expected = checksum_path(copy).read_text(encoding="ascii").strip()
-        return fresh_digest(copy) == expected
+        return remembered_file_digest(copy, memo) == expected
     except OSError:
         return False
 
@@ -66,7 +73,8 @@ class PiperEngine:
         self.workspace = workspace
         self.pace = pace
         self.model, self.config_path, expected = voice_files(voice)
-        self.digest = file_digest(self.model)
+        self.memo = workspace / DIGESTS if workspace is not None else None
+        self.digest = file_digest(self.model, self.memo)
         if self.digest != expected:
             raise EngineError(
                 f"voice model {self.model} is damaged (sha256 {self.digest[:12]}…, "
@@ -88,7 +96,7 @@ class PiperEngine:
         """A damaged optimized copy would load (or not) without a word: check it, here in
         the main process before any worker uses it, and have it made again if it is wrong."""
         copy = self._optimized_model()
-        if copy is None or not copy.exists() or copy_is_intact(copy):
+        if copy is None or not copy.exists() or copy_is_intact(copy, self.memo):
             return
         copy.unlink(missing_ok=True)
         checksum_path(copy).unlink(missing_ok=True)
