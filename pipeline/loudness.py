@@ -19,13 +19,14 @@ Checked against ffmpeg's ebur128 filter in tests/test_loudness.py and tests/test
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import firwin, sosfilt, upfirdn  # type: ignore[import-untyped]
 
+from pipeline.filters import Convolver, impulse_response, lowpass, upsample
 from pipeline.measurement import Measurement
 
 Floats = NDArray[np.float64]
@@ -42,7 +43,7 @@ LRA_RELATIVE_GATE_LU = -20.0
 STEP_SECONDS = 0.1
 OVERSAMPLING = 4
 # BS.1770-4 Annex 2's interpolator: 48 taps, 12 per phase, passing up to half the input rate.
-INTERPOLATOR = firwin(48, 1 / OVERSAMPLING) * OVERSAMPLING
+INTERPOLATOR = lowpass(48, 1 / OVERSAMPLING) * OVERSAMPLING
 PEAK_CONTEXT = len(INTERPOLATOR) // OVERSAMPLING  # input samples each output depends on
 # An output is one phase's taps times PEAK_CONTEXT inputs, so it is at most the largest L1
 # norm of a phase (1.84) times the loudest of those inputs; the margin covers the rounding
@@ -79,6 +80,13 @@ def k_weighting(rate: int) -> list[tuple[Floats, Floats]]:
     return [(shelf_b / shelf_a[0], shelf_a / shelf_a[0]), (pass_b, pass_a)]
 
 
+@functools.cache
+def k_response(rate: int) -> Floats:
+    """The K-weighting's impulse response at ``rate`` (both biquads in cascade), which the
+    meter convolves with (pipeline/filters.py: the same numbers as running the biquads)."""
+    return impulse_response(k_weighting(rate))
+
+
 def _oversampled_peak(run: Floats, skip: int) -> tuple[float, int]:
     """The largest magnitude of ``run`` oversampled, from output ``skip`` on, and where it
     first is (counted from ``skip``), by oversampling all of it: the reference that tests
@@ -88,7 +96,7 @@ def _oversampled_peak(run: Floats, skip: int) -> tuple[float, int]:
     >>> round(value, 3), at  # between the two samples, and above either
     (0.619, 29)
     """
-    ours = np.abs(upfirdn(INTERPOLATOR, run, OVERSAMPLING)[skip:])
+    ours = np.abs(upsample(INTERPOLATOR, run, OVERSAMPLING)[skip:])
     at = int(np.argmax(ours))
     return float(ours[at]), at
 
@@ -102,9 +110,9 @@ def _oversampled_peak_above(run: Floats, skip: int, floor: float) -> tuple[float
     Outputs sit at input positions (outputs 4p to 4p + 3 at position p) from ``skip // 4``
     to the end of the filter's tail, PEAK_CONTEXT - 1 positions past the last input; each
     depends on inputs p - PEAK_CONTEXT + 1 to p, zeros beyond either end of ``run``. Each
-    block is oversampled alone, with those inputs in front of it; upfirdn sums an output's
-    terms in input order, with missing inputs as zeros, so the block's outputs are the same
-    numbers as when the whole run is oversampled at once.
+    block is oversampled alone, with those inputs in front of it; ``upsample`` sums an
+    output's terms in one order, with missing inputs as zeros, so the block's outputs are
+    the same numbers as when the whole run is oversampled at once.
 
     >>> run = np.array([0.0, 0.5, 0.5, 0.0])
     >>> _oversampled_peak_above(run, 0, 0.5) == _oversampled_peak(run, 0)
@@ -126,7 +134,7 @@ def _oversampled_peak_above(run: Floats, skip: int, floor: float) -> tuple[float
     if not len(hot):
         return 0.0, 0
     windows = np.lib.stride_tricks.sliding_window_view(padded[start:], PEAK_BLOCK + lead)
-    high = upfirdn(INTERPOLATOR, windows[hot * PEAK_BLOCK], OVERSAMPLING, axis=1)
+    high = upsample(INTERPOLATOR, windows[hot * PEAK_BLOCK], OVERSAMPLING)
     ours = np.abs(high[:, lead * OVERSAMPLING : (lead + PEAK_BLOCK) * OVERSAMPLING])
     row, column = divmod(int(np.argmax(ours)), ours.shape[1])
     return float(ours[row, column]), int(hot[row]) * PEAK_BLOCK * OVERSAMPLING + column
@@ -138,9 +146,7 @@ class Meter:
     def __init__(self, rate: int, true_peak: bool = True) -> None:
         self.rate = rate
         self.measure_peak = true_peak
-        # Both biquads as second-order sections, run in one call.
-        self.sections = np.array([np.concatenate((b, a)) for b, a in k_weighting(rate)])
-        self.state = np.zeros((len(self.sections), 2))
+        self.weighting = Convolver(k_response(rate))
         self.step = rate // 10  # 100 ms
         self.pending = np.zeros(0)  # weighted samples not yet a whole step
         self.pending_raw = np.zeros(0)  # the same samples unweighted, for the envelope
@@ -157,7 +163,7 @@ class Meter:
             return
         if self.measure_peak:
             self._true_peak(samples)
-        weighted, self.state = sosfilt(self.sections, samples, zi=self.state)
+        weighted = self.weighting(samples)
         joined = np.concatenate((self.pending, weighted))
         raw = np.concatenate((self.pending_raw, samples))
         whole = len(joined) // self.step * self.step
