@@ -21,6 +21,7 @@ Floats = NDArray[np.float64]
 NEGLIGIBLE = 1e-18  # of the response's peak: far under a double's precision for a sum
 MAX_RESPONSE = 1 << 16
 QUIET_RUN = 256  # samples in a row under NEGLIGIBLE: the response has died away
+CACHED_OUTPUTS = 1 << 15  # outputs upsampled per pass (see upsample)
 
 
 def impulse_response(sections: Sequence[tuple[Floats, Floats]]) -> Floats:
@@ -93,20 +94,38 @@ def upsample(response: Floats, rows: Floats, factor: int) -> Floats:
     """Each row (the last axis) upsampled by ``factor`` through the FIR ``response``: zeros
     stuffed between samples, then filtered, computed one phase at a time (as scipy's
     ``upfirdn(response, rows, factor)``; ``len(response)`` a multiple of ``factor``). Every
-    output is its phase's taps times its inputs, summed from the newest input to the oldest.
+    output is its phase's taps times its inputs, summed from the newest input to the oldest,
+    whatever the rows' length: the same inputs give the same number, bit for bit.
 
     >>> [round(float(v), 2) for v in upsample(np.array([0.5, 1.0]), np.array([2.0, 4.0]), 2)]
     [1.0, 2.0, 2.0, 4.0]
     """
     reach = len(response) // factor  # inputs each output depends on
-    inputs = rows.shape[-1]
-    padded = np.zeros((*rows.shape[:-1], inputs + 2 * (reach - 1)))
-    padded[..., reach - 1 : reach - 1 + inputs] = rows
+    table = rows.reshape(-1, rows.shape[-1])
+    inputs = table.shape[1]
     outputs = inputs + reach - 1
-    phases = np.zeros((*rows.shape[:-1], outputs, factor))
+    padded = np.zeros((len(table), inputs + 2 * (reach - 1)))
+    padded[:, reach - 1 : reach - 1 + inputs] = table
+    out = np.zeros((len(table), outputs, factor))
+    # A few tens of thousands of outputs at a time, so each pass stays in the cache.
+    if len(table) == 1:
+        for start in range(0, outputs, CACHED_OUTPUTS):
+            end = min(outputs, start + CACHED_OUTPUTS)
+            _accumulate(response, padded[:, start : end + reach - 1], out[:, start:end], factor)
+    else:
+        group = max(1, CACHED_OUTPUTS // outputs)
+        for first in range(0, len(table), group):
+            rows_ = slice(first, first + group)
+            _accumulate(response, padded[rows_], out[rows_], factor)
+    return out.reshape(*rows.shape[:-1], outputs * factor)
+
+
+def _accumulate(response: Floats, padded: Floats, out: Floats, factor: int) -> None:
+    """out[..., q, p] += response[p + factor * j] * input[q - j], for j from 0 up."""
+    reach = len(response) // factor
+    outputs = out.shape[-2]
     for phase in range(factor):
-        total = phases[..., phase]
+        total = out[..., phase]
         for j in range(reach):
             start = reach - 1 - j
             total += response[phase + factor * j] * padded[..., start : start + outputs]
-    return phases.reshape(*rows.shape[:-1], outputs * factor)
