@@ -30,7 +30,7 @@ from pipeline.m4b import MIN_BITRATE_KBPS, retag_m4b, write_m4b
 from pipeline.model import BuiltEpisode, Narration, Show
 from pipeline.page import direction
 from pipeline.reporter import Reporter
-from pipeline.segments import ChapterEncodes, aac_chapters, write_aac
+from pipeline.segments import AAC_CODER, ChapterEncodes, aac_chapters, write_aac
 
 RECORD = ".book.json"  # the EPUB's inputs
 M4B_RECORD = ".m4b.json"  # the M4B's: its audio, chapters, cover and tags
@@ -177,6 +177,7 @@ def _write_episode_m4b(
             + [episode.timeline.duration]
         ),
         "bitrate": str(show.bitrate_kbps),
+        "coder": AAC_CODER,
     }
     record = files.folder / M4B_RECORD
     with_tags = {**audio, "tags": json_digest([tags, _file_digest(artwork)])}
