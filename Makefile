@@ -75,8 +75,9 @@ test: test-deps lint
 	$(BIN)/pytest $(ARGS)
 
 # The quick loop: the fake voice only, no browser; the real voice and Chromium are `make test`'s.
+# Two workers, a test file each at a time (a file's shared build is made once).
 test-fast: test-deps lint
-	$(BIN)/pytest -m "not slow and not browser" $(ARGS)
+	$(BIN)/pytest -m "not slow and not browser" -n 2 --dist loadfile $(ARGS)
 
 bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)

@@ -133,6 +133,8 @@ def _oversampled_peak_above(run: Floats, skip: int, floor: float) -> tuple[float
     hot = np.flatnonzero(loudest * PEAK_GAIN_BOUND >= floor)
     if not len(hot):
         return 0.0, 0
+    if 2 * len(hot) > blocks:  # most of it (a steady tone): one pass over the run is quicker
+        return _oversampled_peak(run, skip)
     windows = np.lib.stride_tricks.sliding_window_view(padded[start:], PEAK_BLOCK + lead)
     high = upsample(INTERPOLATOR, windows[hot * PEAK_BLOCK], OVERSAMPLING)
     ours = np.abs(high[:, lead * OVERSAMPLING : (lead + PEAK_BLOCK) * OVERSAMPLING])
