@@ -59,7 +59,7 @@ def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(
 
 # Run in a fresh process, then list which of the libraries that cost a no-op build its
 # speed were imported: the page reader, the meter's filters, the charts, the voice runtime.
-HEAVY = ("trafilatura", "scipy.signal", "matplotlib", "onnxruntime", "piper")
+HEAVY = ("trafilatura", "scipy", "pipeline.loudness", "matplotlib", "onnxruntime", "piper")
 PROBE = """
 import json, sys
 from pathlib import Path
