@@ -248,7 +248,7 @@ def aac_chapters(
 ) -> tuple[list[ChapterMark], float]:
     """The episode's chapter marks moved to where they fall in its joined AAC, and the AAC's
     length. Each chapter's AAC starts with a frame of priming and stands for a little less
-    than its MP3 slot (see aac_parts), so each chapter is found from where its AAC starts.
+    than its MP3 slot (see write_aac), so each chapter is found from where its AAC starts.
 
     >>> segments = [Segment("a", 44100), Segment("b", 22050)]  # MP3 slots of 40 and 21 frames
     >>> marks = [ChapterMark("One", 0.0, 1.1), ChapterMark("Two", 1.1, 1.6)]
