@@ -10,6 +10,7 @@ import pytest
 from conftest import cli, make_project, run_build
 
 from pipeline.build import Project
+from pipeline.model import Timeline
 
 NAMES = """---
 title: Names
@@ -73,6 +74,11 @@ def test_front_matter_pronounce_overrides_the_show(tmp_path: Path) -> None:
     assert "win's editor preferred sequel." in log.text
 
 
+def speech(timeline: Timeline) -> float:
+    """Seconds of speech in a timeline: its utterances, without the pauses between them."""
+    return sum(u.end - u.start for b in timeline.blocks for s in b.sentences for u in s.utterances)
+
+
 def test_pace_resynthesizes_everything_and_pauses_nothing(tmp_path: Path) -> None:
     project = names_project(tmp_path)
     first, _ = run_build(project, engine="fake", jobs=1)
@@ -81,8 +87,14 @@ def test_pace_resynthesizes_everything_and_pauses_nothing(tmp_path: Path) -> Non
     set_show(project, 'voice = "en_US-joe-medium"', 'voice = "en_US-joe-medium"\npace = 1.25')
     slower, _ = run_build(project, engine="fake", jobs=1)
     assert slower.synthesized == first.synthesized
-    assert slower.built[0].timeline.duration > duration + 2.0  # ~6 s of speech, 25% longer
+    # Every utterance 25% longer, the pauses as they were.
+    assert speech(slower.built[0].timeline) == pytest.approx(
+        1.25 * speech(first.built[0].timeline), rel=0.01
+    )
     paced = slower.built[0].timeline.duration
+    assert paced - duration == pytest.approx(
+        speech(slower.built[0].timeline) - speech(first.built[0].timeline), abs=0.01
+    )
 
     (project.show_toml).write_text(
         project.show_toml.read_text() + "\n[pauses]\nsentence = 1.5\nparagraph = 2.5\n"
