@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import functools
 import re
+import socket
 import tempfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -62,10 +63,12 @@ def check_address(address: str, where: Path | str | None = None) -> None:
 @contextlib.contextmanager
 def connect(address: str) -> Iterator[Any]:
     """A Dask client for `address`; `local:N` starts N single-threaded worker processes here."""
-    from distributed import Client, LocalCluster
-
     check_address(address)
     local = LOCAL.fullmatch(address)
+    if not local:
+        _probe(address)
+    from distributed import Client, LocalCluster
+
     with contextlib.ExitStack() as stack:
         try:
             if local:
@@ -83,13 +86,27 @@ def connect(address: str) -> Iterator[Any]:
             else:
                 client = stack.enter_context(Client(address, timeout=CONNECT_TIMEOUT_S))
         except (OSError, TimeoutError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ClusterError(
-                f"cannot reach the Dask scheduler at {address} ({reason}): start it with "
-                "`dask scheduler` and workers with `dask worker ADDRESS`, or build without "
-                "a cluster"
-            ) from None
+            raise _unreachable(address, exc) from None
         yield client
+
+
+def _probe(address: str) -> None:
+    """Knock on the scheduler's port first: nothing listening there refuses at once, where
+    Dask's own connect would retry until its timeout (and Dask takes a second to import)."""
+    host, port = address.removeprefix("tcp://").rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise _unreachable(address, exc) from None
+
+
+def _unreachable(address: str, exc: BaseException) -> ClusterError:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ClusterError(
+        f"cannot reach the Dask scheduler at {address} ({reason}): start it with "
+        "`dask scheduler` and workers with `dask worker ADDRESS`, or build without a cluster"
+    )
 
 
 def _cores_each(workers: int) -> int:
