@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import atomic, tools
+from pipeline import atomic
 from pipeline.measurement import Measurement
 from pipeline.model import DroppedLine, EpisodeMeta, Show, Timeline
 from pipeline.templating import render
@@ -113,14 +113,9 @@ def dropped_summary(dropped: Sequence[DroppedLine]) -> list[tuple[str, int]]:
 
 def measure_mp3(path: Path) -> Measurement:
     """Decode an MP3 once, streaming, through the loudness meter (when mastering did not)."""
-    from pipeline.loudness import measure_pcm
+    from pipeline.master import meter_file
 
-    rate = 44100
-    chunks = tools.read_ffmpeg(
-        "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "pipe:1",
-        what=f"decoding {path.name}",
-    )  # fmt: skip
-    return measure_pcm(chunks, rate, "f32le").measurement()
+    return meter_file(path).measurement()
 
 
 # ------------------------------------------------------------------ the record
