@@ -23,7 +23,7 @@ import resource
 import time
 from pathlib import Path
 
-from run import PYTHON, REPO, SEED, Run, build, measure, new_project  # noqa: F401
+from measure import PYTHON, REPO, SEED, Run, build, measure, new_project  # noqa: F401
 
 ARTICLES_PER_DAY = 1000
 AUDIO_MIN_PER_ARTICLE = 5.0  # ≈ 750 words at 150 words a minute (the 5,000 min/day)

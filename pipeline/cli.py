@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.build import Project
-    from pipeline.model import Script, Show
+    from pipeline.build.task import Project
+    from pipeline.core.model import Script, Show
 
 from pipeline import __version__
-from pipeline.errors import PipelineError
-from pipeline.showcheck import MAX_PORT
+from pipeline.core.errors import PipelineError
+from pipeline.settings.showcheck import MAX_PORT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def parser() -> argparse.ArgumentParser:
-    from pipeline.build import default_jobs
+    from pipeline.build.run import default_jobs
 
     top = argparse.ArgumentParser(
         prog="essaycast", description="Turn essays into a narrated, published podcast."
@@ -104,8 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(exc).splitlines():  # several problems: one line each
             print(f"error: {line}", file=sys.stderr)
         return EXIT_FAILED
-    except OSError as exc:  # an output that could not be written outside pipeline.atomic
-        from pipeline.atomic import output_error
+    except OSError as exc:  # an output that could not be written outside pipeline.core.atomic
+        from pipeline.core.atomic import output_error
 
         print(f"error: {output_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
@@ -127,7 +127,7 @@ class Stopped(KeyboardInterrupt):
 
 def stop_cleanly_on_signals() -> None:
     """SIGTERM (plain `kill`, `timeout`) would otherwise end the build without any cleanup."""
-    from pipeline import tools
+    from pipeline.core import tools
 
     def stop(signum: int, frame: object) -> None:
         tools.cancelled.set()  # helper threads streaming into ffmpeg stop too
@@ -140,21 +140,22 @@ def stop_cleanly_on_signals() -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from pipeline.build import Options, Project, build, no_scripts
-    from pipeline.lock import exclusive
-    from pipeline.reporter import Reporter
+    from pipeline.build.lock import exclusive
+    from pipeline.build.run import build, no_scripts
+    from pipeline.build.task import Options, Project
+    from pipeline.core.reporter import Reporter
 
     if args.jobs < 1:
         raise PipelineError("--jobs must be at least 1")
     if args.engine is not None:
-        from pipeline.engines import check_engine_name
+        from pipeline.speech.engines import check_engine_name
 
         try:
             check_engine_name(args.engine)  # once, here: not once per script
         except PipelineError as exc:
             raise PipelineError(f"--engine: {exc.detail}") from None
     if args.cluster is not None:
-        from pipeline.cluster import check_address
+        from pipeline.build.cluster import check_address
 
         try:
             check_address(args.cluster)
@@ -181,7 +182,7 @@ def run_build(args: argparse.Namespace) -> int:
         result = build(project, options, reporter, scripts)
     seconds = time.monotonic() - started
     if args.timings:
-        from pipeline import atomic
+        from pipeline.core import atomic
 
         timings = {"total": seconds, "synthesized": result.synthesized, **result.stage_seconds}
         atomic.write_text(args.timings, json.dumps(timings, indent=1))
@@ -196,10 +197,10 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from pipeline.add import add
-    from pipeline.build import Project
-    from pipeline.config import load_show
-    from pipeline.lock import exclusive
+    from pipeline.build.lock import exclusive
+    from pipeline.build.task import Project
+    from pipeline.reading.add import add
+    from pipeline.settings.config import load_show
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
@@ -211,15 +212,15 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from pipeline.build import Project
-    from pipeline.check import check_site
-    from pipeline.config import load_show
+    from pipeline.build.task import Project
+    from pipeline.delivery.check import check_site
+    from pipeline.settings.config import load_show
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
     base_url = (args.base_url or show.base_url).rstrip("/")
     if args.remote:
-        from pipeline.remote_check import check_remote
+        from pipeline.delivery.remote_check import check_remote
 
         problems = check_remote(show, base_url)
     else:
@@ -236,10 +237,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from pipeline.build import Project
-    from pipeline.config import load_show
-    from pipeline.lock import exclusive
-    from pipeline.publish import publish
+    from pipeline.build.lock import exclusive
+    from pipeline.build.task import Project
+    from pipeline.delivery.publish import publish
+    from pipeline.settings.config import load_show
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
@@ -259,7 +260,7 @@ def run_publish(args: argparse.Namespace) -> int:
 
 def _record_check(root: Path, show: Show, problems: Sequence[str]) -> None:
     """The show report lists what the last check found; redraw it when there is one."""
-    from pipeline.report import record_check, write_show_report
+    from pipeline.release.report import record_check, write_show_report
 
     record_check(root, problems)
     if (root / "feed" / "report.html").exists():
@@ -268,7 +269,7 @@ def _record_check(root: Path, show: Show, problems: Sequence[str]) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from pipeline.build import Project
+    from pipeline.build.task import Project
 
     path = Project(args.root.resolve()).feed / "report.html"
     if not path.exists():
@@ -283,9 +284,9 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from pipeline.build import Project
-    from pipeline.config import load_show
-    from pipeline.serve import serve
+    from pipeline.build.task import Project
+    from pipeline.delivery.serve import serve
+    from pipeline.settings.config import load_show
 
     if args.port is not None and not 1 <= args.port <= MAX_PORT:
         raise PipelineError(f"--port must be between 1 and {MAX_PORT}, not {args.port}")
@@ -296,7 +297,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_say(args: argparse.Namespace) -> int:
-    from pipeline.say import say, voice_for
+    from pipeline.speech.say import say, voice_for
 
     project, show, script = _project_and_script(args, args.script)
     voice = voice_for(project.root, show, script)
@@ -313,7 +314,7 @@ def run_say(args: argparse.Namespace) -> int:
 
 
 def run_words(args: argparse.Namespace) -> int:
-    from pipeline.say import voice_for, words_by_rule
+    from pipeline.speech.say import voice_for, words_by_rule
 
     project, show, script = _project_and_script(args, args.script)
     assert script is not None
@@ -327,9 +328,9 @@ def run_words(args: argparse.Namespace) -> int:
 def _project_and_script(
     args: argparse.Namespace, path: Path | None
 ) -> tuple[Project, Show, Script | None]:
-    from pipeline.build import Project
-    from pipeline.config import load_show
-    from pipeline.script import read_script
+    from pipeline.build.task import Project
+    from pipeline.reading.ingest import read_script
+    from pipeline.settings.config import load_show
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)

@@ -37,10 +37,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 @contextlib.contextmanager
 def serve(root: Path) -> Iterator[str]:
-    """Serve a project's episodes/ and feed/ with the real preview server (pipeline.serve:
+    """Serve a project's episodes/ and feed/ with the real preview server (pipeline.delivery.serve:
     MIME types, byte ranges that Chromium needs to seek audio) on 127.0.0.1 at a free port.
     Yields the base URL, ending in '/'."""
-    from pipeline.serve import make_server
+    from pipeline.delivery.serve import make_server
 
     server = make_server(root, "127.0.0.1", 0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

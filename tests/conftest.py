@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import tools
-from pipeline.build import BuildResult, Options, Project, build
-from pipeline.reporter import Reporter
+from pipeline.build.run import BuildResult, build
+from pipeline.build.task import Options, Project
+from pipeline.core import tools
+from pipeline.core.reporter import Reporter
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_SCRIPT = REPO / "scripts" / "001-invisible-walls.txt"

@@ -26,9 +26,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.model import EpisodeMeta, Narration, Script, Show
-from pipeline.narrate import narrate
-from pipeline.script import decode, read_script
+from pipeline.core.model import EpisodeMeta, Narration, Script, Show
+from pipeline.reading.ingest import read_script
+from pipeline.reading.narrate import narrate
+from pipeline.reading.script import decode
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 PAGE_SUFFIXES = (".txt", ".md", ".html")

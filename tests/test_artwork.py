@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from pipeline.artwork import (
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import Show
+from pipeline.release.artwork import (
     MARGIN_PX,
     contrast_ratio,
     cover_jpeg,
     ensure_artwork,
 )
-from pipeline.errors import ConfigError
-from pipeline.model import Show
 
 LONG_TITLE = "An Unreasonably Long Show Title " * 5 + "x" * 5000
 

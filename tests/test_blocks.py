@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.clean import clean
-from pipeline.errors import ScriptError
-from pipeline.model import EpisodeMeta, Narration, Script
-from pipeline.narrate import cleaning_report, narrate
+from pipeline.core.errors import ScriptError
+from pipeline.core.model import EpisodeMeta, Narration, Script
+from pipeline.reading.narrate import cleaning_report, narrate
+from pipeline.text.clean import clean
 
 FIRST = "I started knitting the winter my daughter left home, and it kept my hands busy."
 SECOND = "The scarf is still not finished, which is, I have decided, the point of it."

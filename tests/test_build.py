@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import cli, copy_project, make_project, run_build
 
-from pipeline.build import BuildResult, Project
+from pipeline.build.run import BuildResult
+from pipeline.build.task import Project
 
 SECOND = """---
 title: A Second Essay
@@ -59,12 +60,12 @@ def test_noop_rebuild_synthesizes_nothing_and_edit_redoes_one_sentence(
 
 # Run in a fresh process, then list which of the libraries that cost a no-op build its
 # speed were imported: the page reader, the meter's filters, the charts, the voice runtime.
-HEAVY = ("trafilatura", "scipy", "pipeline.loudness", "matplotlib", "onnxruntime", "piper")
+HEAVY = ("trafilatura", "scipy", "pipeline.audio.loudness", "matplotlib", "onnxruntime", "piper")
 PROBE = """
 import json, sys
 from pathlib import Path
 from pipeline.cli import main
-from pipeline.engines import VoiceChoice, load_engine
+from pipeline.speech.engines import VoiceChoice, load_engine
 if sys.argv[1] == "build":
     code = main(sys.argv[2:])
 else:

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from pipeline.cache import AudioCache, utterance_key
-from pipeline.engines import Speech
+from pipeline.speech.cache import AudioCache, utterance_key
+from pipeline.speech.engines import Speech
 
 
 def test_round_trip(tmp_path: Path) -> None:

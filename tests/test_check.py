@@ -13,10 +13,8 @@ import mutagen.mp3
 import pytest
 from PIL import Image
 
-from pipeline import tools
-from pipeline.check import check_site
-from pipeline.feed import episode_guid, write_feed
-from pipeline.model import (
+from pipeline.core import tools
+from pipeline.core.model import (
     BuiltEpisode,
     ChapterMark,
     EpisodeFiles,
@@ -24,6 +22,8 @@ from pipeline.model import (
     Show,
     Timeline,
 )
+from pipeline.delivery.check import check_site
+from pipeline.release.feed import episode_guid, write_feed
 
 BASE = "http://127.0.0.1:8000"
 SHOW = Show(title="Check Show", owner_email="owner@example.com")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.clean import Cleaned, clean, is_lone_title, line_rule, remove_invisible
-from pipeline.model import EpisodeMeta, Script
+from pipeline.core.model import EpisodeMeta, Script
+from pipeline.text.clean import Cleaned, clean, is_lone_title, line_rule, remove_invisible
 
 PARAGRAPH = "This is an ordinary paragraph of the essay, long enough to be prose, and it ends."
 SECOND = "Another paragraph follows it, so that the junk line sits between two real ones."

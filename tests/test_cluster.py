@@ -16,13 +16,15 @@ import pytest
 from conftest import Log, cli, make_project, run_build
 from test_build import SECOND, outputs
 
-from pipeline.batch import build_together
-from pipeline.build import CHECK_STAGES, EpisodeTask, Options, Project
-from pipeline.cache import AudioCache
-from pipeline.cluster import ClusterError, check_address, configured_address, voice_digest
-from pipeline.errors import ConfigError
-from pipeline.reporter import Reporter
-from pipeline.synth import LocalPool
+from pipeline.build.batch import build_together
+from pipeline.build.cluster import ClusterError, check_address, voice_digest
+from pipeline.build.stages import CHECK_STAGES
+from pipeline.build.task import EpisodeTask, Options, Project
+from pipeline.core.errors import ConfigError
+from pipeline.core.reporter import Reporter
+from pipeline.settings.config import load_show
+from pipeline.speech.cache import AudioCache
+from pipeline.speech.synth import LocalPool
 
 # Two short scripts sharing a paragraph, so a shared sentence is asked for twice.
 SHARED = "Both essays end on this very same paragraph, word for word."
@@ -140,8 +142,8 @@ def test_the_same_plan_runs_on_the_local_pool_too(tmp_path: Path) -> None:
     """One code path, two executors: the batch build on LocalPool equals the usual build."""
     reference = local_reference(tmp_path / "local")
     project = make_project(tmp_path / "pool", SCRIPTS, seed=False)
-    from pipeline.artwork import ensure_artwork
-    from pipeline.config import load_show
+    from pipeline.release.artwork import ensure_artwork
+    from pipeline.settings.config import load_show
 
     show = load_show(project.show_toml)
     reporter = Reporter(Log())
@@ -163,7 +165,7 @@ def _slow_fake_voice() -> None:
     """Run on each worker: the fake voice takes a fifth of a second per utterance."""
     import time
 
-    from pipeline.engines.fake import FakeEngine
+    from pipeline.speech.engines.fake import FakeEngine
 
     original = FakeEngine.synthesize
 
@@ -215,13 +217,13 @@ def test_a_worker_killed_mid_build_has_its_tasks_rerun(
 
 def _other_voice_model() -> None:
     """Run on each worker: the fake voice claims to be another version of itself."""
-    from pipeline.engines.fake import FakeEngine
+    from pipeline.speech.engines.fake import FakeEngine
 
     FakeEngine.identity = lambda self: {"engine": "fake", "version": 2}  # type: ignore[method-assign]
 
 
 def _same_voice_model() -> None:
-    from pipeline.engines.fake import FakeEngine
+    from pipeline.speech.engines.fake import FakeEngine
 
     FakeEngine.identity = lambda self: {"engine": "fake", "version": 1}  # type: ignore[method-assign]
 
@@ -282,7 +284,7 @@ def test_show_toml_names_the_cluster(tmp_path: Path, cluster: Any) -> None:
     [
         ('cluster = "10.0.0.5"', "cluster address '10.0.0.5' must be tcp://host:port or local:N"),
         ('cluster = "local:0"', "cluster address 'local:0' must start at least 1 worker"),
-        ("cluster = 8786", "[build] 'cluster' must be a string, not 8786"),
+        ("cluster = 8786", "'cluster' must be str, not 8786"),
         ('clutser = "local:2"', "[build] has no setting 'clutser' (known: cluster)"),
     ],
 )
@@ -290,7 +292,7 @@ def test_a_bad_cluster_setting_names_show_toml(tmp_path: Path, table: str, messa
     show = tmp_path / "show.toml"
     show.write_text(f"[build]\n{table}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as bad:
-        configured_address(show)
+        load_show(show)
     assert str(bad.value) == f"{show}: {message}"
 
 

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_show
-from pipeline.errors import ConfigError
-from pipeline.feed import show_guid
-from pipeline.model import Show
-from pipeline.podcastindex import channel_guid
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import Show
+from pipeline.release.feed import show_guid
+from pipeline.release.podcastindex import channel_guid
+from pipeline.settings.config import load_show
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -29,9 +29,9 @@ from corpus import (
     totals,
 )
 
-from pipeline import atomic
-from pipeline.narrate import narrate
-from pipeline.readings import PICTOGRAPH
+from pipeline.core import atomic
+from pipeline.reading.narrate import narrate
+from pipeline.text.readings import PICTOGRAPH
 
 REGOLD = os.environ.get("ESSAYCAST_REGOLD") == "1"
 PAGES = pages()

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import atomic
-from pipeline.model import Narration, Show
-from pipeline.narrate import narrate
-from pipeline.script import read_script
+from pipeline.core import atomic
+from pipeline.core.model import Narration, Show
+from pipeline.reading.ingest import read_script
+from pipeline.reading.narrate import narrate
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 PAGES = sorted(CORPUS.glob("*.html"))

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from pipeline.digest import SETTLED_NS, file_digest, remembered_file_digest
+from pipeline.core.digest import SETTLED_NS, file_digest, remembered_file_digest
 
 
 def later() -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import cli, make_project, run_build
 
-from pipeline.build import Project
-from pipeline.model import Timeline
+from pipeline.build.task import Project
+from pipeline.core.model import Timeline
 
 NAMES = """---
 title: Names
@@ -149,8 +149,8 @@ def test_bad_direction_is_one_line_and_writes_nothing(
 
 
 def test_pace_is_in_the_engines_identity_only_when_it_changes_the_sound() -> None:
-    from pipeline.engines import VoiceChoice, load_engine
-    from pipeline.engines.gtts import GttsEngine
+    from pipeline.speech.engines import VoiceChoice, load_engine
+    from pipeline.speech.engines.gtts import GttsEngine
 
     fake = load_engine(VoiceChoice("fake", "", "en"))
     assert fake.identity() == {"engine": "fake", "version": 1}  # the keys it always had
@@ -162,7 +162,7 @@ def test_pace_is_in_the_engines_identity_only_when_it_changes_the_sound() -> Non
 def test_a_text_only_voice_says_aliases_and_reports_ipa_only_entries_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline.engines.fake import FakeEngine
+    from pipeline.speech.engines.fake import FakeEngine
 
     monkeypatch.setattr(FakeEngine, "phonemes", None)  # as gTTS: text only
     project = names_project(tmp_path)

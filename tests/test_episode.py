@@ -12,8 +12,9 @@ from conftest import Log, ebur128, run_build
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from pipeline import tools
-from pipeline.build import BuildResult, Project
+from pipeline.build.run import BuildResult
+from pipeline.build.task import Project
+from pipeline.core import tools
 
 pytestmark = pytest.mark.slow
 Seed = tuple[Project, BuildResult, Log]
@@ -191,8 +192,8 @@ def test_one_sentence_edit_redoes_only_it_and_stays_on_loudness_target(
 
 
 def test_the_built_site_checks_out_as_a_podcast_app_reads_it(seed_build: Seed) -> None:
-    from pipeline.check import check_site
-    from pipeline.config import load_show
+    from pipeline.delivery.check import check_site
+    from pipeline.settings.config import load_show
 
     project = seed_build[0]
     show = load_show(project.show_toml)

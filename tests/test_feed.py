@@ -17,10 +17,8 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline import feed
-from pipeline.errors import ConfigError, ScriptError
-from pipeline.feed import build_feed, episode_guid, feed_url, write_feed
-from pipeline.model import (
+from pipeline.core.errors import ConfigError, ScriptError
+from pipeline.core.model import (
     BuiltEpisode,
     ChapterMark,
     EpisodeFiles,
@@ -28,7 +26,10 @@ from pipeline.model import (
     Show,
     Timeline,
 )
-from pipeline.podcastindex import channel_guid
+from pipeline.release import feed
+from pipeline.release.feed import build_feed, episode_guid, feed_url, write_feed
+from pipeline.release.podcastindex import channel_guid
+from pipeline.settings.categories import APPLE_CATEGORIES
 
 BASE = "http://127.0.0.1:8000"
 GOLDEN = Path(__file__).parent / "data" / "feed"
@@ -326,7 +327,7 @@ def test_a_category_apple_does_not_know_is_a_config_error(
 
 
 def test_every_apple_category_builds() -> None:
-    for category, subcategories in feed.APPLE_CATEGORIES.items():
+    for category, subcategories in APPLE_CATEGORIES.items():
         for sub in (None, *subcategories):
             show = dataclasses.replace(SHOW, category=category, subcategory=sub)
             rss = parse(build_feed(show, EPISODES[:1], BASE))

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy.signal import firwin, sosfilt, upfirdn  # type: ignore[import-untyped]
 
-from pipeline.filters import Convolver, impulse_response, lowpass, upsample
-from pipeline.loudness import INTERPOLATOR, OVERSAMPLING, k_response, k_weighting
+from pipeline.audio.filters import Convolver, impulse_response, lowpass, upsample
+from pipeline.audio.loudness import INTERPOLATOR, OVERSAMPLING, k_response, k_weighting
 
 
 @pytest.mark.parametrize("rate", [16000, 22050, 24000, 44100, 48000])

@@ -11,8 +11,8 @@ import pytest
 import requests
 import responses
 
-from pipeline.engines.gtts import GttsEngine, RateLimiter, RetryPolicy
-from pipeline.errors import EngineError
+from pipeline.core.errors import EngineError
+from pipeline.speech.engines.gtts import GttsEngine, RateLimiter, RetryPolicy
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 
@@ -122,7 +122,7 @@ def test_rate_limiter_spaces_request_starts() -> None:
     now = [0.0]
     limiter = RateLimiter(per_second=4.0, clock=lambda: now[0])
     waits = []
-    import pipeline.engines.gtts as module
+    import pipeline.speech.engines.gtts as module
 
     real_sleep = module.time.sleep
     module.time.sleep = waits.append  # type: ignore[assignment]
@@ -148,9 +148,9 @@ def test_a_long_script_keeps_a_few_requests_in_flight(google_mp3: bytes, tmp_pat
     import threading
     import time
 
-    from pipeline.cache import AudioCache
-    from pipeline.engines import VoiceChoice
-    from pipeline.synth import Job, synthesize
+    from pipeline.speech.cache import AudioCache
+    from pipeline.speech.engines import VoiceChoice
+    from pipeline.speech.synth import Job, synthesize
 
     in_flight, peak, lock = [0], [0], threading.Lock()
 

@@ -20,13 +20,13 @@ import pytest
 from conftest import cli, make_project, run_build
 from mutagen.id3 import ID3
 
-from pipeline.add import add, markdown_body
-from pipeline.errors import ScriptError
-from pipeline.html_input import fallback_markdown, read_page
-from pipeline.model import Narration, Show
-from pipeline.narrate import narrate
-from pipeline.records import FILE_NAME, Records
-from pipeline.script import read_script
+from pipeline.core.errors import ScriptError
+from pipeline.core.model import Narration, Show
+from pipeline.reading.add import add, markdown_body
+from pipeline.reading.html_input import fallback_markdown, read_page
+from pipeline.reading.ingest import read_script
+from pipeline.reading.narrate import narrate
+from pipeline.reading.records import FILE_NAME, Records
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 WORDPRESS = CORPUS / "wordpress-quiet-hobbies.html"
@@ -400,7 +400,7 @@ def test_add_of_a_bad_file_writes_nothing_for_it_and_adds_the_others(tmp_path: P
 
 
 def test_markdown_body_round_trips_awkward_paragraphs() -> None:
-    from pipeline.structure import Section
+    from pipeline.text.structure import Section
 
     body = markdown_body([Section("Introduction", None, ("# not a heading", "- nor a list"))])
     script = dataclasses.replace(

@@ -7,17 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.lexicon import (
-    Entry,
-    Lexicon,
-    Pronouncer,
-    check_phonemes,
-    normalize_ipa,
-    read_toml,
-    show_lexicon,
-)
-from pipeline.pls import read_pls
+from pipeline.core.errors import ConfigError
+from pipeline.core.model import Entry, Lexicon
+from pipeline.settings.lexicon import normalize_ipa, read_toml
+from pipeline.settings.pls import read_pls
+from pipeline.speech.pronouncer import Pronouncer, check_phonemes, show_lexicon
 
 PLS = Path(__file__).parent / "data" / "pls"
 
@@ -73,7 +67,7 @@ def test_bad_pls_is_one_line_naming_the_file_and_the_lexeme(name: str, expected:
 
 
 def test_a_phoneme_the_voice_has_no_id_for_names_file_entry_and_character() -> None:
-    from pipeline.engines.piper import PiperEngine
+    from pipeline.speech.engines.piper import PiperEngine
 
     voice = PiperEngine("en_US-joe-medium")
     assert voice.phonemes is not None and "ʒ" in voice.phonemes and "ʤ" not in voice.phonemes

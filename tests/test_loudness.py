@@ -13,9 +13,8 @@ from conftest import ebur128, make_project, run_build
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import tools
-from pipeline.build import BuildResult, Project
-from pipeline.loudness import (
+from pipeline.audio.layout import OUTPUT_RATE
+from pipeline.audio.loudness import (
     INTERPOLATOR,
     OVERSAMPLING,
     PEAK_BLOCK,
@@ -25,7 +24,10 @@ from pipeline.loudness import (
     _oversampled_peak_above,
     measure_pcm,
 )
-from pipeline.master import OUTPUT_RATE, measure_file
+from pipeline.audio.master import measure_file
+from pipeline.build.run import BuildResult
+from pipeline.build.task import Project
+from pipeline.core import tools
 
 
 def decoded(path: Path) -> bytes:

@@ -8,23 +8,21 @@ from pathlib import Path
 import pytest
 from conftest import ebur128
 
-from pipeline.cache import AudioCache
-from pipeline.engines.fake import FakeEngine
-from pipeline.master import (
+from pipeline.audio.layout import (
     OUTPUT_RATE,
-    Loudness,
-    Pauses,
     PlannedBlock,
     PlannedUtterance,
-    encode,
     gap_before,
     layout,
-    loudness_sample,
     output_samples,
     segments,
 )
-from pipeline.mp3frames import FRAME_SAMPLES, frames_for
-from pipeline.segments import SegmentStore
+from pipeline.audio.master import Loudness, encode, loudness_sample
+from pipeline.audio.mp3frames import FRAME_SAMPLES, frames_for
+from pipeline.audio.segments import SegmentStore
+from pipeline.settings.direction import Pauses
+from pipeline.speech.cache import AudioCache
+from pipeline.speech.engines.fake import FakeEngine
 
 RATE = 1000  # samples per second: round numbers for timing tests
 
@@ -128,9 +126,9 @@ def test_long_episode_is_normalized_from_a_sample(
     size is scaled down with the episode so the test stays quick.)"""
     import numpy as np
 
-    import pipeline.master
+    import pipeline.audio.master
 
-    monkeypatch.setattr(pipeline.master, "SAMPLE_SECONDS", 30)
+    monkeypatch.setattr(pipeline.audio.master, "SAMPLE_SECONDS", 30)
     engine = FakeEngine()
     cache = AudioCache(tmp_path / "cache")
     sentences = []
@@ -164,8 +162,8 @@ def test_each_chapter_is_heard_where_the_timeline_says(tmp_path: Path, rate: int
 
     import numpy as np
 
-    from pipeline import tools
-    from pipeline.engines import Speech
+    from pipeline.core import tools
+    from pipeline.speech.engines import Speech
 
     cache = AudioCache(tmp_path / "cache")
     blocks = []

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from pipeline import mp3frames, tools
+from pipeline.audio import mp3frames
+from pipeline.core import tools
 
 RATE = 44100
 

@@ -22,12 +22,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import atomic
-from pipeline.clean import clean, remove_invisible
-from pipeline.errors import ScriptError
-from pipeline.model import EpisodeMeta, Narration, Script, Show
-from pipeline.narrate import cleaning_report, narrate, spoken_block
-from pipeline.script import find_scripts, read_script
+from pipeline.core import atomic
+from pipeline.core.errors import ScriptError
+from pipeline.core.model import EpisodeMeta, Narration, Script, Show
+from pipeline.reading.ingest import read_script
+from pipeline.reading.narrate import cleaning_report, narrate, spoken_block
+from pipeline.reading.script import find_scripts
+from pipeline.text.clean import clean, remove_invisible
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = ROOT / "tests" / "data" / "text"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.normalize import cardinal, ordinal, speakable, year
+from pipeline.text.normalize import cardinal, ordinal, speakable, year
 
 
 @pytest.mark.parametrize(

@@ -30,10 +30,10 @@ from test_transcripts import (
     small_timeline,
 )
 
-from pipeline import tools
-from pipeline.model import BuiltEpisode, EpisodeFiles, Show
-from pipeline.page import write_episode_page, write_show_page
-from pipeline.transcripts import write_transcripts
+from pipeline.core import tools
+from pipeline.core.model import BuiltEpisode, EpisodeFiles, Show
+from pipeline.release.page import write_episode_page, write_show_page
+from pipeline.release.transcripts import write_transcripts
 
 SHOW = Show(
     title='Essaycast <script>alert("show")</script> & Co',

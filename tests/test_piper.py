@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.engines import VoiceChoice, load_engine
-from pipeline.engines import piper as piper_engine
-from pipeline.errors import EngineError
-from pipeline.synth import trim_silence
+from pipeline.core.errors import EngineError
+from pipeline.speech.engines import VoiceChoice, load_engine
+from pipeline.speech.engines import piper as piper_engine
+from pipeline.speech.synth import trim_silence
 
 pytestmark = pytest.mark.slow
 

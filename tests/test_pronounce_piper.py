@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import cli, make_project, run_build
 
-from pipeline.build import Project
-from pipeline.engines import VoiceChoice, load_engine
-from pipeline.espeak_dict import dictionary_file, dictionary_words
-from pipeline.model import Timeline
+from pipeline.build.task import Project
+from pipeline.core.model import Timeline
+from pipeline.speech.engines import VoiceChoice, load_engine
+from pipeline.speech.espeak_dict import dictionary_file, dictionary_words
 
 pytestmark = pytest.mark.slow
 

@@ -23,12 +23,12 @@ import pytest
 from conftest import cli, make_project, run_build
 from s3server import CREDENTIALS, REGION, S3Server, free_port, stalling_proxy
 
-from pipeline.build import Project
-from pipeline.config import load_show
-from pipeline.errors import ConfigError, PipelineError
-from pipeline.publish import MANIFEST_KEY, publish
-from pipeline.remote_check import check_remote
-from pipeline.storage import open_storage
+from pipeline.build.task import Project
+from pipeline.core.errors import ConfigError, PipelineError
+from pipeline.delivery.publish import MANIFEST_KEY, publish
+from pipeline.delivery.remote_check import check_remote
+from pipeline.delivery.storage import open_storage
+from pipeline.settings.config import load_show
 
 BUCKET, PREFIX = "podcast", "show"
 

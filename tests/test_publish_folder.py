@@ -14,11 +14,11 @@ from conftest import cli, make_project, run_build
 from s3server import free_port
 from test_publish import SECOND, is_public, set_publish
 
-from pipeline.build import Project
-from pipeline.config import load_show
-from pipeline.publish import MANIFEST_KEY, publish
-from pipeline.remote_check import check_remote
-from pipeline.serve import make_server
+from pipeline.build.task import Project
+from pipeline.delivery.publish import MANIFEST_KEY, publish
+from pipeline.delivery.remote_check import check_remote
+from pipeline.delivery.serve import make_server
+from pipeline.settings.config import load_show
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 from conftest import cli, copy_project, ebur128, make_project, run_build
 
-from pipeline import report, tools
-from pipeline.build import BuildResult, Project
-from pipeline.loudness import Meter
+from pipeline.audio.loudness import Meter
+from pipeline.build.run import BuildResult
+from pipeline.build.task import Project
+from pipeline.core import tools
+from pipeline.release import report
 
 SLUG = "001-invisible-walls"
 SUMMARY_LINE = re.compile(r"^  \d+:\d\d, -?\d+\.\d LUFS, -?\d+\.\d dBTP, \d+ words/min$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from pipeline.reporter import Reporter
+from pipeline.core.reporter import Reporter
 
 
 class Terminal(io.StringIO):

@@ -43,13 +43,13 @@ from mutagen.mp3 import MP3
 from PIL import Image
 from test_gtts import URL, wire_body
 
-from pipeline import tools
-from pipeline.build import Project
-from pipeline.cache import HEADER, MAGIC
-from pipeline.engines.gtts import FIRST_DELAY_VARIABLE
-from pipeline.errors import ToolError
-from pipeline.script import parse_name
-from pipeline.transcripts import validate_srt, validate_webvtt
+from pipeline.build.task import Project
+from pipeline.core import tools
+from pipeline.core.errors import ToolError
+from pipeline.reading.script import parse_name
+from pipeline.release.transcripts import validate_srt, validate_webvtt
+from pipeline.speech.cache import HEADER, MAGIC
+from pipeline.speech.engines.gtts import FIRST_DELAY_VARIABLE
 
 DATA = Path(__file__).parent / "data" / "robust"
 SECOND = (DATA / "002-second.md").read_text(encoding="utf-8")

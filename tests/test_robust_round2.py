@@ -30,12 +30,13 @@ import feedparser
 import pytest
 from conftest import cli, copy_project, make_project, one_line_failure
 
-from pipeline import tools
-from pipeline.build import Project
-from pipeline.cache import AudioCache
-from pipeline.engines import Speech
-from pipeline.errors import ToolError
-from pipeline.master import Piece, measure_loudness, raw_input_args
+from pipeline.audio.layout import Piece, raw_input_args
+from pipeline.audio.master import measure_loudness
+from pipeline.build.task import Project
+from pipeline.core import tools
+from pipeline.core.errors import ToolError
+from pipeline.speech.cache import AudioCache
+from pipeline.speech.engines import Speech
 
 BUILD = ("build", "--engine", "fake", "--jobs", "2")
 BOUND_S = 60  # a generous bound for anything that must end; hangs used to last forever
@@ -532,7 +533,7 @@ def test_a_symlinked_script_named_on_the_command_line_builds_under_its_own_name(
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    from pipeline.serve import make_server
+    from pipeline.delivery.serve import make_server
 
     root = tmp_path / "site"
     (root / "episodes" / "001-a").mkdir(parents=True)
@@ -565,7 +566,7 @@ def test_serve_publishes_only_the_site(site: tuple[Path, str]) -> None:
 def test_serve_sends_an_etag_and_honours_if_range_across_a_rebuild(site: tuple[Path, str]) -> None:
     import requests
 
-    from pipeline import atomic
+    from pipeline.core import atomic
 
     root, base = site
     url = f"{base}/episodes/001-a/001-a.mp3"
@@ -602,9 +603,9 @@ Keep <script>inline.code()</script> quiet and <style>q{}</style> this too.
 
 
 def test_markdown_targets_html_blocks_and_inline_code_are_never_spoken(tmp_path: Path) -> None:
-    from pipeline.model import Show
-    from pipeline.narrate import cleaning_report, narrate
-    from pipeline.script import read_script
+    from pipeline.core.model import Show
+    from pipeline.reading.ingest import read_script
+    from pipeline.reading.narrate import cleaning_report, narrate
 
     path = tmp_path / "002-markup.md"
     path.write_text("---\ntitle: Markup\ndate: 2026-12-02\nsummary: S.\n---\n" + MARKDOWN_BODY)

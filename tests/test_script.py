@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ScriptError
-from pipeline.model import Show
-from pipeline.published import claim
-from pipeline.script import find_scripts, read_script
+from pipeline.core.errors import ScriptError
+from pipeline.core.model import Show
+from pipeline.reading.ingest import read_script
+from pipeline.reading.script import find_scripts
+from pipeline.release.published import claim
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.segment import split_sentences, split_utterances
+from pipeline.text.segment import split_sentences, split_utterances
 
 
 @pytest.mark.parametrize(

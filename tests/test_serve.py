@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.serve import make_server
+from pipeline.delivery.serve import make_server
 
 AUDIO = bytes(range(256)) * 40  # 10 240 bytes, every offset distinguishable
 SECRET = "do-not-serve-this"
@@ -232,7 +232,7 @@ def test_requests_are_logged_unless_quiet(root: Path, capfd: pytest.CaptureFixtu
 
 
 def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c(root: Path) -> None:
-    code = "import sys; from pathlib import Path; from pipeline.serve import serve; "
+    code = "import sys; from pathlib import Path; from pipeline.delivery.serve import serve; "
     code += "serve(Path(sys.argv[1]), '127.0.0.1', 0)"
     process = subprocess.Popen(
         [sys.executable, "-c", code, str(root)],

@@ -16,13 +16,15 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
-from pipeline import manifest, mp3frames, tools
-from pipeline.build import Project
-from pipeline.cache import AudioCache
-from pipeline.config import load_show
-from pipeline.model import EpisodeFiles
-from pipeline.segments import Segment
-from pipeline.talkingbook import show_slug
+from pipeline.audio import mp3frames
+from pipeline.audio.segments import Segment
+from pipeline.books.talkingbook import show_slug
+from pipeline.build import manifest
+from pipeline.build.task import Project
+from pipeline.core import tools
+from pipeline.core.model import EpisodeFiles
+from pipeline.settings.config import load_show
+from pipeline.speech.cache import AudioCache
 
 FIRST = """---
 title: The First Essay

@@ -12,9 +12,9 @@ import pytest
 from mutagen.id3 import ID3, TIT2, CTOCFlags, Encoding, PictureType
 from mutagen.mp3 import MP3
 
-from pipeline import tools
-from pipeline.model import ChapterMark, EpisodeMeta, Show, Timeline
-from pipeline.tags import write_tags
+from pipeline.audio.tags import write_tags
+from pipeline.core import tools
+from pipeline.core.model import ChapterMark, EpisodeMeta, Show, Timeline
 
 SECONDS = 20.0
 TOLERANCE = 0.050  # chapter times must match the audio within 50 ms

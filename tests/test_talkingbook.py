@@ -26,13 +26,15 @@ from conftest import REPO, cli, copy_project, make_project, run_build
 from numpy.typing import NDArray
 from test_transcripts import parse_vtt_strictly
 
-from pipeline import tools
-from pipeline.book import BookError, check_timeline, documents, locate
-from pipeline.build import BuildResult, Project
-from pipeline.model import BuiltEpisode, Show, TimedSentence
-from pipeline.segments import ChapterEncodes, SegmentStore
-from pipeline.talkingbook import show_book_path, write_episode_book
-from pipeline.validatebooks import ace, epubcheck, find_validators
+from pipeline.audio.aac import ChapterEncodes
+from pipeline.audio.segments import SegmentStore
+from pipeline.books.book import BookError, check_timeline, documents, locate
+from pipeline.books.talkingbook import EpisodeBook, show_book_path, write_episode_book
+from pipeline.build.run import BuildResult
+from pipeline.build.task import Project
+from pipeline.core import tools
+from pipeline.core.model import BuiltEpisode, Show, TimedSentence
+from pipeline.delivery.validatebooks import ace, epubcheck, find_validators
 
 SECOND = """---
 title: A Second Essay & <More>
@@ -280,7 +282,7 @@ def test_show_book_has_every_episode_oldest_first(books: tuple[Project, BuildRes
 
 
 def load_show(project: Project) -> Show:
-    from pipeline.config import load_show as load
+    from pipeline.settings.config import load_show as load
 
     return load(project.show_toml)
 
@@ -446,9 +448,9 @@ def test_noop_rebuild_rewrites_neither_and_an_edit_rebuilds_both(tmp_path: Path)
 def test_a_sentence_missing_from_the_timeline_stops_the_book(
     books: tuple[Project, BuildResult], tmp_path: Path
 ) -> None:
-    from pipeline.narrate import narrate
-    from pipeline.reporter import Reporter
-    from pipeline.script import read_script
+    from pipeline.core.reporter import Reporter
+    from pipeline.reading.ingest import read_script
+    from pipeline.reading.narrate import narrate
 
     project, result = books
     show = load_show(project)
@@ -466,14 +468,16 @@ def test_a_sentence_missing_from_the_timeline_stops_the_book(
     broken = dataclasses.replace(built, timeline=lost, files=files)
     with pytest.raises(BookError) as caught:
         write_episode_book(
-            show,
-            broken,
-            narration,
-            project.feed / "artwork.jpg",
-            "http://x",
-            "v",
-            Reporter(),
-            ChapterEncodes(SegmentStore(tmp_path / "segments"), (), files.mp3),
+            EpisodeBook(
+                show,
+                broken,
+                narration,
+                project.feed / "artwork.jpg",
+                "http://x",
+                "v",
+                Reporter(),
+                ChapterEncodes(SegmentStore(tmp_path / "segments"), (), files.mp3),
+            )
         )
     message = str(caught.value)
     assert message.startswith("scripts/002-second.md: ") or "002-second.md: " in message
@@ -517,8 +521,8 @@ def test_a_timeline_gap_or_overlap_names_the_sentence(books: tuple[Project, Buil
 
 
 def test_locate_accepts_the_real_narration(books: tuple[Project, BuildResult]) -> None:
-    from pipeline.narrate import narrate
-    from pipeline.script import read_script
+    from pipeline.reading.ingest import read_script
+    from pipeline.reading.narrate import narrate
 
     project, result = books
     for built in result.built:
@@ -566,7 +570,7 @@ def test_validators_do_report_problems(tmp_path: Path) -> None:
 def test_make_skips_validation_without_java_with_one_line(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from pipeline.validatebooks import main; raise SystemExit(main([sys.argv[2]]))",
+         "from pipeline.delivery.validatebooks import main; raise SystemExit(main([sys.argv[2]]))",
          str(REPO), str(tmp_path)],
         capture_output=True, text=True, env={"PATH": "/nonexistent"}, timeout=60,
     )  # fmt: skip

@@ -22,9 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import transcripts
-from pipeline.captions import validate_srt, validate_webvtt
-from pipeline.model import (
+from pipeline.core.model import (
     ChapterMark,
     EpisodeFiles,
     EpisodeMeta,
@@ -34,6 +32,8 @@ from pipeline.model import (
     TimedUtterance,
     Timeline,
 )
+from pipeline.release import transcripts
+from pipeline.release.captions import validate_srt, validate_webvtt
 
 GOLDEN = Path(__file__).parent / "data" / "timeline"
 HOSTILE_TITLE = 'Walls & <script>alert(1)</script> "quoted" ]]>'

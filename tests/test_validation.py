@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import cli, make_project, run_build
 
-from pipeline import mp3frames
+from pipeline.audio import mp3frames
 
 GOOD = """---
 title: A Good Essay

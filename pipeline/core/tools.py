@@ -1,0 +1,188 @@
+"""The one wrapper for every external program the pipeline runs (ffmpeg, ffprobe, and the
+book validators EPUBCheck and Ace)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import IO
+
+from pipeline.core.errors import ToolError
+
+
+@functools.cache
+def ffmpeg_path() -> str:
+    """imageio-ffmpeg's bundled binary (so `pip install` is enough); else a system ffmpeg."""
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError):
+        found = shutil.which("ffmpeg")
+        if found:
+            return found
+    raise ToolError("ffmpeg not found: run `make` (it installs imageio-ffmpeg) or install ffmpeg")
+
+
+def run(
+    args: Sequence[str],
+    *,
+    input: bytes | None = None,
+    what: str | None = None,
+    env: Mapping[str, str] | None = None,
+    ok_codes: Collection[int] = (0,),
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a program to completion; on failure raise ToolError with its stderr's tail.
+
+    ``env`` adds to the environment; ``ok_codes`` are the exit codes that are not failures
+    (a validator exits 1 when it finds problems, which its report then lists).
+    """
+    environment = None if env is None else {**os.environ, **env}
+    try:
+        done = subprocess.run(
+            list(args), input=input, capture_output=True, check=False, env=environment
+        )
+    except OSError as exc:
+        raise ToolError(f"cannot run {args[0]}: {exc.strerror}") from exc
+    if done.returncode not in ok_codes:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+        label = what or " ".join(args[:3])
+        raise ToolError(f"{label} failed (exit {done.returncode}): " + " | ".join(tail))
+    return done
+
+
+def ffmpeg(
+    *args: str, input: bytes | None = None, what: str = "ffmpeg"
+) -> subprocess.CompletedProcess[bytes]:
+    return run([ffmpeg_path(), "-hide_banner", "-nostdin", *args], input=input, what=what)
+
+
+def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start ffmpeg reading raw audio on stdin, for streaming a long episode through it.
+
+    Its log goes to ``stderr`` (a file: a pipe could fill up and block ffmpeg while we write).
+    """
+    try:
+        return subprocess.Popen(
+            [ffmpeg_path(), "-hide_banner", "-loglevel", "error", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    except OSError as exc:
+        raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+
+
+# Set when the build is asked to stop (Ctrl-C, SIGTERM): a thread streaming into ffmpeg
+# checks it between chunks, so no helper thread goes on feeding a build that is ending.
+cancelled = threading.Event()
+
+_holding = 0  # how deep the main thread is in signals_held()
+_held: list[int] = []
+
+
+def hold_signal(signum: int) -> bool:
+    """For the stop handler: True if the signal is held for later (see signals_held)."""
+    if _holding:
+        _held.append(signum)
+    return bool(_holding)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold a stop request (Ctrl-C, SIGTERM) until the block is done, then deliver it again.
+
+    The stop handler raises wherever the main thread is; inside the standard library's
+    process pool as it starts its manager thread, that leaves a pool that can be neither
+    used nor shut down (a traceback instead of a clean stop)."""
+    global _holding
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+        if not _holding and _held:
+            signum = _held[0]
+            _held.clear()
+            os.kill(os.getpid(), signum)
+
+
+def _forget_held() -> None:
+    """A process forked inside signals_held() (a pool's worker) holds nothing of its own."""
+    global _holding
+    _holding = 0
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_held)
+
+
+def stream_into_ffmpeg(args: Sequence[str], chunks: Iterable[bytes], what: str) -> str:
+    """Stream ``chunks`` into ffmpeg's stdin and return its log; ToolError if it fails.
+
+    Whatever happens while streaming (a chunk that cannot be produced, Ctrl-C, a stop
+    request), ffmpeg is killed, its stdin closed and the process reaped before the error
+    goes on: a build can never wait forever on an ffmpeg that waits for more input.
+    """
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a pipe could fill and block
+        process = popen_ffmpeg(*args, stderr=log)
+        assert process.stdin is not None
+        try:
+            for chunk in chunks:
+                if cancelled.is_set():
+                    raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
+                process.stdin.write(chunk)
+        except BrokenPipeError:
+            pass  # ffmpeg exited early: its exit status and log say why
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            code = process.wait()
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    if code != 0:
+        tail = " | ".join(text.strip().splitlines()[-4:])
+        raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
+    return text
+
+
+def read_ffmpeg(*args: str, what: str = "ffmpeg", chunk: int = 1 << 16) -> Iterator[bytes]:
+    """Run ffmpeg writing to its stdout and yield what it writes, a chunk at a time.
+
+    For decoding a long file without holding it whole. Stopping early kills ffmpeg; a
+    failure raises ToolError with its log's tail once the output has been read.
+    """
+    with tempfile.TemporaryFile() as log:
+        try:
+            process = subprocess.Popen(
+                [ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,  # a file: a full pipe could block ffmpeg
+            )
+        except OSError as exc:
+            raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+        assert process.stdout is not None
+        finished = False
+        try:
+            while data := process.stdout.read(chunk):
+                yield data
+            finished = True
+        finally:
+            process.stdout.close()
+            if not finished:  # the reader stopped early or failed: ffmpeg is not needed
+                process.kill()
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise ToolError(f"{what} failed (exit {code}): " + " | ".join(tail))

@@ -1,0 +1,179 @@
+"""A script file -> Script: decoded, HTML pages extracted, missing front matter inferred.
+
+The order of precedence for every field is in pipeline.reading.infer's docstring. What is inferred
+is listed in ``Script.inferred`` (the build prints it, the cleaning report keeps it). What
+must not move between builds (a date taken from the first build, a number and slug given
+to a file without ``NNN-``) goes through pipeline.reading.records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.errors import ScriptError
+from pipeline.core.model import EpisodeMeta, Script, Show
+from pipeline.reading.html_input import Page, decode_page, looks_like_html, read_page
+from pipeline.reading.infer import (
+    Inferred,
+    opening_sentences,
+    slugify,
+    strip_site_name,
+    text_facts,
+    title_from_name,
+)
+from pipeline.reading.records import Entry, Records
+from pipeline.reading.script import (
+    HTML_SUFFIXES,
+    decode,
+    front_fields,
+    parse_name,
+    split_front_matter,
+)
+
+PLACEHOLDER_SUMMARY = "-"  # until the cleaned essay can give its opening sentences
+
+
+def is_html(path: Path, body: str) -> bool:
+    return path.suffix.lower() in HTML_SUFFIXES or looks_like_html(body)
+
+
+def assemble(
+    path: Path,
+    show: Show,
+    fields: dict[str, Any],
+    front_line: int,
+    body: str,
+    body_first_line: int,
+    warnings: tuple[str, ...],
+    records: Records,
+) -> Script:
+    """Front matter fields + body -> Script, every field filled in."""
+    page: Page | None = None
+    is_markdown = path.suffix.lower() == ".md"
+    if is_html(path, body):
+        page = read_page(body, path)
+        body, body_first_line, is_markdown = page.markdown, 1, True
+    found: list[Inferred] = []
+
+    def infer(key: str, name: str, value: Any, origin: str) -> None:
+        if name not in fields and value:
+            fields[name] = value
+            found.append(Inferred(key, str(value), origin))
+
+    facts = text_facts(body, is_markdown)
+    if page and page.title:
+        infer("title", "title", strip_site_name(page.title, page.sitename), "the page's title")
+    infer("title", "title", facts.title, facts.title_origin)
+    infer("title", "title", title_from_name(path.stem), "the file name")
+    if page:
+        infer("author", "author", page.author, "the page's author")
+    infer("author", "author", facts.author, facts.author_origin)
+    if page:
+        infer("source", "source_url", page.url, "the page's canonical URL")
+        infer("language", "language", page.language, "the page's lang attribute")
+        infer("date", "date", _iso(page.date), "the page's publication date")
+    infer("date", "date", facts.date, "a date line at the top")
+
+    entry = records.get(path.name)
+    remember = Entry()
+    named = parse_name(path)
+    if named:
+        slug, number = named
+    else:
+        given: int | None = fields.get("number") or entry.number
+        if given is None:
+            number = records.next_number()
+            found.append(Inferred("number", str(number), "the next free number"))
+        else:
+            number = given
+        slug = entry.slug or f"{number:03d}-{slugify(fields['title'])}"
+        remember = Entry(number if "number" not in fields else None, slug)
+        if not entry.slug:
+            found.append(Inferred("slug", slug, "the title"))
+    if "date" not in fields:
+        if entry.date:
+            infer("date", "date", entry.date, f"the first build, recorded in {records.path}")
+        else:
+            today = dt.date.today()
+            kept = f", recorded in {records.path}" if records.persistent else ""
+            infer("date", "date", today, f"today, the first build{kept}")
+            remember = dataclasses.replace(remember, date=today)
+    fields.setdefault("number", number)
+    fields.setdefault("language", show.language)
+    fields.setdefault("explicit", show.explicit)
+    has_summary = "summary" not in fields
+    if page:
+        infer("summary", "summary", _one_line(page.description), "the page's description")
+    fields.setdefault("summary", PLACEHOLDER_SUMMARY)
+    try:
+        meta = EpisodeMeta(source=path, slug=slug, **fields)
+    except TypeError as error:  # a field front matter cannot give; a bug, not bad input
+        raise ScriptError(f"front matter line {front_line}: {error}", path) from None
+    bylines = tuple(body_first_line + index for index in facts.byline_lines)
+    script = Script(meta, body, is_markdown, body_first_line, warnings, byline_lines=bylines)
+    if has_summary and meta.summary == PLACEHOLDER_SUMMARY:
+        summary = opening_sentences(first_paragraph(script) or meta.title)
+        script = dataclasses.replace(script, meta=dataclasses.replace(meta, summary=summary))
+        found.append(Inferred("summary", summary, "the essay's opening sentences"))
+    if remember != Entry():
+        records.remember(path.name, remember)
+    order = ("title", "author", "date", "summary", "number", "slug", "source", "language")
+    found.sort(key=lambda item: order.index(item.key))
+    return dataclasses.replace(script, inferred=tuple(item.line() for item in found))
+
+
+def first_paragraph(script: Script) -> str | None:
+    """The first paragraph the listener will hear (after cleaning), if any."""
+    from pipeline.text.clean import clean
+    from pipeline.text.structure import structure
+
+    for section in structure(clean(script)):
+        if section.paragraphs:
+            return section.paragraphs[0]
+    return None
+
+
+def _iso(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text and text.strip() else None
+
+
+def read_script(path: Path, show: Show, records: Records | None = None) -> Script:
+    """Read, decode and check one script file; infer what its front matter leaves out.
+
+    ``records`` keeps inferred dates, numbers and slugs stable across builds; without it
+    nothing is recorded (the values are those a first build would record).
+    Raises ScriptError naming the file.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ScriptError(f"cannot read the file ({error.strerror})", path) from None
+    if not data.strip():
+        raise ScriptError("the file is empty or only whitespace; write the essay in it", path)
+    text, warnings = decode(data, path)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        page_text = decode_page(data, path)  # a page saved in the encoding it declares
+        if page_text is not None:
+            text, warnings = page_text.removeprefix("\ufeff"), ()
+    front = split_front_matter(text, path)
+    body, body_first_line = (front.body, front.body_first_line) if front else (text, 1)
+    if not body.strip():
+        raise ScriptError(
+            f"line {body_first_line}: no essay text after the front matter; "
+            "write the essay below the closing '---'",
+            path,
+        )
+    fields, front_line = front_fields(front, path)
+    if records is None:
+        records = Records.load(path.parent, persistent=False)
+    return assemble(path, show, fields, front_line, body, body_first_line, warnings, records)

@@ -1,0 +1,168 @@
+"""Script -> Narration: clean, structure, segment, normalize. What the listener will hear.
+
+Each utterance keeps the author's text (for transcripts) beside its spoken form (for the
+voice). The cleaning report says which lines were not read, and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline.core.errors import ScriptError
+from pipeline.core.model import (
+    Block,
+    BlockKind,
+    Chapter,
+    DroppedLine,
+    Narration,
+    Script,
+    Sentence,
+    Utterance,
+)
+from pipeline.reading.script import HTML_SUFFIXES
+from pipeline.text.chrome import BLOCK_KINDS
+from pipeline.text.clean import clean
+from pipeline.text.normalize import speakable
+from pipeline.text.readings import without_pictographs
+from pipeline.text.segment import MAX_UTTERANCE_CHARS, split_sentences, split_utterances
+from pipeline.text.structure import collapse, structure
+
+
+def spoken_block(
+    kind: BlockKind, text: str, language: str, *, max_chars: int = MAX_UTTERANCE_CHARS
+) -> Block:
+    """One block of text as sentences of utterances (the build uses it for intro and outro).
+
+    >>> block = spoken_block("intro", "Essaycast.  Episode 1: Walls.", "en")
+    >>> [(u.text, u.spoken) for s in block.sentences for u in s.utterances]
+    [('Essaycast.', 'Essaycast.'), ('Episode 1: Walls.', 'Episode one: Walls.')]
+    """
+    sentences = tuple(
+        Sentence(
+            sentence,
+            tuple(
+                # a piece without words ("—") may normalize to nothing: keep it as written,
+                # but never an emoji or a stray symbol, which the voice would name
+                Utterance(piece, speakable(piece, language) or without_pictographs(piece))
+                for piece in split_utterances(sentence, max_chars)
+            ),
+        )
+        for sentence in split_sentences(collapse(text))
+    )
+    return Block(kind, sentences)
+
+
+def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narration:
+    """Everything the voice says from the script's body, in chapters.
+
+    Raises ScriptError when cleaning and structure leave nothing to read.
+    """
+    cleaned = clean(script)
+    language = script.meta.language
+    chapters = []
+    for section in structure(cleaned):
+        heading = () if section.heading is None else (section.heading,)
+        blocks = [spoken_block("heading", text, language, max_chars=max_chars) for text in heading]
+        blocks += [
+            spoken_block("paragraph", text, language, max_chars=max_chars)
+            for text in section.paragraphs
+        ]
+        chapters.append(Chapter(section.title, tuple(blocks)))
+    if not any(block.sentences for chapter in chapters for block in chapter.blocks):
+        lines = sum(1 for line in script.body.split("\n") if line.strip())
+        dropped = len(cleaned.dropped)
+        why = (
+            f"all {lines} lines were boilerplate"
+            if dropped == lines
+            else f"{dropped} of {lines} lines were boilerplate and the rest is not read "
+            "aloud (code, HTML, images)"
+        )
+        raise ScriptError(
+            f"line {script.body_first_line}: nothing left to narrate after cleaning: {why}; "
+            "list lines to read under 'keep:' in the front matter",
+            script.meta.source,
+        )
+    return Narration(script.meta.title, tuple(chapters), cleaned.dropped)
+
+
+def dropped_entries(script: Script, dropped: Sequence[DroppedLine]) -> list[str]:
+    """One line per dropped line, or per block of the page dropped whole.
+
+    >>> import datetime as dt, pathlib
+    >>> from pipeline.core.model import EpisodeMeta
+    >>> meta = EpisodeMeta(pathlib.Path("x.txt"), "001-x", 1, "X", dt.date(2026, 1, 1), "S.")
+    >>> script = Script(meta, "Essay.\\n\\n2 Comments\\nSam says:\\n\\nHi!\\nReply", False, 1)
+    >>> for entry in dropped_entries(script, clean(script).dropped):
+    ...     print(entry)
+    lines 3-7: comment thread (4 lines): 2 Comments … Reply
+    """
+    filled = {
+        script.body_first_line + index
+        for index, text in enumerate(script.body.split("\n"))
+        if text.strip()
+    }
+    groups: list[list[DroppedLine]] = []
+    for line in dropped:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and line.reason == last.reason
+            and line.reason in BLOCK_KINDS
+            and not any(last.line_number < n < line.line_number for n in filled)
+        ):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return [
+        f"line {group[0].line_number}: {group[0].reason}: {group[0].text}"
+        if len(group) == 1
+        else f"lines {group[0].line_number}-{group[-1].line_number}: {group[0].reason} "
+        f"({len(group)} lines): {shorten(group[0].text)} … {shorten(group[-1].text)}"
+        for group in groups
+    ]
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """
+    >>> shorten("a b c d", 5)
+    'a b…'
+    """
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def cleaning_report(script: Script, narration: Narration) -> str:
+    """The text of episodes/<slug>/cleaning-report.txt: every line not read, and why."""
+    meta = script.meta
+    body_lines = sum(1 for line in script.body.split("\n") if line.strip())
+    blocks = [block for chapter in narration.chapters for block in chapter.blocks]
+    report = [
+        f"Cleaning report for {meta.source}",
+        f"Episode {meta.number}: {meta.title}",
+        "",
+        f"{len(narration.dropped)} of {body_lines} non-blank lines were dropped "
+        "(override with 'keep:' or 'drop:' in the front matter):",
+        *dropped_entries(script, narration.dropped),
+        "",
+        f"Narrated: {len(narration.chapters)} chapters, {len(blocks)} blocks, "
+        f"{sum(len(block.sentences) for block in blocks)} sentences.",
+    ]
+    cleaned = clean(script)
+    if cleaned.hidden:
+        report += ["", f"{len(cleaned.hidden)} inline HTML element(s) skipped within lines:"]
+        report += [f"line {d.line_number}: {d.reason}: {d.text}" for d in cleaned.hidden]
+    unmatched = cleaned.unmatched
+    if unmatched:
+        report += ["", "Front matter 'keep'/'drop' lines that match no line of the body:"]
+        report += [f"  {line}" for line in unmatched]
+    if script.meta.source.suffix.lower() in HTML_SUFFIXES:
+        report += [
+            "",
+            "The essay was extracted from the page; line numbers are those of the extracted",
+            "text, which 'essaycast add' writes out as a script you can read and edit.",
+        ]
+    if script.inferred:
+        report += ["", "Not in the front matter, so inferred:"]
+        report += [f"  {line}" for line in script.inferred]
+    if script.warnings:
+        report += ["", "Reading the file:", *(f"  {warning}" for warning in script.warnings)]
+    return "\n".join(report) + "\n"

@@ -1,0 +1,1 @@
+"""What the producer configured: feed/show.toml, voice direction and pronunciation lexicons."""

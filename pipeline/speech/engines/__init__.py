@@ -1,0 +1,68 @@
+"""Voices behind one small interface.
+
+An engine turns one utterance of text into 16-bit mono PCM. Each engine module exposes a
+class implementing `Engine`; `ENGINES` maps the name a producer writes in show.toml, front
+matter or `--engine` to a loader. Loading is lazy so that a no-op build never imports a
+neural network runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipeline.core.errors import EngineError
+from pipeline.speech.engines.base import Engine, Speech, VoiceChoice
+
+__all__ = ["ENGINES", "Engine", "Speech", "VoiceChoice", "check_engine_name", "load_engine"]
+
+
+def _load_piper(choice: VoiceChoice) -> Engine:
+    from pipeline.speech.engines.piper import PiperEngine
+
+    return PiperEngine(choice.voice, choice.workspace, choice.pace)
+
+
+def _load_gtts(choice: VoiceChoice) -> Engine:
+    from pipeline.speech.engines.gtts import GttsEngine
+
+    return GttsEngine(choice.language, slow=choice.pace >= GTTS_SLOW_PACE)
+
+
+def _load_fake(choice: VoiceChoice) -> Engine:
+    from pipeline.speech.engines.fake import FakeEngine
+
+    return FakeEngine(choice.pace)
+
+
+# gTTS has only two speeds: a pace of 1.5 or more asks for its slow one.
+GTTS_SLOW_PACE = 1.5
+
+ENGINES: dict[str, Callable[[VoiceChoice], Engine]] = {
+    "piper": _load_piper,
+    "gtts": _load_gtts,
+    "fake": _load_fake,  # deterministic tones, for fast tests; never the default
+}
+
+
+def check_engine_name(name: str) -> None:
+    """Refuse an engine name that is not in ENGINES, listing the ones that are.
+
+    >>> check_engine_name("espeak")
+    Traceback (most recent call last):
+    pipeline.core.errors.EngineError: unknown engine 'espeak' (known: fake, gtts, piper)
+    """
+    if name not in ENGINES:
+        known = ", ".join(sorted(ENGINES))
+        raise EngineError(f"unknown engine '{name}' (known: {known})")
+
+
+def load_engine(choice: VoiceChoice) -> Engine:
+    """Load the chosen engine and check it can speak the script's language."""
+    check_engine_name(choice.engine)
+    engine = ENGINES[choice.engine](choice)
+    if not engine.speaks(choice.language):
+        raise EngineError(
+            f"the {choice.engine} voice '{choice.voice}' cannot speak language "
+            f"'{choice.language}': choose another voice or set the script's language"
+        )
+    return engine

