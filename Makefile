@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test test-fast lint check serve publish report bench clean test-deps
+.PHONY: all build add test test-fast lint docs check serve publish report bench clean test-deps
 
 all: build
 
@@ -22,14 +22,14 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 build: $(INSTALLED)
 	$(ESSAYCAST) build $(ARGS)
-	@$(BIN)/python -m pipeline.validatebooks
+	@$(BIN)/python -m pipeline.delivery.validatebooks
 
 add: $(INSTALLED)
 	$(ESSAYCAST) add $(FILE) $(ARGS)
 
 check: $(INSTALLED)
 	$(ESSAYCAST) check
-	$(BIN)/python -m pipeline.validatebooks
+	$(BIN)/python -m pipeline.delivery.validatebooks
 
 report: $(INSTALLED)
 	$(ESSAYCAST) report $(ARGS)
@@ -66,17 +66,23 @@ test-deps: $(TEST_INSTALLED)
 	  mkdir -p tools/node && PUPPETEER_SKIP_DOWNLOAD=true npm install --prefix tools/node \
 	    --no-audit --no-fund --silent @daisy/ace-cli; }
 
+# Style, types, and the architecture: import-linter's contracts in pyproject.toml.
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/ruff format --check pipeline tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
-test: test-deps lint
+# The manual (docs/) as a site in site/; --strict turns a broken link or anchor into a failure.
+docs: $(TEST_INSTALLED)
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
+
+test: test-deps lint docs
 	$(BIN)/pytest $(ARGS)
 
 # The quick loop: the fake voice only, no browser; the real voice and Chromium are `make test`'s.
 # Two workers, a test file each at a time (a file's shared build is made once).
-test-fast: test-deps lint
+test-fast: test-deps lint docs
 	$(BIN)/pytest -m "not slow and not browser" -n 2 --dist loadfile $(ARGS)
 
 bench: $(INSTALLED) $(TEST_INSTALLED)
