@@ -35,3 +35,7 @@ class OutputError(PipelineError):
 
     The build stops at the first one: every later output would fail the same way.
     """
+
+
+class FetchError(PipelineError):
+    """A page or feed could not be fetched: an HTTP error, a timeout, robots.txt said no."""

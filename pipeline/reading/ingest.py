@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Script, Show
 from pipeline.reading.html_input import Page, decode_page, looks_like_html, read_page
+from pipeline.reading.identity import normal_url, text_key
 from pipeline.reading.infer import (
     Inferred,
     opening_sentences,
@@ -80,6 +81,12 @@ def assemble(
     entry = records.get(path.name)
     remember = Entry()
     named = parse_name(path)
+    source, text = normal_url(fields.get("source_url")), text_key([body])
+    if not named:
+        old = records.renamed_from(path.name, source, text)
+        if old is not None:
+            entry = records.adopt(old, path.name)
+            found.append(Inferred("number", str(entry.number), f"{old}, renamed: {records.path}"))
     if named:
         slug, number = named
     else:
@@ -90,7 +97,7 @@ def assemble(
         else:
             number = given
         slug = entry.slug or f"{number:03d}-{slugify(fields['title'])}"
-        remember = Entry(number if "number" not in fields else None, slug)
+        remember = Entry(number if "number" not in fields else None, slug, None, source, text)
         if not entry.slug:
             found.append(Inferred("slug", slug, "the title"))
     if "date" not in fields:
