@@ -33,7 +33,9 @@ class PostRecord:
     feed: str
     url: str | None
     script: str  # the file name in scripts/
-    state: str = "pending"  # "pending" until the script is written, then "done"
+    # "pending" until the script is written, then "done"; "held": a script that was in
+    # scripts/ already holds the post, and is the producer's, never rewritten
+    state: str = "pending"
     written: str | None = None  # sha256 of the script as written: differs once hand-edited
     updated: str | None = None  # the feed's date for the post when it was imported
     text: str | None = None  # sha256 of the feed's text of the post, when it gave one
