@@ -227,7 +227,10 @@ def test_first_build_date_number_and_slug_are_recorded_and_never_move(tmp_path: 
     text = text_key([path.read_text()])  # its identity, so a rename keeps the episode
     assert record == {
         "a pasted essay.txt": {
-            "number": 4, "slug": "004-small-rooms", "date": dt.date.today(), "text": text
+            "number": 4,
+            "slug": "004-small-rooms",
+            "date": dt.date.today(),
+            "text": text,
         }
     }
     # later: a first build long ago, the title edited, more scripts added, outputs cleaned

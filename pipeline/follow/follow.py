@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import atomic
-from pipeline.core.errors import FetchError, PipelineError
+from pipeline.core.errors import FetchError, PipelineError, RobotsDenied
 from pipeline.core.model import Show
 from pipeline.follow.feeds import Post, kind_of, parse_feed, whole_text
 from pipeline.follow.fetch import Fetcher, Validators
@@ -44,6 +44,7 @@ class Outcome:
     kept: list[Path] = field(default_factory=list)  # edited by hand: not overwritten
     held: list[Path] = field(default_factory=list)  # already in scripts/ under another name
     failed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # robots.txt said no: not a failure
     waiting: int = 0  # new posts left for the next run by the limit
 
 
@@ -81,6 +82,8 @@ def follow_feed(
     work = plan(rule, feed.posts, state, outcome)
     say(f"{rule.feed}: {len(feed.posts)} post(s) listed, {len(work)} to import or update")
     sources = fetch_sources(work, fetcher, outcome)
+    for line in outcome.refused + outcome.failed:
+        say(f"  {line}")
     for item in work:
         if item.key in sources:
             try:
@@ -144,6 +147,8 @@ def fetch_sources(work: list[Work], fetcher: Fetcher, outcome: Outcome) -> dict[
         for item, future in futures:
             try:
                 sources[item.key] = future.result()
+            except RobotsDenied as error:
+                outcome.refused.append(str(error))  # the site's wish, not a fault to retry
             except PipelineError as error:
                 outcome.failed.append(str(error))
     return sources

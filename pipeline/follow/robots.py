@@ -44,14 +44,15 @@ class Rule:
 @dataclass(frozen=True)
 class Robots:
     rules: tuple[Rule, ...] = ()
+    failed: int | None = None  # robots.txt answered this 5xx status: all is disallowed
 
     @classmethod
     def allow_all(cls) -> Robots:
         return cls(())
 
     @classmethod
-    def disallow_all(cls) -> Robots:
-        return cls((Rule(False, "/"),))
+    def disallow_all(cls, status: int | None = None) -> Robots:
+        return cls((Rule(False, "/"),), status)
 
     def allows(self, url: str) -> bool:
         """

@@ -42,6 +42,7 @@ class Summary:
     kept: int = 0
     held: int = 0
     waiting: int = 0
+    refused: int = 0
     failed: list[str] = field(default_factory=list)
     built: int | None = None  # None: no build was needed
     published: str | None = None
@@ -53,6 +54,7 @@ class Summary:
         self.kept += len(outcome.kept)
         self.held += len(outcome.held)
         self.waiting += outcome.waiting
+        self.refused += len(outcome.refused)
         self.failed += outcome.failed
 
     def line(self) -> str:
@@ -70,6 +72,7 @@ class Summary:
             (self.kept, "kept as edited by hand"),
             (self.held, "already in scripts/"),
             (self.waiting, "left for the next run by limit"),
+            (self.refused, "not fetched: robots.txt"),
             (len(self.failed), "failed"),
         ):
             if count:
