@@ -170,20 +170,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise PipelineError("--jobs must be at least 1")
-    if args.engine is not None:
-        from pipeline.speech.engines import check_engine_name
-
-        try:
-            check_engine_name(args.engine)  # once, here: not once per script
-        except PipelineError as exc:
-            raise PipelineError(f"--engine: {exc.detail}") from None
-    if args.cluster is not None:
-        from pipeline.build.cluster import check_address
-
-        try:
-            check_address(args.cluster)
-        except PipelineError as exc:
-            raise PipelineError(f"--cluster: {exc.detail}") from None
+    _check_engine_and_cluster(args)
     project = Project(args.root.resolve())
     if not project.scripts.is_dir():  # not a project: write nothing here, not even the lock
         raise no_scripts(project)
@@ -219,6 +206,23 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_engine_and_cluster(args: argparse.Namespace) -> None:
+    if args.engine is not None:
+        from pipeline.speech.engines import check_engine_name
+
+        try:
+            check_engine_name(args.engine)  # once, here: not once per script
+        except PipelineError as exc:
+            raise PipelineError(f"--engine: {exc.detail}") from None
+    if args.cluster is not None:
+        from pipeline.build.cluster import check_address
+
+        try:
+            check_address(args.cluster)
+        except PipelineError as exc:
+            raise PipelineError(f"--cluster: {exc.detail}") from None
+
+
 def run_add(args: argparse.Namespace) -> int:
     from pipeline.build.lock import exclusive
     from pipeline.build.task import Project
@@ -251,6 +255,7 @@ def run_update(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise PipelineError("--jobs must be at least 1")
+    _check_engine_and_cluster(args)
     project = Project(args.root.resolve())
     reporter = Reporter(verbose=not args.quiet)
     options = Options(engine=args.engine, jobs=args.jobs, cluster=args.cluster)

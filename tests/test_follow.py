@@ -370,3 +370,24 @@ def test_update_killed_at_any_point_completes_on_the_next_run(site: Site, projec
     assert summary(again.stdout) == (
         "update: 1 feed(s), 1 not modified; nothing new, nothing built"
     )
+
+
+def test_a_post_with_nothing_to_narrate_fails_once_then_waits_for_an_edit(
+    site: Site, project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = serve_blog(site, "wordpress", SLUGS[:2], full=False)
+    photo = "<!doctype html><html><head><title>Photo of the week</title></head><body>"
+    photo += (
+        "<nav><a href='/'>Home</a></nav><figure><img src='p.jpg' alt=''></figure></body></html>"
+    )
+    site.routes["/2025/02/borrowed-ladders/"].body = photo.encode()
+    project.show_toml.write_text(project.show_toml.read_text() + f'\n[[follow]]\nfeed = "{feed}"\n')
+    status, out = run(project, "update", "--no-publish", "--jobs", "1", capsys=capsys)
+    assert status == 1
+    assert "not tried again unless the post is edited" in out
+    assert summary(out) == "update: 1 feed(s), 1 new, 1 failed; built 1 episode(s)"
+    status, out = run(project, "update", "--no-publish", "--jobs", "1", capsys=capsys)
+    assert status == 0, out
+    assert summary(out) == "update: 1 feed(s); nothing new, nothing built"
+    status, out = run(project, "update", "--no-publish", "--jobs", "1", capsys=capsys)
+    assert summary(out) == "update: 1 feed(s), 1 not modified; nothing new, nothing built"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core import atomic
-from pipeline.core.errors import FetchError, PipelineError, RobotsDenied
+from pipeline.core.errors import FetchError, PipelineError, RobotsDenied, ScriptError
 from pipeline.core.model import Show
 from pipeline.follow.feeds import Post, kind_of, parse_feed, whole_text
 from pipeline.follow.fetch import Fetcher, Validators
@@ -88,6 +88,13 @@ def follow_feed(
         if item.key in sources:
             try:
                 import_post(item, sources[item.key], scripts, show, state, index(), outcome, say)
+            except ScriptError as error:  # nothing to narrate: said once, not retried
+                outcome.failed.append(str(error))
+                say(f"  error: {error}; not tried again unless the post is edited")
+                unreadable = _record(item.post, "", None, "unreadable", None)
+                unreadable.feed = rule.feed
+                state.posts[item.key] = unreadable
+                state.save()
             except PipelineError as error:
                 outcome.failed.append(str(error))
                 say(f"  error: {error}")
@@ -114,7 +121,9 @@ def plan(rule: Follow, posts: tuple[Post, ...], state: Followed, outcome: Outcom
                 continue
             new += 1
             work.append(Work(post, post.id or normal_url(post.url) or "", None))
-        elif found[1].state == "pending" or (found[1].state == "done" and edited(found[1], post)):
+        elif found[1].state == "pending" or (
+            found[1].state in ("done", "unreadable") and edited(found[1], post)
+        ):
             work.append(Work(post, found[0], found[1]))
     return work
 
@@ -172,6 +181,9 @@ def import_post(
     say: Callable[[str], None],
 ) -> None:
     post, record = item.post, item.record
+    if record is not None and record.state == "unreadable":
+        del state.posts[item.key]  # edited since: a new post to try afresh
+        record = None
     stem = Path(record.script).stem if record else stem_for(post.url)
     prepared = prepare(source.page, source.url, scripts, show, stem, post.when)
     url = normal_url(prepared.script.meta.source_url)

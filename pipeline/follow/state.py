@@ -34,7 +34,8 @@ class PostRecord:
     url: str | None
     script: str  # the file name in scripts/
     # "pending" until the script is written, then "done"; "held": a script that was in
-    # scripts/ already holds the post, and is the producer's, never rewritten
+    # scripts/ already holds the post, and is the producer's, never rewritten;
+    # "unreadable": nothing in it to narrate, tried again only once the post is edited
     state: str = "pending"
     written: str | None = None  # sha256 of the script as written: differs once hand-edited
     updated: str | None = None  # the feed's date for the post when it was imported

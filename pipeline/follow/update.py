@@ -96,6 +96,7 @@ def update(
             "follows no feed: add a [[follow]] entry, or run `essaycast add FEED_URL`",
             project.show_toml,
         )
+    project.scripts.mkdir(parents=True, exist_ok=True)
     state = Followed.load(project.scripts)
     index = functools.cache(lambda: index_folder(project.scripts, show))
     summary = Summary(feeds=len(rules))
@@ -117,7 +118,12 @@ def update(
     if publish and show.publish_target:
         from pipeline.delivery.publish import publish as upload
 
-        upload(project.root, show, reporter.info)
+        try:
+            upload(project.root, show, reporter.info)
+        except PipelineError as error:  # built, not published: the next run publishes
+            reporter.error(str(error))
+            summary.failed.append(str(error))
+            return summary
         summary.published = show.publish_target
     state.build_pending = False
     state.save()
