@@ -3,7 +3,8 @@
 Two scripts are the same essay when they name the same canonical URL (front matter
 ``source``, or the page's own), or when the words a listener would hear are the same
 (a digest of the cleaned paragraphs' words, so a saved page and the Markdown that
-`essaycast add` made of it match, whatever their markup).
+`essaycast add` made of it match, whatever their markup). Text counts only from
+``MIN_WORDS`` words on: two short notes ("Back next week.") may well be two episodes.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pipeline.core.model import Script
 
 WORD = re.compile(r"\w+")
+MIN_WORDS = 30
 TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|source)$")
 
 
 @dataclass(frozen=True)
 class Identity:
     url: str | None
-    text: str
+    text: str | None  # None: too short to tell two essays apart by their words
 
 
 def normal_url(url: str | None) -> str | None:
@@ -58,7 +60,10 @@ def identity(script: Script) -> Identity:
     from pipeline.text.structure import structure
 
     paragraphs = [p for section in structure(clean(script)) for p in section.paragraphs]
-    return Identity(normal_url(script.meta.source_url), text_key(paragraphs))
+    long_enough = len(WORD.findall(" ".join(paragraphs))) >= MIN_WORDS
+    return Identity(
+        normal_url(script.meta.source_url), text_key(paragraphs) if long_enough else None
+    )
 
 
 @dataclass
@@ -71,12 +76,13 @@ class Index:
     def add(self, ident: Identity, path: Path) -> None:
         if ident.url:
             self.by_url.setdefault(ident.url, path)
-        self.by_text.setdefault(ident.text, path)
+        if ident.text:
+            self.by_text.setdefault(ident.text, path)
 
     def holder(self, ident: Identity) -> tuple[Path, str] | None:
         """(the script that holds this essay already, how it was recognized), or None."""
         if ident.url and ident.url in self.by_url:
             return self.by_url[ident.url], f"the same canonical URL, {ident.url}"
-        if ident.text in self.by_text:
+        if ident.text and ident.text in self.by_text:
             return self.by_text[ident.text], "the same text"
         return None

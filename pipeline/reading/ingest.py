@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Script, Show
 from pipeline.reading.html_input import Page, decode_page, looks_like_html, read_page
-from pipeline.reading.identity import normal_url, text_key
+from pipeline.reading.identity import MIN_WORDS, WORD, normal_url, text_key
 from pipeline.reading.infer import (
     Inferred,
     opening_sentences,
@@ -81,7 +81,8 @@ def assemble(
     entry = records.get(path.name)
     remember = Entry()
     named = parse_name(path)
-    source, text = normal_url(fields.get("source_url")), text_key([body])
+    source = normal_url(fields.get("source_url"))
+    text = text_key([body]) if len(WORD.findall(body)) >= MIN_WORDS else None
     if not named:
         old = records.renamed_from(path.name, source, text)
         if old is not None:

@@ -116,14 +116,14 @@ class Records:
             entry.text or old.text,
         )
 
-    def renamed_from(self, name: str, source: str | None, text: str) -> str | None:
+    def renamed_from(self, name: str, source: str | None, text: str | None) -> str | None:
         """The recorded name whose file is gone and whose identity (canonical URL, else
         text) is this script's: the name ``name`` had before a rename."""
         if name in self.entries:
             return None
         for old, entry in sorted(self.entries.items()):
             gone = not (self.folder / old).exists()
-            same = (source and entry.source == source) or (entry.text and entry.text == text)
+            same = (source and entry.source == source) or (text and entry.text == text)
             if gone and same and entry.number:
                 return old
         return None
