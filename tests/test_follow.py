@@ -391,3 +391,16 @@ def test_a_post_with_nothing_to_narrate_fails_once_then_waits_for_an_edit(
     assert summary(out) == "update: 1 feed(s); nothing new, nothing built"
     status, out = run(project, "update", "--no-publish", "--jobs", "1", capsys=capsys)
     assert summary(out) == "update: 1 feed(s), 1 not modified; nothing new, nothing built"
+
+
+@pytest.mark.slow
+def test_a_back_catalogue_builds_on_the_cluster(
+    site: Site, project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = serve_blog(site, "ghost", SLUGS)
+    project.show_toml.write_text(project.show_toml.read_text() + f'\n[[follow]]\nfeed = "{feed}"\n')
+    status, out = run(project, "update", "--cluster", "local:2", capsys=capsys)
+    assert status == 0, out
+    assert "6/6 episodes done" in out  # the Dask executor's own progress line
+    assert summary(out) == "update: 1 feed(s), 6 new; built 6 episode(s)"
+    assert len(list(project.episodes.glob("*/*.mp3"))) == 6
