@@ -251,14 +251,14 @@ def test_saved_pages_of_any_name_build_and_credit_their_author(tmp_path: Path) -
     shutil.copy(WORDPRESS, project.scripts / "Hobbies Nobody Sees – The Slow Room.html")
     result, log = run_build(project, **FAKE)
     assert not result.failed, result.failed
-    assert "inferred author: 'Priya Natarajan' (from the page's author)" in log.text
+    assert "inferred author: 'Priya Natarajan' (from the page's JSON-LD author)" in log.text
     assert "inferred title: 'Why I Walk to Work' (from the title line above the essay)" in log.text
     slugs = sorted(episode.meta.slug for episode in result.built)
     assert slugs == ["001-hobbies-nobody-sees", "002-why-i-walk-to-work"]
 
     folder = project.episodes / "001-hobbies-nobody-sees"
     report = (folder / "cleaning-report.txt").read_text(encoding="utf-8")
-    assert "title: 'Hobbies Nobody Sees' (from the page's title)" in report
+    assert "title: 'Hobbies Nobody Sees' (from the page's JSON-LD headline)" in report
     assert "source: 'https://theslowroom.example/2024/03/quiet-hobbies/'" in report
     assert "extracted from the page" in report
 

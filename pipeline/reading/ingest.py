@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Script, Show
-from pipeline.reading.html_input import Page, decode_page, looks_like_html, read_page
+from pipeline.reading.html_input import decode_page, looks_like_html, read_page
 from pipeline.reading.infer import (
     Inferred,
     opening_sentences,
@@ -24,6 +24,7 @@ from pipeline.reading.infer import (
     text_facts,
     title_from_name,
 )
+from pipeline.reading.page_meta import Page
 from pipeline.reading.records import Entry, Records
 from pipeline.reading.script import (
     HTML_SUFFIXES,
@@ -65,16 +66,20 @@ def assemble(
 
     facts = text_facts(body, is_markdown)
     if page and page.title:
-        infer("title", "title", strip_site_name(page.title, page.sitename), "the page's title")
+        origin = page.origin("title", "the page's title")
+        infer("title", "title", strip_site_name(page.title, page.sitename), origin)
     infer("title", "title", facts.title, facts.title_origin)
     infer("title", "title", title_from_name(path.stem), "the file name")
     if page:
-        infer("author", "author", page.author, "the page's author")
+        infer("author", "author", page.author, page.origin("author", "the page's author"))
     infer("author", "author", facts.author, facts.author_origin)
+    if page and "author" not in fields:
+        # a wrong name said aloud is worse than none: the intro leaves the name out
+        found += [Inferred(key, "", why) for key, why in page.missing]
     if page:
         infer("source", "source_url", page.url, "the page's canonical URL")
         infer("language", "language", page.language, "the page's lang attribute")
-        infer("date", "date", _iso(page.date), "the page's publication date")
+        infer("date", "date", _iso(page.date), page.origin("date", "the page's publication date"))
     infer("date", "date", facts.date, "a date line at the top")
 
     entry = records.get(path.name)
@@ -164,7 +169,7 @@ def read_script(path: Path, show: Show, records: Records | None = None) -> Scrip
     if path.suffix.lower() in HTML_SUFFIXES:
         page_text = decode_page(data, path)  # a page saved in the encoding it declares
         if page_text is not None:
-            text, warnings = page_text.removeprefix("\ufeff"), ()
+            text, warnings = page_text[0].removeprefix("\ufeff"), page_text[1]
     front = split_front_matter(text, path)
     body, body_first_line = (front.body, front.body_first_line) if front else (text, 1)
     if not body.strip():
