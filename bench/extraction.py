@@ -142,6 +142,40 @@ def essaycast_text(html: str, folder: Path) -> str:
     return "\n".join(block.text for chapter in narration.chapters for block in chapter.blocks)
 
 
+def rule_costs(cases: list[Case]) -> None:
+    """What each of essaycast's cleaning rules drops from the pages it reads: lines that
+    the ground truth holds (essay lost) and lines it does not (chrome rightly dropped)."""
+    from pipeline.core.errors import PipelineError
+    from pipeline.core.model import Show
+    from pipeline.reading.ingest import read_script
+    from pipeline.text.clean import clean
+
+    lost: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "page.html"
+        for case in cases:
+            page.write_text(case.html, encoding="utf-8")
+            try:
+                dropped = clean(read_script(page, Show())).dropped
+            except PipelineError:
+                continue
+            truth = "".join(TOKEN.findall(case.truth)).casefold()
+            for line in dropped:
+                words = "".join(TOKEN.findall(line.text)).casefold()
+                if words and words in truth:
+                    lost[line.reason] += 1
+                    examples.setdefault(line.reason, line.text[:70])
+                else:
+                    right[line.reason] += 1
+    print(f"{'rule':70} {'essay lost':>10} {'chrome':>7}")
+    for reason in sorted(set(lost) | set(right), key=lambda r: -lost[r]):
+        print(f"{reason[:70]:70} {lost[reason]:10} {right[reason]:7}")
+        if reason in examples:
+            print(f"    e.g. {examples[reason]}")
+
+
 def trafilatura_text(html: str) -> str:
     import trafilatura
 
@@ -186,6 +220,11 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="score only the first N pages")
     parser.add_argument("--worst", type=int, default=0, help="list the N worst pages")
     parser.add_argument("--output", type=Path, help="write the scores as JSON")
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="instead: what each cleaning rule drops, right or wrong",
+    )
     args = parser.parse_args()
     sets = []
     if args.aeb:
@@ -199,6 +238,11 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    if args.rules:
+        for name, cases in sets:
+            print(f"\n{name}")
+            rule_costs(cases[: args.limit] if args.limit else cases)
+        return 0
     results = {}
     for name, cases in sets:
         results[name] = run(name, cases[: args.limit] if args.limit else cases, args.worst)

@@ -103,6 +103,7 @@ class Script:
     warnings: tuple[str, ...] = ()  # e.g. "decoded as CP-1252"
     inferred: tuple[str, ...] = ()  # "title: 'X' (from the page's title)", one per field
     byline_lines: tuple[int, ...] = ()  # file lines read as byline/dateline: not narrated
+    extracted: bool = False  # the body is an extractor's reading of a saved page
 
 
 @dataclass(frozen=True)

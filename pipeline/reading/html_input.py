@@ -126,7 +126,7 @@ def decode_page(data: bytes, source: Path) -> tuple[str, tuple[str, ...]] | None
         else:
             warning = (
                 f"the page declares {encoding}, but its bytes are UTF-8: read as UTF-8 "
-                f"(save it again with <meta charset=\"utf-8\"> to silence this)"
+                f'(save it again with <meta charset="utf-8"> to silence this)'
             )
             return text.replace("\r\n", "\n").replace("\r", "\n"), (warning,)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pipeline.core.model import EpisodeMeta, Script, Show
 from pipeline.reading.html_input import decode_page, looks_like_html, read_page
 from pipeline.reading.infer import (
     Inferred,
+    find_date,
     opening_sentences,
     slugify,
     strip_site_name,
@@ -117,8 +119,21 @@ def assemble(
         meta = EpisodeMeta(source=path, slug=slug, **fields)
     except TypeError as error:  # a field front matter cannot give; a bug, not bad input
         raise ScriptError(f"front matter line {front_line}: {error}", path) from None
-    bylines = tuple(body_first_line + index for index in facts.byline_lines)
-    script = Script(meta, body, is_markdown, body_first_line, warnings, byline_lines=bylines)
+    lines = body.split("\n")
+    bylines = tuple(
+        body_first_line + index
+        for index in facts.byline_lines
+        if page is None or credits_episode(lines[index], meta)
+    )
+    script = Script(
+        meta,
+        body,
+        is_markdown,
+        body_first_line,
+        warnings,
+        byline_lines=bylines,
+        extracted=page is not None,
+    )
     if has_summary and meta.summary == PLACEHOLDER_SUMMARY:
         summary = opening_sentences(first_paragraph(script) or meta.title)
         script = dataclasses.replace(script, meta=dataclasses.replace(meta, summary=summary))
@@ -128,6 +143,21 @@ def assemble(
     order = ("title", "author", "date", "summary", "number", "slug", "source", "language")
     found.sort(key=lambda item: order.index(item.key))
     return dataclasses.replace(script, inferred=tuple(item.line() for item in found))
+
+
+def credits_episode(line: str, meta: EpisodeMeta) -> bool:
+    """Whether a line of an extracted page is its byline: not a list item (a list of
+    dates is the essay's), and naming the episode's author or date.
+
+    >>> import pathlib
+    >>> meta = EpisodeMeta(pathlib.Path("p.html"), "001-x", 1, "X", dt.date(2024, 3, 2), "S.",
+    ...     author="Ana Ruiz")
+    >>> [credits_episode(s, meta) for s in ("By Ana Ruiz", "March 2, 2024", "- March 3, 2021")]
+    [True, True, False]
+    """
+    if re.match(r"\s*(?:[-*+]|\d+[.)])\s", line):
+        return False
+    return bool(meta.author and meta.author in line) or find_date(line) == meta.date
 
 
 def first_paragraph(script: Script) -> str | None:

@@ -98,7 +98,9 @@ def person(name: str) -> str | None:
     folded = [word.casefold().strip(".") for word in words]
     if any(word in LABELS or word in ROLE_WORDS for word in folded):
         return None
-    if not all(word[0].isupper() or fold in PARTICLES for word, fold in zip(words, folded, strict=True)):
+    if not all(
+        word[0].isupper() or fold in PARTICLES for word, fold in zip(words, folded, strict=True)
+    ):
         return None
     if not words[0][0].isupper():
         return None
@@ -250,7 +252,9 @@ def page_facts(page: str) -> Page:
         for origin, value in titles
         if value and strip_site_name(value, sitename).casefold() != (sitename or "").casefold()
     ]
-    title = first("title", [*titles, ("the page's main heading", guessed.title if guessed else None)])
+    title = first(
+        "title", [*titles, ("the page's main heading", guessed.title if guessed else None)]
+    )
     authors = [
         ("the page's JSON-LD author", people(", ".join(ld_names(o.get("author"))))) for o in objects
     ]
