@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import lxml.etree
@@ -73,7 +73,7 @@ ARTICLE_TAGS = ("article", "main")
 # box is not among them: on news sites it wraps the article itself.
 CHROME_CLASS = re.compile(
     r"(?:^|[\s_-])(?:signup|sign-up|subscribe|subscription|newsletter|share|sharing|sharedaddy|"
-    r"related|relatedposts|author-bio|author-card|comments?|promo|cta|preheader)(?:$|[\s_-])",
+    r"related|relatedposts|author-bio|author-card|comments?|promo|cta|preheader|infobox|navbox)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 # A standfirst (dek) as platforms mark it; read only where it is not the page's description,
@@ -88,6 +88,8 @@ MAX_CHROME_SHARE = 0.25  # a "chrome" box holding more of the page's text is the
 FALLBACK_BLOCKS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "p": 0, "li": -1, "blockquote": -2}
 # A table cell of prose (a layout table) rather than data: this many words, or a sentence.
 PROSE_CELL_WORDS = 25
+Shown = Callable[[str], bool]
+TABLE_NOTE = -3  # a block level: our sentence announcing a data table, not the page's text
 
 
 DECLARED_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
@@ -175,11 +177,11 @@ def read_page(html: str, source: Path) -> Page:
         deduplicate=False,
     )
     outside = compact(clean_text(" ".join(without_chrome(tree).itertext())))
-    blocks = xml_blocks(xml) if xml else iter(())
+    blocks = xml_blocks(xml, lambda text: compact(text) in outside) if xml else iter(())
     # On a page with little text trafilatura falls back to reading everything, menus too:
     # a block found only inside navigation, sidebars or chrome boxes is not the essay.
-    essay_blocks = (block for block in blocks if compact(block[1]) in outside)
-    essay_blocks = without_standfirst(essay_blocks, standfirsts(tree, facts.description))
+    found = (block for block in blocks if block[0] == TABLE_NOTE or compact(block[1]) in outside)
+    essay_blocks = without_standfirst(found, standfirsts(tree, facts.description))
     markdown, extractor = to_markdown_from(essay_blocks), "trafilatura"
     if not markdown.strip():
         markdown, extractor = fallback_markdown(lxml.html.fromstring(html)), "fallback"
@@ -210,9 +212,10 @@ def clean_text(text: str) -> str:
     return " ".join(CITATION_MARKER.sub("", text).split())
 
 
-def xml_blocks(xml: str) -> Iterator[tuple[int, str]]:
+def xml_blocks(xml: str, shown: Shown = lambda text: True) -> Iterator[tuple[int, str]]:
     """trafilatura XML -> (level, text): level 1-6 a heading, 0 a paragraph, -1 a list
     item, -2 a quotation. Every text in the XML is read, whatever element holds it.
+    ``shown`` says whether a data table's text is the article's (else it is not announced).
 
     >>> list(xml_blocks("<doc><main>Loose.<p>One.</p><div>Two.</div><list><item>a"
     ...     "<list><item>b</item></list></item></list><quote><p>Q.</p></quote></main></doc>"))
@@ -224,7 +227,7 @@ def xml_blocks(xml: str) -> Iterator[tuple[int, str]]:
         return
     yield from loose_text(main.text)
     for element in main:
-        yield from element_blocks(element)
+        yield from element_blocks(element, 0, shown)
         yield from loose_text(element.tail)
 
 
@@ -234,7 +237,9 @@ def loose_text(text: str | None, level: int = 0) -> Iterator[tuple[int, str]]:
         yield level, cleaned
 
 
-def element_blocks(element: lxml.etree._Element, level: int = 0) -> Iterator[tuple[int, str]]:
+def element_blocks(
+    element: lxml.etree._Element, level: int = 0, shown: Shown = lambda text: True
+) -> Iterator[tuple[int, str]]:
     """One element of trafilatura's XML as blocks; ``level`` is that of the paragraphs
     inside it (-1 inside a list item, -2 inside a quotation)."""
     tag = element.tag if isinstance(element.tag, str) else ""
@@ -247,10 +252,10 @@ def element_blocks(element: lxml.etree._Element, level: int = 0) -> Iterator[tup
     elif tag == "list":
         yield from loose_text(element.text, level)
         for child in element:
-            yield from element_blocks(child, -1 if child.tag == "item" else level)
+            yield from element_blocks(child, -1 if child.tag == "item" else level, shown)
             yield from loose_text(child.tail, level)
     elif tag == "table":
-        yield from table_blocks(element)
+        yield from table_blocks(element, shown)
     elif tag in ("quote", "item") or any(
         child.tag in ("p", "list", "head", "quote", "table") for child in element
     ):
@@ -258,7 +263,7 @@ def element_blocks(element: lxml.etree._Element, level: int = 0) -> Iterator[tup
         yield from loose_text(element.text, inner)
         for child in element:
             if child.tag in ("p", "list", "head", "quote", "table", "item"):
-                yield from element_blocks(child, inner)
+                yield from element_blocks(child, inner, shown)
             else:
                 for text in filter(None, map(clean_text, broken_lines(child))):
                     yield inner, text
@@ -268,13 +273,16 @@ def element_blocks(element: lxml.etree._Element, level: int = 0) -> Iterator[tup
             yield level, text
 
 
-def table_blocks(table: lxml.etree._Element) -> Iterator[tuple[int, str]]:
+def table_blocks(
+    table: lxml.etree._Element, shown: Shown = lambda text: True
+) -> Iterator[tuple[int, str]]:
     """A layout table's prose as paragraphs; a data table announced in one sentence.
 
     >>> xml = "<table><row><cell>Year</cell><cell>Trees</cell></row>"
     >>> xml += "<row><cell>2021</cell><cell>40</cell></row></table>"
-    >>> list(table_blocks(lxml.etree.fromstring(xml)))
-    [(0, 'The page has a table here, of 2 rows and 2 columns (Year, Trees); it is not read aloud.')]
+    >>> [(level, text)] = table_blocks(lxml.etree.fromstring(xml))
+    >>> print(level, text)
+    -3 The page has a table here, of 2 rows and 2 columns (Year, Trees); it is not read aloud.
     """
     rows = [row for row in table.iter("row")]
     cells = [cell for row in rows for cell in row.iter("cell")]
@@ -292,10 +300,12 @@ def table_blocks(table: lxml.etree._Element) -> Iterator[tuple[int, str]]:
             if not any(child.tag in ("p", "list", "head", "quote") for child in cell):
                 yield from loose_text(" ".join(cell.itertext()))
         return
+    if not shown(" ".join(texts)):
+        return  # a table of the page's chrome (a wiki's infobox): not announced
     header = [text for text in (clean_text(" ".join(c.itertext())) for c in rows[0]) if text]
     named = f" ({', '.join(header)})" if header and all(len(h) < 40 for h in header) else ""
     yield (
-        0,
+        TABLE_NOTE,
         f"The page has a table here, of {len(rows)} rows and {columns} columns{named}; "
         "it is not read aloud.",
     )

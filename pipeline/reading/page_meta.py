@@ -54,21 +54,25 @@ class Page:
         return dict(self.origins).get(field, default)
 
 
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Posting|Report|Review|Story", re.I)
 # Words that label an author field or name a role or an agency, never a person.
-LABELS = frozenset(
+LABELS = word_set(
     "author authors admin administrator username user users guest anonymous staff editor "
     "editors editorial webmaster root unknown team by posted written contributor contributors "
     "autor auteur autore författare forfatter auteurs redaktion redacción rédaction "
-    "作者 著者 筆者 編集部 작성자 저자 글쓴이 автор редакция yazar penulis".split()
+    "作者 著者 筆者 編集部 작성자 저자 글쓴이 автор редакция yazar penulis"
 )
-ROLE_WORDS = frozenset(
+ROLE_WORDS = word_set(
     "writer writers reporter reporters correspondent correspondents editor editors staff "
     "contributor contributing columnist press associated reuters afp ap upi agency desk "
     "bureau team news wire service services newsroom senior chief photographer "
-    "photographers producer".split()
+    "photographers producer"
 )
-PARTICLES = frozenset("de da di del della der den van von le la du dos das bin al ibn y e".split())
+PARTICLES = word_set("de da di del della der den van von le la du dos das bin al ibn y e")
 BYLINE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:by-?line|author|author-?name|post-?author|entry-?author|article-?author|"
     r"writer|contributor-?name)(?:$|\s)",
@@ -172,14 +176,20 @@ def ld_names(value: Any) -> Iterator[str]:
 
 def meta_content(tree: lxml.html.HtmlElement, *keys: str) -> str | None:
     """The first non-empty ``<meta>`` content among ``keys`` (name, property or itemprop)."""
+    found = meta_entry(tree, *keys)
+    return found[1] if found else None
+
+
+def meta_entry(tree: lxml.html.HtmlElement, *keys: str) -> tuple[str, str] | None:
+    """(key, content) of the first non-empty ``<meta>`` among ``keys``."""
+    lower = 'translate(@name,"ABCDEFGHIJKLMNOPQRSTUVWXYZ","abcdefghijklmnopqrstuvwxyz")'
     for key in keys:
         for element in tree.xpath(
-            f'//meta[translate(@name,"ABCDEFGHIJKLMNOPQRSTUVWXYZ","abcdefghijklmnopqrstuvwxyz")="{key}"'
-            f' or @property="{key}" or @itemprop="{key}"]'
+            f'//meta[{lower}="{key}" or @property="{key}" or @itemprop="{key}"]'
         ):
             content = " ".join((element.get("content") or "").split())
             if content:
-                return content
+                return key, content
     return None
 
 
@@ -223,7 +233,9 @@ def page_facts(page: str) -> Page:
                 return value
         return None
 
-    publisher = next((o["publisher"] for o in objects if isinstance(o.get("publisher"), dict)), {})
+    publisher: dict[str, Any] = next(
+        (o["publisher"] for o in objects if isinstance(o.get("publisher"), dict)), {}
+    )
     sitename = first(
         "sitename",
         [
@@ -274,30 +286,29 @@ def page_facts(page: str) -> Page:
     times = tree.xpath(
         "//article//time/@datetime|//main//time/@datetime|//time[@pubdate]/@datetime"
     ) or tree.xpath("//time/@datetime")
+    published = meta_entry(
+        tree,
+        "article:published_time",
+        "og:published_time",
+        "datepublished",
+        "date",
+        "pubdate",
+        "publishdate",
+        "publish-date",
+        "dc.date.issued",
+        "dc.date",
+        "dcterms.created",
+        "sailthru.date",
+        "parsely-pub-date",
+    )
     date = first(
         "date",
         [
             ("the page's JSON-LD datePublished", iso_date(ld("datePublished"))),
             ("the page's JSON-LD dateCreated", iso_date(ld("dateCreated"))),
             (
-                "the page's article:published_time",
-                iso_date(
-                    meta_content(
-                        tree,
-                        "article:published_time",
-                        "og:published_time",
-                        "datepublished",
-                        "date",
-                        "pubdate",
-                        "publishdate",
-                        "publish-date",
-                        "dc.date.issued",
-                        "dc.date",
-                        "dcterms.created",
-                        "sailthru.date",
-                        "parsely-pub-date",
-                    )
-                ),
+                f"the page's {published[0] if published else 'date'} meta tag",
+                iso_date(published[1]) if published else None,
             ),
             ("a <time> element in the article", iso_date(times[0]) if times else None),
             ("trafilatura's date search", iso_date(guessed.date) if guessed else None),
