@@ -26,7 +26,7 @@ from pipeline.reading.infer import (
     text_facts,
     title_from_name,
 )
-from pipeline.reading.page_meta import Page
+from pipeline.reading.page_meta import Page, people
 from pipeline.reading.records import Entry, Records
 from pipeline.reading.script import (
     HTML_SUFFIXES,
@@ -74,7 +74,8 @@ def assemble(
     infer("title", "title", title_from_name(path.stem), "the file name")
     if page:
         infer("author", "author", page.author, page.origin("author", "the page's author"))
-    infer("author", "author", facts.author, facts.author_origin)
+    byline = facts.author if page is None or facts.author is None else people(facts.author)
+    infer("author", "author", byline, facts.author_origin)
     if page and "author" not in fields:
         # a wrong name said aloud is worse than none: the intro leaves the name out
         found += [Inferred(key, "", why) for key, why in page.missing]
