@@ -91,6 +91,9 @@ def build(
         except PipelineError as exc:
             fail(source, exc)
             continue
+        if task.script is not None and task.script.draft:
+            reporter.info(f"{source}: a draft (its front matter says so): not built")
+            continue
         tasks.append(task)
 
     for folder in (project.episodes, project.feed, project.root / ".cache"):

@@ -163,6 +163,7 @@ def cleaning_report(script: Script, narration: Narration) -> str:
     if script.inferred:
         report += ["", "Not in the front matter, so inferred:"]
         report += [f"  {line}" for line in script.inferred]
-    if script.warnings:
-        report += ["", "Reading the file:", *(f"  {warning}" for warning in script.warnings)]
+    if script.warnings or script.notes:
+        lines = (*script.warnings, *script.notes)
+        report += ["", "Reading the file:", *(f"  {line}" for line in lines)]
     return "\n".join(report) + "\n"
