@@ -230,3 +230,24 @@ def test_cli_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
         done = cli(tmp_path, "serve", "--port", port)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+
+
+def test_a_blog_post_with_a_hugo_shortcode_builds_and_a_draft_is_skipped(tmp_path: Path) -> None:
+    """A Hugo shortcode once ended the build ("sentence '>}}': its timing is empty or
+    backwards"); a draft is read, not built, and said so in one line."""
+    hugo = (
+        "+++\ntitle = 'Steep Lanes'\ndate = 2024-03-02T10:00:00+01:00\ntags = ['walks']\n"
+        "draft = false\n+++\nThe lane climbs fast.\n\n"
+        '{{< figure src="/img/lane.jpg" title="The lane" >}}\n\nAt the top, a gate.\n'
+    )
+    draft = "---\ntitle: Not Yet\ndraft: true\n---\nUnfinished words.\n"
+    project = make_project(
+        tmp_path, {"2024-03-02-steep-lanes.md": hugo, "notes.md": draft}, seed=False
+    )
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert [e.meta.slug for e in result.built] == ["001-steep-lanes"] and not result.failed
+    assert [line for line in log.lines if "a draft" in line] == [
+        f"{project.scripts / 'notes.md'}: a draft (its front matter says so): not built"
+    ]
+    transcript = (project.episodes / "001-steep-lanes" / "001-steep-lanes.txt").read_text()
+    assert "lane climbs fast" in transcript and "}}" not in transcript

@@ -31,9 +31,7 @@ def test_a_comment_section_is_dropped_and_the_essay_kept(section: Path) -> None:
     body = "\n\n".join((TITLE, *ESSAY, section.read_text(encoding="utf-8")))
     meta = EpisodeMeta(section, "001-x", 1, TITLE, dt.date(2025, 3, 1), "S.")
     narration = narrate(Script(meta, body, False, 1))
-    paragraphs = [
-        block.text for chapter in narration.chapters for block in chapter.blocks
-    ]
+    paragraphs = [block.text for chapter in narration.chapters for block in chapter.blocks]
     assert paragraphs == list(ESSAY)
 
 
