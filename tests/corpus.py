@@ -32,7 +32,7 @@ from pipeline.reading.narrate import narrate
 from pipeline.reading.script import decode
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
-PAGE_SUFFIXES = (".txt", ".md", ".html")
+PAGE_SUFFIXES = (".txt", ".md", ".markdown", ".mdx", ".html")
 SIDE_FILES = (".essay", ".golden")
 
 

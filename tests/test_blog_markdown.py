@@ -131,7 +131,10 @@ def narrated(tmp_path: Path, body: str, name: str = "001-post.md") -> Narration:
 
 
 def test_reference_links_are_read_as_their_text(tmp_path: Path) -> None:
-    body = "The history is [quite lengthy][history], see [Jekyll].\n\n[history]: https://x.org/h\n[Jekyll]: https://jekyllrb.com\n"
+    body = (
+        "The history is [quite lengthy][history], see [Jekyll].\n\n"
+        "[history]: https://x.org/h\n[Jekyll]: https://jekyllrb.com\n"
+    )
     narration = narrate(read_script(post(tmp_path, "2013-05-06-released.markdown", body), Show()))
     assert written(narration) == ["The history is quite lengthy, see Jekyll."]
 
@@ -144,9 +147,11 @@ def test_template_tags_are_never_spoken_and_a_paired_shortcode_is_read(tmp_path:
         "{{< highlight go >}}\nfmt.Println(1)\n{{< /highlight >}}\n\n"
         "{% raw %}Last words.{% endraw %}\n"
     )
-    text = " ".join(written(narrated(tmp_path, body)))
+    narration = narrated(tmp_path, body)
+    text = " ".join(written(narration))
     assert text == "Intro here. Keep the gate shut. fmt.Println(1) Last words."
     assert not any(mark in text for mark in ("{", "}", "%", ">}}"))
+    assert said(narration)[2].startswith("Here the text shows a Go code example")
 
 
 def test_obsidian_wikilinks_embeds_callouts_and_comments(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ LANGUAGES = {  # a fence's info string -> how the language is said
     "rb": "Ruby",
     "ruby": "Ruby",
     "go": "Go",
+    "golang": "Go",
     "rust": "Rust",
     "rs": "Rust",
     "java": "Java",

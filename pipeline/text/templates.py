@@ -4,8 +4,8 @@ A post is written for Jekyll, Hugo, Eleventy, Astro or Obsidian, and carries the
 between its sentences. None of it is ever spoken:
 
 * Liquid and Nunjucks (Jekyll, Eleventy): ``{% tag %}``, ``{{ output }}``, ``{# comment #}``;
-  a ``{% raw %}``/``{% highlight %}`` pair's tags go, whatever they hold stays (it is
-  usually a code block, which structure announces rather than reads);
+  a ``{% raw %}`` pair's tags go and what it holds stays; a ``{% highlight %}`` pair (and
+  Hugo's ``{{< highlight >}}``) holds code, announced like any code block;
 * Hugo shortcodes: ``{{< figure ... >}}`` and ``{{% note %}}``; the text *between* a
   paired shortcode's tags is prose and is read;
 * Obsidian: embeds ``![[file]]``, comments ``%% ... %%``, a callout's ``[!note]`` marker
@@ -54,6 +54,17 @@ def wikilink_text(match: re.Match[str]) -> str:
 
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Jekyll's {% highlight ruby %} and Hugo's {{< highlight go >}} pairs hold code: on lines
+# of their own, they become a fence, so the code is announced like any other code block
+HIGHLIGHT_OPEN = re.compile(
+    r"^[ \t]*(?:\{%-?\s*highlight\s+([\w+#-]+)[^%\n]*%\}"
+    r"|\{\{[<%]\s*highlight\s+([\w+#-]+)[^}\n]*[>%]\}\})[ \t]*$",
+    re.MULTILINE,
+)
+HIGHLIGHT_CLOSE = re.compile(
+    r"^[ \t]*(?:\{%-?\s*endhighlight\s*-?%\}|\{\{[<%]\s*/highlight\s*[>%]\}\})[ \t]*$",
+    re.MULTILINE,
+)
 
 
 def outside_code(text: str) -> list[tuple[str, bool]]:
@@ -98,6 +109,8 @@ def without_templates(text: str, *, mdx: bool = False) -> str:
     ...                             mdx=True).split())
     'Yes.'
     """
+    text = HIGHLIGHT_OPEN.sub(lambda m: "```" + (m[1] or m[2]), text)
+    text = HIGHLIGHT_CLOSE.sub("```", text)
     return "".join(
         run if is_code else prose_without_templates(run, mdx=mdx)
         for run, is_code in outside_code(text)
