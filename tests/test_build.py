@@ -251,3 +251,44 @@ def test_a_blog_post_with_a_hugo_shortcode_builds_and_a_draft_is_skipped(tmp_pat
     ]
     transcript = (project.episodes / "001-steep-lanes" / "001-steep-lanes.txt").read_text()
     assert "lane climbs fast" in transcript and "}}" not in transcript
+
+
+def test_a_posts_keywords_authors_and_cover_reach_the_feed_and_the_mp3(tmp_path: Path) -> None:
+    """tags -> item <category>; authors -> podcast:person (role author) and the intro's
+    "by A and B"; a cover image -> the item's itunes:image and the MP3's APIC."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    import feedparser
+    from mutagen.id3 import ID3
+    from PIL import Image
+
+    post = (
+        "---\ntitle: Red Doors\ndate: 2024-05-06\ntags: [doors, colour]\n"
+        "authors:\n  - Ada Okafor\n  - Li Wei\ncover: red.png\n---\n"
+        "Every door on our street is red. Nobody remembers why.\n"
+    )
+    project = make_project(tmp_path, {"red-doors.md": post}, seed=False)
+    Image.new("RGB", (1600, 1200), (200, 20, 20)).save(project.scripts / "red.png")
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert len(result.built) == 1 and not result.failed
+    slug = result.built[0].meta.slug
+    feed = (project.feed / "feed.xml").read_bytes()
+    entry = feedparser.parse(feed).entries[0]
+    assert [tag.term for tag in entry.tags] == ["doors", "colour"]
+    assert entry.image.href.endswith(f"/episodes/{slug}/{slug}.jpg")
+    item = ET.fromstring(feed).find("channel/item")
+    assert item is not None
+    persons = item.findall("{https://podcastindex.org/namespace/1.0}person")
+    assert [(p.text, p.get("role"), p.get("group")) for p in persons] == [
+        ("Ada Okafor", "author", "writing"),
+        ("Li Wei", "author", "writing"),
+    ]
+    with Image.open(project.episodes / slug / f"{slug}.jpg") as art:
+        assert art.size == (1400, 1400) and art.getpixel((700, 700))[0] > 150
+    cover = ID3(project.episodes / slug / f"{slug}.mp3").getall("APIC")[0].data
+    with Image.open(io.BytesIO(cover)) as image:
+        red, green, _ = image.convert("RGB").getpixel((10, 10))
+        assert red > 150 and green < 80
+    transcript = (project.episodes / slug / f"{slug}.txt").read_text()
+    assert "by Ada Okafor and Li Wei" in transcript

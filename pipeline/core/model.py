@@ -238,6 +238,11 @@ class EpisodeFiles:
         return self.named(".json")
 
     @property
+    def artwork(self) -> Path:
+        """The episode's own image, when its script names one (a blog post's cover)."""
+        return self.named(".jpg")
+
+    @property
     def epub(self) -> Path:
         """The talking book: EPUB 3 with Media Overlays."""
         return self.named(".epub")
