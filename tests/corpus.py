@@ -196,8 +196,20 @@ def report(scores: list[Score]) -> str:
     return "\n".join([*rows, totals(scores).line()])
 
 
+def metadata_line(page: Path, script: Script) -> str:
+    """What was found of the episode's metadata, for ``make corpus``."""
+    meta = script.meta
+    found = [f"title {meta.title!r}", f"date {meta.date}", f"author {meta.author or '-'}"]
+    if meta.keywords:
+        found.append(f"keywords {', '.join(meta.keywords)}")
+    return f"{page.name:44} " + "; ".join(found)
+
+
 def main() -> int:
-    scores = [score(page, narrate(script_for(page))) for page in pages()]
+    scripts = [(page, script_for(page)) for page in pages()]
+    scores = [score(page, narrate(script)) for page, script in scripts]
+    print("metadata found:")
+    print("\n".join(metadata_line(page, script) for page, script in scripts))
     print(report(scores))
     result = totals(scores)
     return 0 if result.recall == 1.0 and result.precision >= 0.98 else 1

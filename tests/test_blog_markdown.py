@@ -215,3 +215,42 @@ def test_footnotes_are_left_out_and_the_report_says_so(tmp_path: Path) -> None:
     narration = narrate(script)
     assert written(narration) == ["A claim.", "Another."]
     assert "footnotes are not read aloud" in cleaning_report(script, narration)
+
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "date", "author", "keywords"),
+    [
+        (
+            "jekyll-garden-gate.markdown",
+            "The Garden Gate",
+            "2019-06-14",
+            "Ruth Amadi",
+            ("garden", "essays"),
+        ),
+        (
+            "hugo-ferry-timetable.md",
+            "Reading the Ferry Timetable",
+            "2023-09-02",
+            None,
+            ("travel", "islands"),
+        ),
+        ("eleventy-kettle-notes.md", "Notes on a Kettle", "2022-01-09", None, ("posts", "kitchen")),
+        ("obsidian-walking-notes.md", "Walking Notes", "2024-04-21", None, ("walking", "notes")),
+        ("mdx-winter-light.mdx", "Winter Light", "2024-12-12", None, ()),
+    ],
+)
+def test_the_corpus_posts_metadata(
+    name: str, title: str, date: str, author: str | None, keywords: tuple[str, ...]
+) -> None:
+    script = read_script(CORPUS / name, Show())
+    meta = script.meta
+    assert (meta.title, str(meta.date), meta.author, meta.keywords) == (
+        title,
+        date,
+        author,
+        keywords,
+    )
+    assert meta.number != 2019 and meta.number != 2023

@@ -232,6 +232,7 @@ BLOG_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "image": ("artwork", image_path),
     "cover": ("artwork", image_path),
     "featured_image": ("artwork", image_path),
+    "heroImage": ("artwork", image_path),  # Astro's blog template
     "draft": ("draft", _bool),
     "published": ("published", _bool),  # Jekyll: published: false is a draft
     "pubDate": ("date", read_date),  # Astro's blog template
