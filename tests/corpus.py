@@ -32,7 +32,7 @@ from pipeline.reading.narrate import narrate
 from pipeline.reading.script import decode
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
-PAGE_SUFFIXES = (".txt", ".md", ".html")
+PAGE_SUFFIXES = (".txt", ".md", ".markdown", ".mdx", ".html")
 SIDE_FILES = (".essay", ".golden")
 
 
@@ -188,6 +188,8 @@ def metadata(script: Script) -> list[str]:
     """What the episode credits, and where each field came from (the page, a byline, …)."""
     meta = script.meta
     found = [f"title {meta.title!r}, author {meta.author!r}, date {meta.date}"]
+    if meta.keywords:
+        found.append(f"keywords {', '.join(meta.keywords)}")
     return found + [
         line for line in script.inferred if line.startswith(("title:", "author:", "date:"))
     ]

@@ -13,6 +13,7 @@ written, so that the two do not build as two episodes.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,8 +48,25 @@ def markdown_body(sections: Sequence[Section]) -> str:
     for section in sections:
         if section.heading is not None:
             blocks.append("## " + escape(section.heading))
-        blocks += [escape(paragraph) for paragraph in section.paragraphs]
+        announced = dict(section.announced)
+        blocks += [
+            fenced(paragraph) if index in announced else escape(paragraph)
+            for index, paragraph in enumerate(section.paragraphs)
+        ]
     return "\n\n".join(blocks) + "\n"
+
+
+def fenced(text: str) -> str:
+    """A code block or a table, kept as code so that it is still announced, not read.
+
+    >>> print(fenced("x = `1`"))
+    ```
+    x = `1`
+    ```
+    """
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}"
 
 
 def front_matter(script: Script, show: Show) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from typing import Any
 
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Script, Show
-from pipeline.reading.html_input import decode_page, looks_like_html, read_page
+from pipeline.reading.fields import existing_image
+from pipeline.reading.html_input import Page, decode_page, looks_like_html, read_page
 from pipeline.reading.infer import (
     Inferred,
     find_date,
@@ -30,8 +31,11 @@ from pipeline.reading.page_meta import Page, people
 from pipeline.reading.records import Entry, Records
 from pipeline.reading.script import (
     HTML_SUFFIXES,
+    Given,
+    dated_name,
     decode,
     front_fields,
+    is_markdown_name,
     parse_name,
     split_front_matter,
 )
@@ -46,16 +50,16 @@ def is_html(path: Path, body: str) -> bool:
 def assemble(
     path: Path,
     show: Show,
-    fields: dict[str, Any],
-    front_line: int,
+    given: Given,
     body: str,
     body_first_line: int,
     warnings: tuple[str, ...],
     records: Records,
 ) -> Script:
     """Front matter fields + body -> Script, every field filled in."""
+    fields, front_line, notes = dict(given.fields), given.first_line, list(given.notes)
     page: Page | None = None
-    is_markdown = path.suffix.lower() == ".md"
+    is_markdown = is_markdown_name(path)
     if is_html(path, body):
         page = read_page(body, path)
         body, body_first_line, is_markdown = page.markdown, 1, True
@@ -84,6 +88,18 @@ def assemble(
         infer("language", "language", page.language, "the page's lang attribute")
         infer("date", "date", _iso(page.date), page.origin("date", "the page's publication date"))
     infer("date", "date", facts.date, "a date line at the top")
+    dated = dated_name(path)
+    if dated:
+        infer("date", "date", _iso(dated[0]), "the file name")
+    if given.artwork:
+        artwork = existing_image(given.artwork, path)
+        if artwork:
+            fields["artwork"] = artwork
+        else:
+            notes.append(
+                f"image '{given.artwork}' is not a JPEG or PNG file in the project; "
+                "the episode uses the show's artwork"
+            )
 
     entry = records.get(path.name)
     remember = Entry()
@@ -91,16 +107,21 @@ def assemble(
     if named:
         slug, number = named
     else:
-        given: int | None = fields.get("number") or entry.number
-        if given is None:
+        known: int | None = fields.get("number") or entry.number
+        if known is None:
             number = records.next_number()
             found.append(Inferred("number", str(number), "the next free number"))
         else:
-            number = given
-        slug = entry.slug or f"{number:03d}-{slugify(fields['title'])}"
+            number = known
+        given_slug, slug_origin = given.slug, "the front matter's slug"
+        if not given_slug and dated:
+            given_slug, slug_origin = dated[1], "the file name"
+        if not given_slug:
+            given_slug, slug_origin = slugify(fields["title"]), "the title"
+        slug = entry.slug or f"{number:03d}-{given_slug}"
         remember = Entry(number if "number" not in fields else None, slug)
         if not entry.slug:
-            found.append(Inferred("slug", slug, "the title"))
+            found.append(Inferred("slug", slug, slug_origin))
     if "date" not in fields:
         if entry.date:
             infer("date", "date", entry.date, f"the first build, recorded in {records.path}")
@@ -134,6 +155,8 @@ def assemble(
         warnings,
         byline_lines=bylines,
         extracted=page is not None,
+        notes=tuple(notes),
+        draft=given.draft,
     )
     if has_summary and meta.summary == PLACEHOLDER_SUMMARY:
         summary = opening_sentences(first_paragraph(script) or meta.title)
@@ -209,7 +232,7 @@ def read_script(path: Path, show: Show, records: Records | None = None) -> Scrip
             "write the essay below the closing '---'",
             path,
         )
-    fields, front_line = front_fields(front, path)
+    given = front_fields(front, path)
     if records is None:
         records = Records.load(path.parent, persistent=False)
-    return assemble(path, show, fields, front_line, body, body_first_line, warnings, records)
+    return assemble(path, show, given, body, body_first_line, warnings, records)

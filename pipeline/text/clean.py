@@ -32,7 +32,13 @@ from dataclasses import dataclass
 from pipeline.core.model import DroppedLine, Script
 from pipeline.text.blocks import block_reasons
 from pipeline.text.chrome import chrome_line
-from pipeline.text.markup import HTML_BLOCK_REASON, hidden_elements, html_block_lines
+from pipeline.text.markup import (
+    HTML_BLOCK_REASON,
+    code_block_lines,
+    hidden_elements,
+    html_block_lines,
+)
+from pipeline.text.templates import without_templates
 
 # Format characters that carry meaning: ZWNJ, ZWJ, the bidi marks/embeddings/isolates.
 KEPT_FORMAT_CHARACTERS = frozenset(
@@ -321,9 +327,12 @@ class Cleaned:
 def clean(script: Script) -> Cleaned:
     """Apply the rules to every line of the body; see the module docstring."""
     meta, is_markdown = script.meta, script.is_markdown
+    body = script.body
+    if is_markdown:  # a blog engine's tags are never read: blanked, line for line
+        body = without_templates(body, mdx=meta.source.suffix.lower() == ".mdx")
     lines = [
         Line(script.body_first_line + index, remove_invisible(text))
-        for index, text in enumerate(script.body.split("\n"))
+        for index, text in enumerate(body.split("\n"))
     ]
     plains = [normalized(plain_line(line.text, is_markdown)) for line in lines]
     # index into lines -> why it goes; an extractor's reading has no page title repeated
@@ -334,13 +343,16 @@ def clean(script: Script) -> Cleaned:
             continue
         reasons.setdefault(index, reason)
     if is_markdown:
-        for index in html_block_lines(script.body):
+        for index in html_block_lines(body):
             reasons.setdefault(index, HTML_BLOCK_REASON)
     for number in script.byline_lines:  # found by pipeline.reading.infer; the intro credits them
         reasons.setdefault(number - script.body_first_line, BYLINE_REASON)
     drop_blocks(lines, reasons, is_markdown)
     if not script.extracted:  # an extractor leaves out related posts; its titles are headings
         drop_lone_titles(lines, plains, reasons, is_markdown)
+    if is_markdown:  # a code block and a link's definition are never page chrome
+        for index in protected_lines(body, lines):
+            reasons.pop(index, None)
     keep = {normalized(line) for line in meta.keep_lines}
     matched = apply_front_matter(lines, plains, reasons, keep, meta.drop_lines)
 
@@ -356,7 +368,7 @@ def clean(script: Script) -> Cleaned:
     )
     hidden = tuple(
         DroppedLine(lines[found.line_index].number, f"<{found.tag}> element", "inline HTML code")
-        for found in (hidden_elements(script.body) if is_markdown else ())
+        for found in (hidden_elements(body) if is_markdown else ())
     )
     return Cleaned(kept, dropped, is_markdown, tuple(sorted(keep)), unmatched, hidden)
 
@@ -372,6 +384,18 @@ def proven_in_extract(reason: str, plain: str) -> bool:
     if reason in EXTRACTED_SKIPS:
         return False
     return reason != COMMENT_COUNT or any(character.isdigit() for character in plain)
+
+
+REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:\s*\S")
+
+
+def protected_lines(body: str, lines: list[Line]) -> set[int]:
+    """Lines no rule may drop: a code block's (the transcript shows the code whole) and
+    a reference link's definition (``[history]: https://...``), without which the link
+    would be read with its brackets."""
+    protected = code_block_lines(body)
+    protected.update(i for i, line in enumerate(lines) if REFERENCE_DEFINITION.match(line.text))
+    return protected
 
 
 def repeated_at_top(plains: list[str]) -> dict[int, str]:
