@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Script, Show
 from pipeline.reading.fields import existing_image
-from pipeline.reading.html_input import Page, decode_page, looks_like_html, read_page
+from pipeline.reading.html_input import decode_page, looks_like_html, read_page
 from pipeline.reading.infer import (
     Inferred,
     find_date,
