@@ -29,7 +29,7 @@ from pipeline.reading.identity import Index, identity
 from pipeline.reading.records import Records
 from pipeline.reading.script import find_scripts
 from pipeline.release import published
-from pipeline.release.artwork import ensure_artwork
+from pipeline.release.artwork import ensure_artwork, write_episode_artwork
 from pipeline.settings.config import check_music, load_show
 from pipeline.settings.showcheck import url_problem
 from pipeline.speech.pronouncer import show_lexicon
@@ -92,6 +92,9 @@ def build(
         except PipelineError as exc:
             fail(source, exc)
             continue
+        if task.script is not None and task.script.draft:
+            reporter.info(f"{source}: a draft (its front matter says so): not built")
+            continue
         tasks.append(task)
     tasks = one_episode_per_essay(tasks, before, reporter)
 
@@ -99,8 +102,16 @@ def build(
         atomic.remove_leftovers(folder)  # what a killed build left half-written
     artwork = ensure_artwork(show, project.feed)
     built: list[BuiltEpisode] = []
-    for task in tasks:
+    for task in list(tasks):
         task.artwork = artwork
+        own = task.script.meta.artwork if task.script else None
+        if own is not None:  # the post's cover: the MP3's, the books' and the feed item's
+            try:
+                task.files.folder.mkdir(parents=True, exist_ok=True)
+                task.artwork = write_episode_artwork(own, task.files.artwork)
+            except PipelineError as exc:
+                fail(task.source, exc)
+                tasks.remove(task)
     cluster = options.cluster or show.cluster
     if cluster:  # every script's utterances at once on a Dask cluster: pipeline/build/batch.py
         done = build_on_cluster(cluster, tasks, project, reporter)
