@@ -318,18 +318,17 @@ def test_m4b_read_back_by_mutagen_and_ffprobe(books: tuple[Project, BuildResult]
     assert tags["©nam"] == ["A Second Essay & <More>"]
     assert tags["©ART"] == ["Ana O'Neil"] and tags["©alb"] == [load_show(project).title]
     assert tags["covr"][0][:2] == b"\xff\xd8"
+    assert tags["stik"] == [2]  # media kind: Audiobook
     marks = built.timeline.chapters
     assert [c.title for c in audio.chapters] == [m.title for m in marks]  # the chpl atom
-    # Each chapter's AAC is encoded apart and starts with a frame of priming, so in the M4B a
-    # chapter begins up to one AAC frame later than in the MP3; the speech begins right at
-    # each mark in both files.
-    frame = 1024 / 44100
+    # The edit list trims the priming, and each chapter is laid where the MP3 has it: the
+    # marks are the MP3's, and the speech after each mark is heard at the same moment in both.
     mp3_audio, m4b_audio = decoded(built.files.mp3), decoded(m4b)
+    assert abs(len(m4b_audio) - len(mp3_audio)) < 1024, (len(m4b_audio), len(mp3_audio))
     for chapter, mark in zip(audio.chapters, marks, strict=True):
-        assert 0 <= chapter.start - mark.start <= frame + 0.001
+        assert abs(chapter.start - mark.start) <= 0.001, (chapter.start, mark.start)
         if mark.start:
-            heard_mp3 = onset(mp3_audio, mark.start) - mark.start
-            heard_m4b = onset(m4b_audio, chapter.start) - chapter.start
+            heard_mp3, heard_m4b = onset(mp3_audio, mark.start), onset(m4b_audio, mark.start)
             assert abs(heard_m4b - heard_mp3) < 0.002, (mark.title, heard_mp3, heard_m4b)
     probe = json.loads(
         tools.run(
@@ -343,6 +342,44 @@ def test_m4b_read_back_by_mutagen_and_ffprobe(books: tuple[Project, BuildResult]
     assert [c["tags"]["title"] for c in probe["chapters"]] == [m.title for m in marks]
     data = m4b.read_bytes()
     assert b"chpl" in data and b"chap" in data
+    assert data[4:12] == b"ftypM4B "  # the major brand audiobook players look for
+    assert probe_format(m4b)["tags"]["major_brand"] == "M4B "
+    # ffprobe reads the edit list: the first packet is the priming frame, skipped.
+    first = json.loads(
+        tools.run(
+            ["ffprobe", "-v", "error", "-select_streams", "a", "-read_intervals", "%+#1",
+             "-show_packets", "-of", "json", str(m4b)]
+        ).stdout
+    )["packets"][0]  # fmt: skip
+    assert first["pts"] == -1024 and first["duration"] == 1024, first
+    assert edit_list(data) == [(1024, 1)], edit_list(data)
+
+
+def probe_format(path: Path) -> dict[str, object]:
+    done = tools.run(["ffprobe", "-v", "error", "-show_format", "-of", "json", str(path)])
+    format_: dict[str, object] = json.loads(done.stdout)["format"]
+    return format_
+
+
+def edit_list(data: bytes) -> list[tuple[int, int]]:
+    """(media time, rate) of each entry of the audio track's elst, read from the atoms."""
+    import struct
+
+    found = []
+    at = data.find(b"elst")
+    while at != -1:
+        version, count = data[at + 4], struct.unpack(">I", data[at + 8 : at + 12])[0]
+        entry = at + 12
+        for _ in range(count):
+            if version == 1:
+                media_time = struct.unpack(">q", data[entry + 8 : entry + 16])[0]
+                rate, entry = struct.unpack(">h", data[entry + 16 : entry + 18])[0], entry + 20
+            else:
+                media_time = struct.unpack(">i", data[entry + 4 : entry + 8])[0]
+                rate, entry = struct.unpack(">h", data[entry + 8 : entry + 10])[0], entry + 12
+            found.append((media_time, rate))
+        at = data.find(b"elst", at + 4)
+    return found
 
 
 @pytest.mark.slow

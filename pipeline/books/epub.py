@@ -43,11 +43,25 @@ FEATURES = (
     "displayTransformability",
 )
 SUMMARY = (
-    "The full text of the essay with the narration synchronized sentence by sentence: "
-    "each sentence is highlighted as it is spoken, and the table of contents and headings "
-    "let readers move by chapter. The text can be read without the audio and the audio "
-    "heard without the text. The cover is the only image and is described in text."
+    "{what}, with the narration synchronized sentence by sentence (a long sentence clause "
+    "by clause): each is highlighted as it is spoken, and the table of contents and "
+    "headings let readers move by {parts}. Headings, lists, block quotes and emphasis are "
+    "marked up as such. The text can be read without the audio and the audio heard without "
+    "the text. The cover is the only image and is described in text."
 )
+
+
+def summary(episodes: int) -> str:
+    """The accessibility summary of a book of one episode or of several.
+
+    >>> summary(1).split(",")[0], summary(3).split(",")[0]
+    ('The full text of the essay', 'The full text of every episode of the show')
+    """
+    if episodes == 1:
+        return SUMMARY.format(what="The full text of the essay", parts="chapter")
+    return SUMMARY.format(
+        what="The full text of every episode of the show", parts="episode and chapter"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ class BookInfo:
     source: str  # where the text comes from: the episode's (or show's) web page
     description: str
     modified: str  # CCYY-MM-DDThh:mm:ssZ
-
+    cover_alt: str  # the cover described in words
 
 @dataclass(frozen=True)
 class Part:
@@ -91,7 +105,7 @@ def render_files(info: BookInfo, parts: Sequence[Part]) -> dict[str, str]:
             "epub/package.opf",
             filters,
             features=FEATURES,
-            summary=SUMMARY,
+            summary=summary(len(parts)),
             total_duration=sum(d.duration for p in parts for d in p.documents),
             **common,
         ),

@@ -21,7 +21,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from pipeline.audio.aac import AAC_CODER, ChapterEncodes, aac_chapters, write_aac
+from pipeline.audio.aac import AAC_CODER, ChapterEncodes, write_aac
 from pipeline.audio.m4b import MIN_BITRATE_KBPS, retag_m4b, write_m4b
 from pipeline.books.book import BookError, documents, locate
 from pipeline.books.epub import BookInfo, Part, write_epub
@@ -30,11 +30,12 @@ from pipeline.core.digest import file_digest, json_digest
 from pipeline.core.model import BuiltEpisode, Narration, Show, shown_meta
 from pipeline.core.reporter import Reporter
 from pipeline.release.feed import episode_page_url, show_guid, show_page_url
+from pipeline.release.artwork import cover_description
 from pipeline.release.page import direction
 
 RECORD = ".book.json"  # the EPUB's inputs
 M4B_RECORD = ".m4b.json"  # the M4B's: its audio, chapters, cover and tags
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: the M4B is an audiobook with an edit list; the EPUB keeps lists
 
 
 def show_slug(show: Show) -> str:
@@ -100,7 +101,7 @@ def write_episode_book(book: EpisodeBook) -> bool:
     inputs = {
         "timeline": json_digest(dataclasses.asdict(episode.timeline)),
         "meta": json_digest(shown_meta(meta)),
-        "show title or author": json_digest([show.title, show.author]),
+        "show title or author": json_digest([show.title, show.author, cover_description(show)]),
         "base_url": json_digest(book.base_url),
         "voice": json_digest(book.voice),
         "artwork": _file_digest(artwork),
@@ -137,6 +138,7 @@ def _write_episode_epub(book: EpisodeBook, inputs: dict[str, str]) -> bool:
         source=episode_page_url(book.base_url, files.slug),
         description=meta.summary,
         modified=_now(),
+        cover_alt=cover_description(show),
     )
     reporter.detail("  writing the talking book (EPUB with Media Overlays)")
     write_epub(files.epub, info, [part], book.artwork)
@@ -177,12 +179,11 @@ def _write_episode_m4b(book: EpisodeBook) -> bool:
         with tempfile.TemporaryDirectory(prefix="essaycast-aac-") as scratch:
             aac = Path(scratch) / "audio.aac"
             bitrate = max(MIN_BITRATE_KBPS, show.bitrate_kbps)
-            frames, encoded = write_aac(encodes, bitrate, aac, book.jobs)
-            reporter.detail(
-                f"  writing the audiobook (M4B): encoded {encoded} of {len(frames)} chapter(s)"
-            )
-            marks, length = aac_chapters(encodes.segments, frames, episode.timeline.chapters)
-            write_m4b(aac, files.m4b, tags, marks, length, artwork)
+            encoded = write_aac(encodes, bitrate, aac, book.jobs)
+            count = len(encodes.segments)
+            reporter.detail(f"  writing the audiobook (M4B): encoded {encoded} of {count} chapter(s)")
+            timeline = episode.timeline  # the M4B's chapters are heard at the MP3's times
+            write_m4b(aac, files.m4b, tags, timeline.chapters, timeline.duration, artwork)
     _write_record(record, with_tags, (files.m4b,))
     return True
 
@@ -201,6 +202,7 @@ def write_show_book(
     out = show_book_path(show, feed_dir)
     ordered = sorted(episodes, key=lambda e: (e.meta.date, e.meta.number))
     shown = [show.title, show.language, show.author, show.voice, show.description]
+    shown.append(cover_description(show))
     inputs = {
         "show": json_digest(shown),
         "base_url": json_digest(base_url),
@@ -228,17 +230,24 @@ def write_show_book(
         title=show.title,
         language=show.language,
         direction=direction(show.language),
-        creators=(show.author,),
+        creators=creators(show, ordered),
         narrator=narrator(show.voice),
         publisher=show.title,
         date=newest.isoformat(),
         source=show_page_url(base_url),
         description=show.description,
         modified=_now(),
+        cover_alt=cover_description(show),
     )
     write_epub(out, info, parts, artwork)
     _write_record(record, inputs, (out,))
     return out
+
+
+def creators(show: Show, episodes: Sequence[BuiltEpisode]) -> tuple[str, ...]:
+    """The show-wide book's creators: every essay's author once, in the order of the book
+    (an episode without an author of its own is the show's author's)."""
+    return tuple(dict.fromkeys(e.meta.author or show.author for e in episodes))
 
 
 # ------------------------------------------------ the record of what was built from what
