@@ -31,6 +31,7 @@ from typing import Any
 from pipeline.books.book import Document, full_clock
 from pipeline.core import atomic
 from pipeline.release.templating import render
+from pipeline.release.written import nodes
 
 ROOT = "EPUB"
 # Fixed entry times: the same book content gives the same bytes.
@@ -81,6 +82,7 @@ class BookInfo:
     modified: str  # CCYY-MM-DDThh:mm:ssZ
     cover_alt: str  # the cover described in words
 
+
 @dataclass(frozen=True)
 class Part:
     """One episode inside a book: its audio and its documents."""
@@ -119,8 +121,14 @@ def render_files(info: BookInfo, parts: Sequence[Part]) -> dict[str, str]:
     }
     for part in parts:
         for document in part.documents:
+            layout = nodes((p, p.form) for p in document.paragraphs)
             files[f"{ROOT}/{document.name}.xhtml"] = render(
-                "epub/content.xhtml", title=document.title, document=document, part=part, info=info
+                "epub/content.xhtml",
+                title=document.title,
+                document=document,
+                layout=layout,
+                part=part,
+                info=info,
             )
             files[f"{ROOT}/{document.name}.smil"] = render(
                 "epub/overlay.smil", filters, document=document, part=part

@@ -27,11 +27,15 @@ from pipeline.books.book import BookError, documents, locate
 from pipeline.books.epub import BookInfo, Part, write_epub
 from pipeline.core import atomic
 from pipeline.core.digest import file_digest, json_digest
+from pipeline.core.errors import PipelineError
 from pipeline.core.model import BuiltEpisode, Narration, Show, shown_meta
 from pipeline.core.reporter import Reporter
-from pipeline.release.feed import episode_page_url, show_guid, show_page_url
+from pipeline.reading.ingest import read_script
+from pipeline.reading.narrate import narrate
 from pipeline.release.artwork import cover_description
+from pipeline.release.feed import episode_page_url, show_guid, show_page_url
 from pipeline.release.page import direction
+from pipeline.release.written import written
 
 RECORD = ".book.json"  # the EPUB's inputs
 M4B_RECORD = ".m4b.json"  # the M4B's: its audio, chapters, cover and tags
@@ -123,7 +127,9 @@ def _write_episode_epub(book: EpisodeBook, inputs: dict[str, str]) -> bool:
         return False
     try:
         locate(book.narration, episode.timeline)
-        part = Part(meta.title, _byline(meta.author), files.mp3, documents(episode.timeline))
+        writing = written(book.narration, episode.timeline)
+        laid = documents(episode.timeline, writing=writing)
+        part = Part(meta.title, _byline(meta.author), files.mp3, laid)
     except BookError as exc:  # name the script the sentence comes from
         raise BookError(exc.detail, meta.source) from None
     info = BookInfo(
@@ -181,7 +187,9 @@ def _write_episode_m4b(book: EpisodeBook) -> bool:
             bitrate = max(MIN_BITRATE_KBPS, show.bitrate_kbps)
             encoded = write_aac(encodes, bitrate, aac, book.jobs)
             count = len(encodes.segments)
-            reporter.detail(f"  writing the audiobook (M4B): encoded {encoded} of {count} chapter(s)")
+            reporter.detail(
+                f"  writing the audiobook (M4B): encoded {encoded} of {count} chapter(s)"
+            )
             timeline = episode.timeline  # the M4B's chapters are heard at the MP3's times
             write_m4b(aac, files.m4b, tags, timeline.chapters, timeline.duration, artwork)
     _write_record(record, with_tags, (files.m4b,))
@@ -220,7 +228,7 @@ def write_show_book(
             e.meta.title,
             _byline(e.meta.author),
             e.files.mp3,
-            documents(e.timeline, prefix=f"e{index:03d}-"),
+            documents(e.timeline, f"e{index:03d}-", written(_narration(e, show), e.timeline)),
         )
         for index, e in enumerate(ordered, start=1)
     ]
@@ -242,6 +250,15 @@ def write_show_book(
     write_epub(out, info, parts, artwork)
     _write_record(record, inputs, (out,))
     return out
+
+
+def _narration(episode: BuiltEpisode, show: Show) -> Narration | None:
+    """An episode's narration read again from its script, for how its text is written (its
+    lists, quotes, emphasis); None when the script is gone or no longer reads."""
+    try:
+        return narrate(read_script(episode.meta.source, show))
+    except PipelineError:
+        return None
 
 
 def creators(show: Show, episodes: Sequence[BuiltEpisode]) -> tuple[str, ...]:

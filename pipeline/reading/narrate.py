@@ -85,7 +85,9 @@ def moved_emphasis(
         for found, block_at, length in spans:
             start, end = max(mark.start, found), min(mark.end, found + length)
             if end > start:
-                moved.append(Emphasis(start - found + block_at, end - found + block_at, mark.strong))
+                moved.append(
+                    Emphasis(start - found + block_at, end - found + block_at, mark.strong)
+                )
     return tuple(moved)
 
 

@@ -170,9 +170,7 @@ def transcript_chapters(
         spoken = next((b for b in blocks if b.kind == "heading"), None)
         mark = marks.get(index)
         rest = [b for b in blocks if b is not spoken]
-        laid = nodes(
-            (shown(b, writing, place[id(b)]), writing.form(place[id(b)])) for b in rest
-        )
+        laid = nodes((shown(b, writing, place[id(b)]), writing.form(place[id(b)])) for b in rest)
         heading = None if spoken is None else shown(spoken, writing, place[id(spoken)])
         level = min(6, 2 + writing.depth(index))
         chapters.append(

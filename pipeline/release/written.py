@@ -45,9 +45,7 @@ def written(narration: Narration | None, timeline: Timeline) -> Written:
     """The narration's forms and heading depths, matched onto the timeline's blocks."""
     if narration is None:
         return Written({}, {})
-    said = [
-        block for chapter in narration.chapters for block in chapter.blocks if block.sentences
-    ]
+    said = [block for chapter in narration.chapters for block in chapter.blocks if block.sentences]
     timed = [(i, b) for i, b in enumerate(timeline.blocks) if b.kind not in SHOW_KINDS]
     if len(said) != len(timed) or any(
         [s.text for s in a.sentences] != [s.text for s in b.sentences]
