@@ -50,6 +50,28 @@ The first paragraph has two sentences. This is the second one.
 
 The second paragraph is short.
 """
+LISTS = """---
+title: Lists and Quotes
+date: 2027-01-12
+summary: Things in order.
+---
+# What to bring
+
+Bring *three* things, and **only** three.
+
+- A torch for the dark.
+- A map of the hills.
+- A spare pair of socks.
+
+## How to walk
+
+1. Start slowly.
+2. Rest every hour.
+
+> A quoted line stands apart. It has two sentences.
+
+The end.
+"""
 SLUG = "001-invisible-walls"
 NS = {
     "opf": "http://www.idpf.org/2007/opf",
@@ -132,7 +154,8 @@ class Book:
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, BuildResult]:
     """The seed and a second episode, built with the fake voice."""
-    project = make_project(tmp_path_factory.mktemp("books"), {"002-second.md": SECOND})
+    scripts = {"002-second.md": SECOND, "003-lists.md": LISTS}
+    project = make_project(tmp_path_factory.mktemp("books"), scripts)
     result, _ = run_build(project, engine="fake", jobs=1)
     assert not result.failed, result.failed
     return project, result
@@ -246,6 +269,45 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def test_lists_quotes_emphasis_and_headings_keep_their_elements(
+    books: tuple[Project, BuildResult],
+) -> None:
+    """WCAG 1.3.1: the structure the author wrote is in the EPUB's XHTML and on the page, and
+    a list item read as a sentence is its own highlight (a par of its own)."""
+    _project, result = books
+    built = episode(result, "003-lists")
+    book = Book(built.files.epub)
+    first, second = (book.xml(book.folder + f"chapter-0{n}.xhtml") for n in (1, 2))
+    x = f"{{{NS['x']}}}"
+    heading = first.find(".//x:h2", NS)
+    assert heading is not None and "".join(heading.itertext()) == "What to bring"
+    sub = second.find(".//x:h3", NS)  # "##" under "#": one level down
+    assert sub is not None and "".join(sub.itertext()) == "How to walk"
+    em, strong = first.find(".//x:em", NS), first.find(".//x:strong", NS)
+    assert em is not None and em.text == "three" and strong is not None and strong.text == "only"
+    items = first.findall(".//x:ul/x:li", NS)
+    assert ["".join(i.itertext()) for i in items] == [
+        "A torch for the dark.", "A map of the hills.", "A spare pair of socks."
+    ]  # fmt: skip
+    pars = {c.id: c for c in book.clips()}
+    for item in items:
+        span = item.find("x:span", NS)
+        assert span is not None and pars[span.get("id", "")].text == "".join(item.itertext())
+    ordered = second.findall(".//x:ol/x:li", NS)
+    assert ["".join(i.itertext()) for i in ordered] == ["Start slowly.", "Rest every hour."]
+    quote = second.find(".//x:blockquote/x:p", NS)
+    assert quote is not None
+    assert "".join(quote.itertext()) == "A quoted line stands apart. It has two sentences."
+    after = [e for e in second.iter(f"{x}p") if "".join(e.itertext()) == "The end."]
+    assert len(after) == 1  # out of the quote again
+    page = built.files.page.read_text(encoding="utf-8")
+    assert "<em>three</em>" in page and "<strong>only</strong>" in page
+    assert re.search(r"<ul>\s*<li>.*A torch for the dark\.</span></li>", page)
+    assert re.search(r"<ol>\s*<li>.*Start slowly\.</span></li>", page)
+    assert re.search(r"<blockquote>\s*<p>.*A quoted line stands apart", page)
+    assert re.search(r"<h4 id=\"chapter-\d+-heading\">.*How to walk", page)
+
+
 def test_intro_and_outro_have_their_own_documents(books: tuple[Project, BuildResult]) -> None:
     _project, result = books
     built = episode(result)
@@ -299,7 +361,8 @@ def test_show_book_has_every_episode_oldest_first(books: tuple[Project, BuildRes
     summary = book.meta("schema:accessibilitySummary")[0]
     assert "every episode" in summary and "the essay" not in summary, summary
     creators = book.opf.findall("opf:metadata/dc:creator", NS)
-    assert [c.text for c in creators] == [e.meta.author or "Essaycast" for e in by_date]
+    authors = dict.fromkeys(e.meta.author or "Essaycast" for e in by_date)  # each once
+    assert [c.text for c in creators] == list(authors) and len(authors) == 2
     roles = {
         m.get("refines"): m.text
         for m in book.opf.iterfind("opf:metadata/opf:meta", NS)
