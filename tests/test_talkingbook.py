@@ -9,6 +9,7 @@ real seed episode's books.  Most tests use the deterministic fake voice, to run 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 import shutil
@@ -254,7 +255,7 @@ def assert_clips_match_captions(built: BuiltEpisode) -> None:
             assert abs(par.begin - cues[start].start) <= CLIP_TOLERANCE_S, par
             if len(pars) > 1:
                 assert position - start == 1, par  # a clause is exactly one cue
-        for before, after in zip(pars, pars[1:], strict=False):
+        for before, after in itertools.pairwise(pars):
             assert abs(before.end - after.begin) < 0.0015, (before, after)  # they tile
         assert abs(pars[-1].end - cues[position - 1].end) <= CLIP_TOLERANCE_S, pars[-1]
         long = sentence.end - sentence.start > 4.0 and position - first > 1

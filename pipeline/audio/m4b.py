@@ -6,9 +6,11 @@ QuickTime chapter text track.  Players know the file as an audiobook (rememberin
 listener stopped, listing it with books) by its major brand ``M4B `` in ``ftyp`` and its
 media kind, the ``stik`` atom, 2 ("Audiobook").  The AAC starts with one frame of encoder
 priming; an edit list (``elst``, media time 1024) trims it, so playback is gapless and every
-chapter is heard at its MP3 time (pipeline/audio/aac.py lays the chapters out so).  The audio is the mastered MP3 re-encoded a chapter at a time
-(pipeline/audio/segments.py keeps each chapter's AAC), so its loudness stays at the show's target
-(the tests measure it with ffmpeg's ebur128 filter) and an edit re-encodes one chapter.
+chapter is heard at its MP3 time (pipeline/audio/aac.py lays the chapters out so).
+
+The audio is the mastered MP3 re-encoded a chapter at a time (pipeline/audio/aac.py keeps each
+chapter's AAC), so its loudness stays at the show's target (the tests measure it with
+ffmpeg's ebur128 filter, held to the MP3's ±0.5 LU).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from typing import Literal
 
 from pipeline.core.errors import PipelineError
 from pipeline.core.model import (
+    PLAIN,
     BlockKind,
     Emphasis,
     Form,
@@ -80,7 +81,7 @@ class Clip:
 class Paragraph:
     kind: BlockKind
     clips: tuple[Clip, ...]
-    form: Form = Form()
+    form: Form = PLAIN
 
 
 @dataclass(frozen=True)

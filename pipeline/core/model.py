@@ -151,13 +151,16 @@ class Form:
     emphasis: tuple[Emphasis, ...] = ()
 
 
+PLAIN = Form()  # a paragraph as it is: no list, no quote, no emphasis
+
+
 @dataclass(frozen=True)
 class Block:
     """A heading, a paragraph, or the intro/outro: a run of sentences spoken together."""
 
     kind: BlockKind
     sentences: tuple[Sentence, ...]
-    form: Form = Form()  # lists, quotes, emphasis: shown, never heard
+    form: Form = PLAIN  # lists, quotes, emphasis: shown, never heard
 
     @property
     def text(self) -> str:

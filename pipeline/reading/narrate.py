@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import (
+    PLAIN,
     Block,
     BlockKind,
     Chapter,
@@ -37,7 +38,7 @@ def spoken_block(
     language: str,
     *,
     max_chars: int = MAX_UTTERANCE_CHARS,
-    form: Form = Form(),
+    form: Form = PLAIN,
 ) -> Block:
     """One block of text as sentences of utterances (the build uses it for intro and outro).
 

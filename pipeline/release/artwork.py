@@ -275,7 +275,8 @@ def card_description(title: str, author: str | None) -> str:
     """The title card described in words, for a cover's alternative text.
 
     >>> print(card_description("Essaycast", "Ana O'Neil"))  # doctest: +ELLIPSIS
-    Title card: the words “Essaycast” in large cream letters on a plain ... background, above a short rule and the name “Ana O'Neil”.
+    Title card: the words “Essaycast” in large cream letters on a plain ... background, \
+above a short rule and the name “Ana O'Neil”.
     >>> card_description("Essaycast", "Essaycast").endswith("background.")
     True
     """

@@ -9,6 +9,7 @@ than the script), the text is shown as plain paragraphs rather than with a wrong
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -73,7 +74,7 @@ Run(text=' move', em=False, strong=False))
         cuts.update(edge for edge in (mark.start, mark.end) if at < edge < end)
     edges = sorted(cuts)
     out = []
-    for start, stop in zip(edges, edges[1:], strict=False):
+    for start, stop in itertools.pairwise(edges):
         marks = [m for m in emphasis if m.start <= start and stop <= m.end]
         em = any(not m.strong for m in marks)
         strong = any(m.strong for m in marks)

@@ -339,7 +339,8 @@ def markdown_sections(lines: Sequence[Line], keep: frozenset[str]) -> list[Secti
     >>> for s in markdown_sections([Line(n, t) for n, t in enumerate(md, 1)], frozenset()):
     ...     print(s.title, s.heading, s.level, s.paragraphs)
     ...     for form in s.forms:
-    ...         print("   ", form.list_kind, form.list_id, form.item_id, form.quote_id, form.emphasis)
+    ...         print("   ", form.list_kind, form.list_id, form.item_id, form.quote_id,
+    ...               form.emphasis)
     Introduction None 1 ('Hi there x.',)
         None 0 0 0 (Emphasis(start=3, end=8, strong=False),)
     Part Part 2 ('one', 'two', 'quoted')
