@@ -27,6 +27,8 @@ from pipeline.release.transcripts import KIND_LABELS, chapter_blocks, clock
 from pipeline.release.written import Node, Run, Written, nodes, sentence_runs, written
 
 ASSETS = ("essaycast.css", "essaycast.js")
+# The player's speeds, as a fast listener picks them (the page remembers the choice).
+SPEEDS = (0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5)
 # Names for the caption track's label; other languages show their code.
 LANGUAGE_NAMES = {
     "en": "English",
@@ -228,6 +230,7 @@ def render_episode_page(
         body_class="episode-page",
         marks=sorted(episode.timeline.chapters, key=lambda m: m.start),
         chapters=transcript_chapters(episode.timeline, narration),
+        speeds=SPEEDS,
         downloads=downloads(episode),
     )
 
