@@ -569,6 +569,14 @@ def test_noop_rebuild_rewrites_neither_and_an_edit_rebuilds_both(tmp_path: Path)
     texts = [c.text for c in Book(built.files.epub).clips()]
     assert "It is now longer." in texts and "The second paragraph is short." not in texts
     assert_clips_match_captions(edited.built[0])
+    # Emphasis is seen, never heard: the audio stays, the book is rebuilt and shows it.
+    synthesized = stamps(built.files.m4b)
+    script.write_text(SECOND.replace("The second paragraph is short.", "It is *now* longer."))
+    _emphasized, log = run_build(project, engine="fake", jobs=1, explain=True)
+    assert "written changed" in log.text
+    assert stamps(built.files.m4b) == synthesized
+    chapter = Book(built.files.epub).xml("EPUB/chapter-02.xhtml").find(".//x:em", NS)
+    assert chapter is not None and chapter.text == "now"
 
 
 # --- bad input ------------------------------------------------------------------------------

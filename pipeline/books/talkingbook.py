@@ -104,6 +104,8 @@ def write_episode_book(book: EpisodeBook) -> bool:
     files, meta = episode.files, episode.meta
     inputs = {
         "timeline": json_digest(dataclasses.asdict(episode.timeline)),
+        # lists, quotes and emphasis change the book, never the audio
+        "written": json_digest(dataclasses.asdict(written(book.narration, episode.timeline))),
         "meta": json_digest(shown_meta(meta)),
         "show title or author": json_digest([show.title, show.author, cover_description(show)]),
         "base_url": json_digest(book.base_url),
