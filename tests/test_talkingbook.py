@@ -684,6 +684,22 @@ def test_seed_books_pass_epubcheck_and_ace(seed_build: tuple[Project, BuildResul
 
 
 @pytest.mark.slow
+def test_books_with_lists_and_quotes_pass_epubcheck_and_ace(
+    books: tuple[Project, BuildResult],
+) -> None:
+    """Lists, quotes, emphasis and clause-level pars keep EPUBCheck and Ace at 0."""
+    project, result = books
+    found = find_validators(REPO)
+    assert found.java and found.jar and found.ace
+    for path in (
+        episode(result, "003-lists").files.epub,
+        show_book_path(load_show(project), project.feed),
+    ):
+        assert epubcheck(path, found.java, found.jar) == []
+        assert ace(path, found.ace) == []
+
+
+@pytest.mark.slow
 def test_validators_do_report_problems(tmp_path: Path) -> None:
     """The checks can fail: a book with an image without alt text and a broken link."""
     found = find_validators(REPO)
