@@ -262,7 +262,7 @@ def page(task: EpisodeTask) -> None:
     from pipeline.release.page import write_episode_page
 
     assert task.built is not None
-    write_episode_page(task.show, task.built)
+    write_episode_page(task.show, task.built, task.narration)
 
 
 def report(task: EpisodeTask) -> None:

@@ -6,14 +6,18 @@ voice). The cleaning report says which lines were not read, and why.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import (
+    PLAIN,
     Block,
     BlockKind,
     Chapter,
     DroppedLine,
+    Emphasis,
+    Form,
     Narration,
     Script,
     Sentence,
@@ -29,7 +33,12 @@ from pipeline.text.structure import collapse, structure
 
 
 def spoken_block(
-    kind: BlockKind, text: str, language: str, *, max_chars: int = MAX_UTTERANCE_CHARS
+    kind: BlockKind,
+    text: str,
+    language: str,
+    *,
+    max_chars: int = MAX_UTTERANCE_CHARS,
+    form: Form = PLAIN,
 ) -> Block:
     """One block of text as sentences of utterances (the build uses it for intro and outro).
 
@@ -49,7 +58,38 @@ def spoken_block(
         )
         for sentence in split_sentences(collapse(text))
     )
-    return Block(kind, sentences)
+    if form.emphasis:
+        form = dataclasses.replace(form, emphasis=moved_emphasis(text, sentences, form.emphasis))
+    return Block(kind, sentences, form)
+
+
+def moved_emphasis(
+    text: str, sentences: Sequence[Sentence], emphasis: Sequence[Emphasis]
+) -> tuple[Emphasis, ...]:
+    """Emphasis in ``text`` moved onto the block's text (its sentences joined by a space) and
+    cut at sentence ends, so each piece lies inside one sentence.
+
+    >>> s = [Sentence("A b.", ()), Sentence("C d.", ())]
+    >>> moved_emphasis("A b.  C d.", s, [Emphasis(2, 9)])  # "b.  C d" -> "b." and "C d"
+    (Emphasis(start=2, end=4, strong=False), Emphasis(start=5, end=8, strong=False))
+    """
+    spans = []  # (where the sentence is in text, where it is in the block's text)
+    at = block_at = 0
+    for sentence in sentences:
+        found = text.find(sentence.text, at)
+        if found < 0:
+            return ()  # the sentence is not the text as written: show no emphasis, not a wrong one
+        spans.append((found, block_at, len(sentence.text)))
+        at, block_at = found + len(sentence.text), block_at + len(sentence.text) + 1
+    moved = []
+    for mark in emphasis:
+        for found, block_at, length in spans:
+            start, end = max(mark.start, found), min(mark.end, found + length)
+            if end > start:
+                moved.append(
+                    Emphasis(start - found + block_at, end - found + block_at, mark.strong)
+                )
+    return tuple(moved)
 
 
 def announced_block(text: str, note: str, language: str) -> Block:
@@ -70,18 +110,26 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
     cleaned = clean(script)
     language = script.meta.language
     chapters = []
+    sections = structure(cleaned)
+    top = min((s.level for s in sections if s.heading is not None), default=1)
+    depth = 1
     prose = 0
-    for section in structure(cleaned):
+    for section in sections:
         heading = () if section.heading is None else (section.heading,)
         blocks = [spoken_block("heading", text, language, max_chars=max_chars) for text in heading]
         announced = dict(section.announced)
         blocks += [
             announced_block(text, announced[index], language)
             if index in announced
-            else spoken_block("paragraph", text, language, max_chars=max_chars)
+            else spoken_block(
+                "paragraph", text, language, max_chars=max_chars, form=section.form(index)
+            )
             for index, text in enumerate(section.paragraphs)
         ]
-        chapters.append(Chapter(section.title, tuple(blocks)))
+        # never deeper than one below the chapter before: "#" then "###" is a heading and
+        # its subheading, with no level skipped
+        depth = min(depth + 1, max(1, section.level - top + 1)) if section.heading else 1
+        chapters.append(Chapter(section.title, tuple(blocks), depth))
         prose += len(section.paragraphs) - len(announced) + len(heading)
     if not prose:  # nothing but code and tables: the notes alone are no episode
         lines = sum(1 for line in script.body.split("\n") if line.strip())

@@ -31,6 +31,7 @@ TABLES: dict[str, dict[str, str]] = {
         "medium": "medium",
         "guid": "podcast_guid",
         "artwork": "artwork",
+        "artwork_alt": "artwork_alt",
     },
     "owner": {"name": "owner_name", "email": "owner_email"},
     "publish": {
