@@ -139,7 +139,9 @@ def _watch() -> None:
     while True:
         time.sleep(0.2)
         now = time.monotonic()
-        if cancelled.is_set() and stop_seen is None:
+        if not cancelled.is_set():
+            stop_seen = None
+        elif stop_seen is None:
             stop_seen = now
         with _running_lock:
             overdue = [

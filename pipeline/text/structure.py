@@ -172,11 +172,31 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
     return sections_of(zip(kinds, (unit for unit, _ in units), strict=True))
 
 
+SCRIPT_URL = re.compile(
+    r"(?<![\w/])(?:(?:java|vb|live)script:|data:[a-z]+/[\w.+-]+[;,])[^\s]*", re.IGNORECASE
+)
+
+
+def without_script_urls(text: str) -> str:
+    """Text without script URLs: a link's target shown as its text (an autolink
+    ``<javascript:...>``, a page's "javascript:void(0)") is code, never words to say.
+
+    >>> without_script_urls("Click javascript:void(0) here, or JavaScript:alert('x')")
+    'Click here, or'
+    >>> without_script_urls("Data: the new oil. See data:text/html;base64,PGI+ now.")
+    'Data: the new oil. See now.'
+    """
+    return collapse(SCRIPT_URL.sub("", text)) if SCRIPT_URL.search(text) else text
+
+
 def sections_of(units: Iterable[tuple[str, str]]) -> list[Section]:
     """("heading" | "paragraph", text) units -> sections; each heading starts one."""
     sections: list[Section] = []
     title, heading, paragraphs = INTRODUCTION, None, list[str]()
     for kind, text in units:
+        text = without_script_urls(text)
+        if not text:
+            continue
         if kind == "heading":
             if paragraphs or heading:
                 sections.append(Section(title, heading, tuple(paragraphs)))
