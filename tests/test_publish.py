@@ -319,9 +319,11 @@ def test_prune_deletes_only_what_a_publish_recorded_and_lists_the_rest(
     keys = site_keys(s3)
     assert not [k for k in keys if k.startswith("episodes/002-second")]
     assert set(by_hand) <= set(keys)  # never uploaded by essaycast: left alone
-    assert not [line for line in pruned.stdout.splitlines() if "deleting" in line and (
-        "trailer" in line or "notes.txt" in line or "press/" in line
-    )]
+    assert not [
+        line
+        for line in pruned.stdout.splitlines()
+        if "deleting" in line and ("trailer" in line or "notes.txt" in line or "press/" in line)
+    ]
     assert "3 file(s) under the prefix were not published by essaycast" in pruned.stdout
     for key in by_hand:
         assert f"  {key}" in pruned.stdout
@@ -490,8 +492,11 @@ def test_check_remote_finds_missing_talking_books(site: Project, s3: S3Server) -
     assert done.returncode == 1, done.stdout
     base = s3_settings(s3)["base_url"]
     for key in books:
-        assert re.search(rf"problem: {re.escape(base)}/{re.escape(key)}: linked from .*"
-                         r"answers HTTP (403|404)", done.stderr), (key, done.stderr)
+        assert re.search(
+            rf"problem: {re.escape(base)}/{re.escape(key)}: linked from .*"
+            r"answers HTTP (403|404)",
+            done.stderr,
+        ), (key, done.stderr)
 
 
 @pytest.mark.slow

@@ -12,10 +12,15 @@ from pipeline.core.errors import PipelineError
 
 
 def check_inside(
-    path: Path, root: Path, what: str, error: type[PipelineError] = PipelineError
+    path: Path,
+    root: Path,
+    what: str,
+    error: type[PipelineError] = PipelineError,
+    where: Path | None = None,
 ) -> None:
     """Raise ``error`` naming ``path`` unless it is a regular file inside ``root``.
 
+    ``where``: the file that named ``path`` (show.toml), which the error then begins with.
     A path that does not exist passes: whoever reads it says it is missing.
 
     >>> import os, tempfile
@@ -28,23 +33,24 @@ def check_inside(
     pipeline.core.errors.PipelineError: .../out.md: the script is a symlink to /etc/hostname, \
 outside the project ...: essaycast reads only files inside the project; copy the file in
     """
+    named = f" {path}" if where is not None else ""
     try:
         resolved = path.resolve()
         mode = resolved.stat().st_mode
     except FileNotFoundError:
         return
     except (OSError, RuntimeError) as exc:  # a symlink loop, no permission
-        raise error(f"the {what} cannot be read ({exc})", path) from None
+        raise error(f"the {what}{named} cannot be read ({exc})", where or path) from None
     if not resolved.is_relative_to(root.resolve()):
         how = "a symlink to" if path.is_symlink() else "at"
         raise error(
-            f"the {what} is {how} {resolved}, outside the project {root}: "
+            f"the {what}{named} is {how} {resolved}, outside the project {root}: "
             "essaycast reads only files inside the project; copy the file in",
-            path,
+            where or path,
         )
     if not stat.S_ISREG(mode):
         raise error(
-            f"the {what} is not a regular file (a folder, a pipe or a device); "
+            f"the {what}{named} is not a regular file (a folder, a pipe or a device); "
             "replace it with a file",
-            path,
+            where or path,
         )

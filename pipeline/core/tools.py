@@ -159,6 +159,7 @@ def cancel() -> None:
     after GRACE_S is killed."""
     cancelled.set()
 
+
 _holding = 0  # how deep the main thread is in signals_held()
 _held: list[int] = []
 

@@ -172,7 +172,9 @@ def page_links(page: bytes, page_url: str) -> list[str]:
     return [urljoin(page_url, url) for url in found if not url.startswith("#")]
 
 
-def _check_linked(linked: Iterable[tuple[str, str]], base_url: str, site: RemoteSite) -> Iterator[str]:
+def _check_linked(
+    linked: Iterable[tuple[str, str]], base_url: str, site: RemoteSite
+) -> Iterator[str]:
     """Every file of this site that something links to answers (other sites are not ours)."""
     prefix = base_url.rstrip("/") + "/"
     for url, where in linked:

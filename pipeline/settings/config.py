@@ -74,7 +74,9 @@ def load_show(path: Path) -> Show:
     for name, value in list(values.items()):
         values[name] = _coerce(name, value, path)
         if name in ("artwork", "intro_music", "outro_music"):
-            check_inside(path.parent / value, path.parent.parent, f"'{name}' file", ConfigError)
+            check_inside(
+                path.parent / value, path.parent.parent, f"'{name}' file", ConfigError, path
+            )
             values[name] = (path.parent / value).resolve()
     show = Show(**values)
     check_show(show, path)  # what the values mean, every problem at once
