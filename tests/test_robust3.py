@@ -202,7 +202,7 @@ def test_sigterm_kills_a_stuck_ffmpeg_after_a_short_grace(tmp_path: Path) -> Non
         assert pids.exists(), "the build never started streaming into ffmpeg"
         time.sleep(1)  # the stuck ffmpeg has stopped reading; the build waits on it
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=BOUND_S)  # waited forever (or 115 s) before
+        _, err = process.communicate(timeout=BOUND_S)  # waited forever (or 115 s) before
     finally:
         if process.poll() is None:
             process.kill()
@@ -302,7 +302,8 @@ def test_a_scheduler_killed_mid_build_is_one_line(tmp_path: Path) -> None:
         wait_for_port(port)
         worker = subprocess.Popen(
             [str(dask), "worker", address, "--nthreads", "1", "--no-dashboard"],
-            cwd=REPO, **quiet,  # type: ignore[call-overload]
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO / "tests")},
+            **quiet,  # type: ignore[call-overload]
         )  # fmt: skip
         with distributed.Client(address, timeout=60) as client:
             client.wait_for_workers(1, timeout=60)

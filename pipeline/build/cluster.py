@@ -156,7 +156,13 @@ def _dask_quiet() -> Iterator[None]:
     """Dask logs a lost scheduler as tracebacks; the build says it in one line instead."""
     import logging
 
-    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    # Dask sets some of its loggers' levels itself (distributed.client...): each is quieted.
+    names = [
+        name
+        for name in ("distributed", "tornado", "asyncio", *logging.root.manager.loggerDict)
+        if name.split(".")[0] in ("distributed", "tornado", "asyncio")
+    ]
+    loggers = [logging.getLogger(name) for name in dict.fromkeys(names)]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL + 1)

@@ -21,7 +21,6 @@ from typing import IO
 
 from pipeline.core.errors import ToolError
 
-
 TOOL_LIMIT_S = 60 * 60  # far beyond any encode or validation of one book
 GRACE_S = 2.0  # after a stop request, how long a program may take to end before it is killed
 FFMPEG_VARIABLE = "ESSAYCAST_FFMPEG"  # another ffmpeg binary (the tests use a stuck fake)

@@ -2,11 +2,11 @@
 
 The site is the feed and the show page, the files of feed/ that either of them links to (its
 artwork, style, script, the show's book), plus the folder of every episode the feed links to.
-Anything else a producer keeps in feed/ (notes, drafts, source files) is not the site. Left out, because they are the producer's and not the
-listener's: hidden files and half-written ``.part`` files, feed/show.toml and the files it
-names (source artwork, intro/outro music), each episode's cleaning-report.txt and
-report.html, episode folders the feed no longer lists, and any file type the site does not
-serve (its suffix is not in KINDS).
+Anything else a producer keeps in feed/ (notes, drafts, source files) is not the site.
+Left out, because they are the producer's and not the listener's: hidden files and
+half-written ``.part`` files, feed/show.toml and the files it names (source artwork,
+intro/outro music), each episode's cleaning-report.txt and report.html, episode folders the
+feed no longer lists, and any file type the site does not serve (its suffix is not in KINDS).
 """
 
 from __future__ import annotations

@@ -97,7 +97,10 @@ def hidden_elements(text: str) -> list[HiddenElement]:
 
 MAX_NESTING = 20  # markdown-it's limit ("maxNesting"): deeper blocks are not parsed
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*?(/?)>")
-VOID_TAGS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+    | {"track", "wbr"}
+)
 
 
 def quote_depth(text: str) -> int:
