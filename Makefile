@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test test-fast lint docs check serve publish report bench clean test-deps
+.PHONY: all build add test test-fast lint docs check serve publish report bench bench-extract clean test-deps
 
 all: build
 
@@ -87,6 +87,11 @@ test-fast: test-deps lint docs
 
 bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)
+
+# Article extraction against public ground truth, read from outside the repository:
+# ARGS="--aeb DIR --readability DIR" (see docs/extraction.md).
+bench-extract: $(INSTALLED) $(TEST_INSTALLED)
+	$(BIN)/python bench/extraction.py $(ARGS)
 
 # The ingest corpus (tests/data/corpus/): how much of each essay is read, and nothing else.
 .PHONY: corpus

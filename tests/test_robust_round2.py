@@ -110,7 +110,9 @@ def test_a_build_of_one_script_keeps_every_other_episode_in_the_feed(three: Proj
     ok(cli(project.root, "check"))
 
     # A script that fails keeps its last good episode in the feed.
-    (project.scripts / "002-walls.md").write_text(essay("Walls").replace("date:", "dat:"))
+    # (a misspelt key is only a note now: a date that is no date is still an error)
+    broken = essay("Walls").replace("date: 2026-12-02", "date: 2026-13-45")
+    (project.scripts / "002-walls.md").write_text(broken)
     failed = cli(project.root, *BUILD)
     assert failed.returncode == 1 and "002-walls.md: front matter" in failed.stderr
     assert feed_titles(project) == ["Doors Revised", "Walls", "Windows"]

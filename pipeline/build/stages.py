@@ -46,6 +46,8 @@ def read_script(task: EpisodeTask) -> None:
         task.reporter.info(f"  inferred {line}")
     for warning in task.script.warnings:
         task.reporter.warn(f"{task.source}: {warning}")
+    for note in task.script.notes:
+        task.reporter.info(f"{task.source}: {note}")
 
 
 def narrate(task: EpisodeTask) -> None:

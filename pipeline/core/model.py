@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pipeline.core.digest import file_digest
+
 BlockKind = Literal["intro", "heading", "paragraph", "outro"]
 
 
@@ -92,6 +94,9 @@ class EpisodeMeta:
     pronounce: tuple[
         Entry, ...
     ] = ()  # lexicon entries for this episode (pipeline.settings.lexicon)
+    keywords: tuple[str, ...] = ()  # a blog post's tags and categories
+    authors: tuple[str, ...] = ()  # each author credited, when the post lists several
+    artwork: Path | None = None  # the episode's own image (a post's cover), checked to exist
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ class Script:
     warnings: tuple[str, ...] = ()  # e.g. "decoded as CP-1252"
     inferred: tuple[str, ...] = ()  # "title: 'X' (from the page's title)", one per field
     byline_lines: tuple[int, ...] = ()  # file lines read as byline/dateline: not narrated
+    extracted: bool = False  # the body is an extractor's reading of a saved page
+    notes: tuple[str, ...] = ()  # for the producer, not a problem: "keys not used: layout"
+    draft: bool = False  # the front matter says draft: true; the build skips it
 
 
 @dataclass(frozen=True)
@@ -231,6 +239,11 @@ class EpisodeFiles:
         return self.named(".json")
 
     @property
+    def artwork(self) -> Path:
+        """The episode's own image, when its script names one (a blog post's cover)."""
+        return self.named(".jpg")
+
+    @property
     def epub(self) -> Path:
         """The talking book: EPUB 3 with Media Overlays."""
         return self.named(".epub")
@@ -312,4 +325,6 @@ def shown_meta(meta: EpisodeMeta) -> dict[str, object]:
     """
     fields = dataclasses.asdict(meta)
     del fields["source"]
+    if meta.artwork is not None:  # what the image is, not where the project lies
+        fields["artwork"] = file_digest(meta.artwork)
     return fields

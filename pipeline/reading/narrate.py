@@ -53,6 +53,16 @@ def spoken_block(
     return Block(kind, sentences)
 
 
+def announced_block(text: str, note: str, language: str) -> Block:
+    """A code block or a table: the transcript shows ``text``, the voice says ``note``.
+
+    >>> block = announced_block("x = 1", "Here the text shows a code example.", "en")
+    >>> [(u.text, u.spoken) for s in block.sentences for u in s.utterances]
+    [('x = 1', 'Here the text shows a code example.')]
+    """
+    return Block("paragraph", (Sentence(text, (Utterance(text, speakable(note, language)),)),))
+
+
 def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narration:
     """Everything the voice says from the script's body, in chapters.
 
@@ -63,15 +73,20 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
         too_deep(script, quote_depth(script.body))  # the parser would drop the words below
     language = script.meta.language
     chapters = []
+    prose = 0
     for section in structure(cleaned):
         heading = () if section.heading is None else (section.heading,)
         blocks = [spoken_block("heading", text, language, max_chars=max_chars) for text in heading]
+        announced = dict(section.announced)
         blocks += [
-            spoken_block("paragraph", text, language, max_chars=max_chars)
-            for text in section.paragraphs
+            announced_block(text, announced[index], language)
+            if index in announced
+            else spoken_block("paragraph", text, language, max_chars=max_chars)
+            for index, text in enumerate(section.paragraphs)
         ]
         chapters.append(Chapter(section.title, tuple(blocks)))
-    if not any(block.sentences for chapter in chapters for block in chapter.blocks):
+        prose += len(section.paragraphs) - len(announced) + len(heading)
+    if not prose:  # nothing but code and tables: the notes alone are no episode
         lines = sum(1 for line in script.body.split("\n") if line.strip())
         dropped = len(cleaned.dropped)
         depth = nesting_depth(script.body)
@@ -81,7 +96,7 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
             f"all {lines} lines were boilerplate"
             if dropped == lines
             else f"{dropped} of {lines} lines were boilerplate and the rest is not read "
-            "aloud (code, HTML, images)"
+            "aloud (code and tables are only announced; HTML, images)"
         )
         raise ScriptError(
             f"line {script.body_first_line}: nothing left to narrate after cleaning: {why}; "
@@ -180,6 +195,7 @@ def cleaning_report(script: Script, narration: Narration) -> str:
     if script.inferred:
         report += ["", "Not in the front matter, so inferred:"]
         report += [f"  {line}" for line in script.inferred]
-    if script.warnings:
-        report += ["", "Reading the file:", *(f"  {warning}" for warning in script.warnings)]
+    if script.warnings or script.notes:
+        lines = (*script.warnings, *script.notes)
+        report += ["", "Reading the file:", *(f"  {line}" for line in lines)]
     return "\n".join(report) + "\n"

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedIm
 
 from pipeline.core import atomic
 from pipeline.core.digest import file_digest, json_digest
-from pipeline.core.errors import ConfigError
+from pipeline.core.errors import ConfigError, ScriptError
 from pipeline.core.model import Show
 
 ARTWORK_NAME = "artwork.jpg"  # what the feed serves, inside feed/
@@ -446,6 +446,24 @@ def ensure_artwork(show: Show, feed_dir: Path) -> Path:
                 icc_profile=image.info.get("icc_profile"),
             )
             atomic.write_bytes(target, data)
+    return target
+
+
+def write_episode_artwork(source: Path, target: Path) -> Path:
+    """An episode's own image (a post's cover) as the square RGB JPEG apps want, 1400 to
+    3000 px (cropped to its centre), at ``target``; rewritten only when its bytes change.
+    Raises ScriptError naming the image when it cannot be read."""
+    try:
+        with Image.open(source) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise ScriptError(f"its image {source} cannot be read ({error})", source) from None
+    side = min(max(min(upright.size), MIN_PX), MAX_PX)
+    square = ImageOps.fit(upright, (side, side), Image.Resampling.LANCZOS)
+    data = encode_jpeg(square, MAX_ARTWORK_BYTES)
+    if not target.is_file() or target.read_bytes() != data:
+        atomic.write_bytes(target, data)
     return target
 
 

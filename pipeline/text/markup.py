@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 HTML_BLOCK_REASON = "raw HTML (markup is not read aloud)"
 HIDDEN_ELEMENTS = ("script", "style")  # their contents are code, not words
@@ -30,7 +32,9 @@ class _EveryLink(MarkdownIt):
 
 
 def parser() -> MarkdownIt:
-    return _EveryLink("commonmark")
+    """CommonMark as GitHub and blog engines extend it: tables, task lists and
+    definition lists (mdit-py-plugins)."""
+    return _EveryLink("commonmark").enable("table").use(tasklists_plugin).use(deflist_plugin)
 
 
 def parse(text: str) -> list[Token]:
@@ -48,6 +52,19 @@ def html_block_lines(text: str) -> set[int]:
     lines: set[int] = set()
     for token in parse(text):
         if token.type == "html_block" and token.map:
+            lines.update(range(token.map[0], token.map[1]))
+    return lines
+
+
+def code_block_lines(text: str) -> set[int]:
+    """0-based indices of the lines of ``text`` that code blocks take up, fences included.
+
+    >>> sorted(code_block_lines("Words.\\n\\n```\\nHome\\n```\\n"))
+    [2, 3, 4]
+    """
+    lines: set[int] = set()
+    for token in parse(text):
+        if token.type in ("fence", "code_block") and token.map:
             lines.update(range(token.map[0], token.map[1]))
     return lines
 

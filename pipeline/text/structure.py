@@ -11,10 +11,14 @@ than the lines after it. Text before the first heading is the chapter "Introduct
 whose heading is not spoken.
 
 Markdown (CommonMark, parsed by markdown-it-py): every heading (#, ## and deeper) starts a
-chapter; paragraphs, list items and block quotes become paragraphs. Never read aloud:
-emphasis marks, link targets of any scheme, footnote markers ``[^1]``, HTML blocks, tags,
-comments and inline <script>/<style> elements (pipeline.text.markup), code blocks, images (their
-alt text is a caption, unless the front matter lists it under ``keep``).
+chapter; paragraphs, list items (task lists without their boxes), block quotes and a
+definition list's terms and definitions become paragraphs. A code block or a table is a
+paragraph the transcript shows as written and the voice announces in one sentence
+(pipeline.text.listings). Never read aloud: emphasis marks, link targets of any scheme
+(a reference link is read as its text), footnote markers ``[^1]`` (footnotes are left out,
+and the cleaning report lists them), HTML blocks, tags, comments and inline
+<script>/<style> elements (pipeline.text.markup), template tags (pipeline.text.templates),
+images (their alt text is a caption, unless the front matter lists it under ``keep``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from markdown_it.token import Token
 
 from pipeline.text.clean import SMALL_WORDS, Cleaned, Line, normalized
+from pipeline.text.listings import code_note, table_note, table_text
 from pipeline.text.markup import parse, without_hidden_elements
 
 INTRODUCTION = "Introduction"
@@ -46,6 +51,12 @@ class Section:
     title: str
     heading: str | None
     paragraphs: tuple[str, ...]  # whitespace collapsed to single spaces
+    # paragraphs the voice says otherwise than they are written (a code block, a table):
+    # (index into paragraphs, what the listener hears instead)
+    announced: tuple[tuple[int, str], ...] = ()
+
+
+Unit = tuple[str, str, str | None]  # ("heading" | "paragraph", text, what is said instead)
 
 
 def collapse(text: str) -> str:
@@ -155,9 +166,9 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
     """
     >>> text = ["Intro text here.", "", "A Heading", "", "Body text.", "", "Short end"]
     >>> for s in plain_sections([Line(n, t) for n, t in enumerate(text, 1)]):
-    ...     print(s)
-    Section(title='Introduction', heading=None, paragraphs=('Intro text here.',))
-    Section(title='A Heading', heading='A Heading', paragraphs=('Body text.', 'Short end'))
+    ...     print(s.title, s.heading, s.paragraphs)
+    Introduction None ('Intro text here.',)
+    A Heading A Heading ('Body text.', 'Short end')
     """
     units = plain_units(lines)
     kinds = [
@@ -169,7 +180,7 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
         else "paragraph"
         for index, (unit, may_be_heading) in enumerate(units)
     ]
-    return sections_of(zip(kinds, (unit for unit, _ in units), strict=True))
+    return sections_of((kind, unit, None) for kind, (unit, _) in zip(kinds, units, strict=True))
 
 
 SCRIPT_URL = re.compile(
@@ -189,22 +200,26 @@ def without_script_urls(text: str) -> str:
     return collapse(SCRIPT_URL.sub("", text)) if SCRIPT_URL.search(text) else text
 
 
-def sections_of(units: Iterable[tuple[str, str]]) -> list[Section]:
-    """("heading" | "paragraph", text) units -> sections; each heading starts one."""
+def sections_of(units: Iterable[Unit]) -> list[Section]:
+    """("heading" | "paragraph", text, said instead) units -> sections; each heading
+    starts one."""
     sections: list[Section] = []
     title, heading, paragraphs = INTRODUCTION, None, list[str]()
-    for kind, text in units:
+    announced: list[tuple[int, str]] = []
+    for kind, text, instead in units:
         text = without_script_urls(text)
         if not text:
             continue
         if kind == "heading":
             if paragraphs or heading:
-                sections.append(Section(title, heading, tuple(paragraphs)))
-            title, heading, paragraphs = text, text, []
+                sections.append(Section(title, heading, tuple(paragraphs), tuple(announced)))
+            title, heading, paragraphs, announced = text, text, [], []
         else:
+            if instead is not None:
+                announced.append((len(paragraphs), instead))
             paragraphs.append(text)
     if paragraphs or heading:
-        sections.append(Section(title, heading, tuple(paragraphs)))
+        sections.append(Section(title, heading, tuple(paragraphs), tuple(announced)))
     return sections
 
 
@@ -233,27 +248,44 @@ def inline_text(children: Sequence[Token], keep: frozenset[str]) -> str:
     return collapse("".join(parts))
 
 
-def markdown_units(source: str, keep: frozenset[str]) -> Iterator[tuple[str, str]]:
-    """Yield ("heading" | "paragraph", text) for every readable block of a Markdown text."""
+def markdown_units(source: str, keep: frozenset[str]) -> Iterator[Unit]:
+    """Yield a unit for every readable block of a Markdown text: headings, paragraphs,
+    list items, a definition list's terms; code blocks and tables as text the transcript
+    shows and a note the voice says (pipeline.text.listings)."""
     tokens = parse(source)
+    table: list[list[str]] | None = None
     for index, token in enumerate(tokens):
+        if token.type in ("fence", "code_block") and token.content.strip():
+            code = collapse(token.content)
+            yield "paragraph", code, code_note(token.info, token.content)
+        elif token.type == "table_open":
+            table = []
+        elif token.type == "tr_open" and table is not None:
+            table.append([])
+        elif token.type == "table_close" and table:
+            yield "paragraph", table_text(table), table_note(table)
+            table = None
         if token.type != "inline" or index == 0:
             continue
         opener = tokens[index - 1].type
         text = inline_text(token.children or [], keep)
-        if text and opener == "heading_open":
-            yield "heading", text
-        elif text and opener == "paragraph_open":
-            yield "paragraph", text
+        if table is not None and table and opener in ("th_open", "td_open"):
+            table[-1].append(text)
+        elif text and opener == "heading_open":
+            yield "heading", text, None
+        elif text and opener in ("paragraph_open", "dt_open"):
+            yield "paragraph", text, None
 
 
 def markdown_sections(lines: Sequence[Line], keep: frozenset[str]) -> list[Section]:
     """
-    >>> md = ["Hi *there* [x](http://a.b).", "", "## Part [^1]", "", "- one", "- two"]
+    >>> md = ["Hi *there* [x][a].", "", "## Part [^1]", "", "- [x] one", "- two", "",
+    ...       "```sh", "ls", "```", "", "[a]: http://a.b"]
     >>> for s in markdown_sections([Line(n, t) for n, t in enumerate(md, 1)], frozenset()):
-    ...     print(s)
-    Section(title='Introduction', heading=None, paragraphs=('Hi there x.',))
-    Section(title='Part', heading='Part', paragraphs=('one', 'two'))
+    ...     print(s.title, s.heading, s.paragraphs, s.announced)
+    Introduction None ('Hi there x.',) ()
+    Part Part ('one', 'two', 'ls') ((2, 'Here the text shows a shell code example, 1 line long; \
+the transcript has it.'),)
     """
     return sections_of(markdown_units(markdown_source(lines), keep))
 
