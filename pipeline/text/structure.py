@@ -184,7 +184,7 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
 
 
 SCRIPT_URL = re.compile(
-    r"(?<![\w/])(?:(?:java|vb|live)script:|data:[a-z]+/[\w.+-]+[;,])[^\s]*", re.IGNORECASE
+    r"(?<![\w/])(?:(?:java|vb|live)script:(?=\S)|data:[a-z]+/[\w.+-]+[;,])\S*", re.IGNORECASE
 )
 
 
@@ -196,6 +196,8 @@ def without_script_urls(text: str) -> str:
     'Click here, or'
     >>> without_script_urls("Data: the new oil. See data:text/html;base64,PGI+ now.")
     'Data: the new oil. See now.'
+    >>> without_script_urls("JavaScript: The Good Parts")  # a word and a colon: prose
+    'JavaScript: The Good Parts'
     """
     return collapse(SCRIPT_URL.sub("", text)) if SCRIPT_URL.search(text) else text
 
