@@ -24,7 +24,8 @@ from pipeline.audio.master import Loudness
 from pipeline.build import keys, manifest, uptodate
 from pipeline.build.task import EpisodeTask
 from pipeline.core import atomic
-from pipeline.core.errors import PipelineError, ToolError
+from pipeline.core.confine import check_inside
+from pipeline.core.errors import PipelineError, ScriptError, ToolError
 from pipeline.core.model import Block, BuiltEpisode
 from pipeline.settings.direction import episode_pace, pauses
 from pipeline.speech.cache import AudioCache, utterance_key
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the meter loads numpy, which a no-op build never needs
 def read_script(task: EpisodeTask) -> None:
     from pipeline.reading.ingest import read_script as read
 
+    check_inside(task.source, task.project.root, "script", ScriptError)
     in_project = task.source.parent == task.project.scripts
     task.script = read(task.source, task.show, task.records if in_project else None)
     for line in task.script.inferred:

@@ -154,16 +154,27 @@ def looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html", "<?xml")) or "<head" in head
 
 
+DEPTH = "ERR_RESOURCE_LIMIT"  # libxml2's error type for "Excessive depth in document"
+
+
 def read_page(html: str, source: Path) -> Page:
     """Extract the essay and the page's metadata. ScriptError when there is no text."""
     # Imported here, not above: it takes 70 ms, and most builds read no page at all (the
     # ingest module, which imports this one, is loaded for every script).
     import trafilatura
 
+    parser = lxml.html.HTMLParser()
     try:
-        tree = lxml.html.fromstring(html)
+        tree = lxml.html.fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError) as error:
         raise ScriptError(f"cannot parse the page as HTML ({error})", source) from None
+    if any("depth" in entry.message for entry in parser.error_log if entry.type_name == DEPTH):
+        # libxml2 stops descending at 256 levels: the text below is lost, not boilerplate.
+        raise ScriptError(
+            "the page is nested too deeply (elements more than 256 levels inside one "
+            "another), so its text cannot be read; paste the essay as text or Markdown",
+            source,
+        )
     facts = page_facts(html)
     xml = trafilatura.extract(
         html,

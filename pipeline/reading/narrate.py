@@ -26,6 +26,7 @@ from pipeline.core.model import (
 from pipeline.reading.script import HTML_SUFFIXES
 from pipeline.text.chrome import BLOCK_KINDS
 from pipeline.text.clean import clean
+from pipeline.text.markup import MAX_NESTING, nesting_depth, quote_depth
 from pipeline.text.normalize import speakable
 from pipeline.text.readings import without_pictographs
 from pipeline.text.segment import MAX_UTTERANCE_CHARS, split_sentences, split_utterances
@@ -108,6 +109,8 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
     Raises ScriptError when cleaning and structure leave nothing to read.
     """
     cleaned = clean(script)
+    if cleaned.is_markdown and quote_depth(script.body) > MAX_NESTING:
+        too_deep(script, quote_depth(script.body))  # the parser would drop the words below
     language = script.meta.language
     chapters = []
     sections = structure(cleaned)
@@ -134,6 +137,9 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
     if not prose:  # nothing but code and tables: the notes alone are no episode
         lines = sum(1 for line in script.body.split("\n") if line.strip())
         dropped = len(cleaned.dropped)
+        depth = nesting_depth(script.body)
+        if depth > MAX_NESTING:  # the parser stops descending: the words below are lost
+            too_deep(script, depth)
         why = (
             f"all {lines} lines were boilerplate"
             if dropped == lines
@@ -146,6 +152,15 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
             script.meta.source,
         )
     return Narration(script.meta.title, tuple(chapters), cleaned.dropped)
+
+
+def too_deep(script: Script, depth: int) -> None:
+    raise ScriptError(
+        f"line {script.body_first_line}: the text is nested too deeply ({depth} levels of "
+        f"quotes or elements inside one another; at most {MAX_NESTING} are read), so words "
+        "would be lost; flatten it, or paste the essay as plain text",
+        script.meta.source,
+    )
 
 
 def dropped_entries(script: Script, dropped: Sequence[DroppedLine]) -> list[str]:
@@ -210,6 +225,8 @@ def cleaning_report(script: Script, narration: Narration) -> str:
         f"{sum(len(block.sentences) for block in blocks)} sentences.",
     ]
     cleaned = clean(script)
+    if cleaned.is_markdown and quote_depth(script.body) > MAX_NESTING:
+        too_deep(script, quote_depth(script.body))  # the parser would drop the words below
     if cleaned.hidden:
         report += ["", f"{len(cleaned.hidden)} inline HTML element(s) skipped within lines:"]
         report += [f"line {d.line_number}: {d.reason}: {d.text}" for d in cleaned.hidden]

@@ -218,6 +218,25 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
     )
 
 
+SCRIPT_URL = re.compile(
+    r"(?<![\w/])(?:(?:java|vb|live)script:(?=\S)|data:[a-z]+/[\w.+-]+[;,])\S*", re.IGNORECASE
+)
+
+
+def without_script_urls(text: str) -> str:
+    """Text without script URLs: a link's target shown as its text (an autolink
+    ``<javascript:...>``, a page's "javascript:void(0)") is code, never words to say.
+
+    >>> without_script_urls("Click javascript:void(0) here, or JavaScript:alert('x')")
+    'Click here, or'
+    >>> without_script_urls("Data: the new oil. See data:text/html;base64,PGI+ now.")
+    'Data: the new oil. See now.'
+    >>> without_script_urls("JavaScript: The Good Parts")  # a word and a colon: prose
+    'JavaScript: The Good Parts'
+    """
+    return collapse(SCRIPT_URL.sub("", text)) if SCRIPT_URL.search(text) else text
+
+
 def sections_of(units: Iterable[Unit]) -> list[Section]:
     """Units -> sections; each heading starts one."""
     sections: list[Section] = []
@@ -234,14 +253,18 @@ def sections_of(units: Iterable[Unit]) -> list[Section]:
             )
 
     for unit in units:
+        # what the voice says of a code block is its note; the code itself is shown whole
+        text = unit.text if unit.instead is not None else without_script_urls(unit.text)
+        if not text:
+            continue
         if unit.kind == "heading":
             close()
-            title, heading, level = unit.text, unit.text, unit.level
+            title, heading, level = text, text, unit.level
             paragraphs, forms, announced = [], [], []
         else:
             if unit.instead is not None:
                 announced.append((len(paragraphs), unit.instead))
-            paragraphs.append(unit.text)
+            paragraphs.append(text)
             forms.append(unit.form)
     close()
     return sections
