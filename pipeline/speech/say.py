@@ -63,13 +63,16 @@ class Said:
 def say(voice: Voice, text: str, out: Path) -> Said:
     """Speak ``text`` as a build would and write it to ``out`` as a WAV file."""
     from pipeline.reading.narrate import spoken_block
-    from pipeline.speech.synth import trim_silence
+    from pipeline.speech.cache import utterance_key
+    from pipeline.speech.synth import TRIM_SETTINGS, trim_silence
 
     block = spoken_block("paragraph", text, voice.language)
     spoken = " ".join(
         voice.pronouncer.apply(u.spoken) for s in block.sentences for u in s.utterances
     )
-    speech = trim_silence(voice.engine.synthesize(spoken))
+    # Seeded as a build seeds it, so the line sounds as it will in the episode.
+    key = utterance_key(voice.engine.identity(), TRIM_SETTINGS, spoken)
+    speech = trim_silence(voice.engine.synthesize(spoken, seed=key))
     write_wav(out, speech)
     return Said(
         spoken,

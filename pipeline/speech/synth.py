@@ -81,10 +81,9 @@ _worker_engine: Engine | None = None
 _worker_cache: AudioCache | None = None
 
 
-def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, parent: int) -> None:
+def _init_worker(choice: VoiceChoice, cache_folder: Path, parent: int) -> None:
     global _worker_engine, _worker_cache
     die_with_parent(parent)
-    os.environ["ESSAYCAST_ORT_THREADS"] = str(ort_threads)
     _worker_engine = load_engine(choice)
     _worker_cache = AudioCache(cache_folder)
 
@@ -92,7 +91,7 @@ def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, pare
 def _synthesize_one(job: Job) -> str:
     assert _worker_engine is not None and _worker_cache is not None
     try:
-        speech = _worker_engine.synthesize(job.spoken)
+        speech = _worker_engine.synthesize(job.spoken, seed=job.key)
     except EngineError as exc:
         if job.spoken[:20] in exc.detail:
             raise
@@ -142,14 +141,12 @@ class LocalPool:
             for job in jobs:
                 yield _landed(job)
             return
-        cores = os.cpu_count() or 1
-        ort_threads = max(1, cores // workers)
         context = multiprocessing.get_context("fork")
         with cf.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(choice, cache.folder, ort_threads, os.getpid()),
+            initargs=(choice, cache.folder, os.getpid()),
         ) as pool:
             yield from _drain(pool, jobs)
 
