@@ -137,7 +137,11 @@ class PiperEngine:
             if not phonemes:
                 continue
             ids = np.array([voice.phonemes_to_ids(phonemes)], dtype=np.int64)
-            feeds = {"input": ids, "input_lengths": np.array([ids.shape[1]], dtype=np.int64), "scales": scales}
+            feeds = {
+                "input": ids,
+                "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
+                "scales": scales,
+            }
             if voice.config.num_speakers > 1:
                 feeds["sid"] = np.array([voice.config.default_speaker_id or 0], dtype=np.int64)
             audio = run_seeded(voice.session, feeds, seed, sentence)

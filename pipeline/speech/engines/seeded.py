@@ -58,8 +58,12 @@ def seeded_model(model: Path) -> bytes:
         standard = part + "standard" if attributes.keys() & {"mean", "scale"} else shaped
         nodes.append(helper.make_node("Reshape", [part + "flat", part + "shape"], [standard]))
         if standard != shaped:
-            scale = helper.make_tensor(part + "scale", TensorProto.FLOAT, [], [attributes.get("scale", 1.0)])
-            mean = helper.make_tensor(part + "mean", TensorProto.FLOAT, [], [attributes.get("mean", 0.0)])
+            scale = helper.make_tensor(
+                part + "scale", TensorProto.FLOAT, [], [attributes.get("scale", 1.0)]
+            )
+            mean = helper.make_tensor(
+                part + "mean", TensorProto.FLOAT, [], [attributes.get("mean", 0.0)]
+            )
             graph.initializer.extend([scale, mean])
             nodes.append(helper.make_node("Mul", [standard, part + "scale"], [part + "scaled"]))
             nodes.append(helper.make_node("Add", [part + "scaled", part + "mean"], [shaped]))
