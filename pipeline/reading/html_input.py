@@ -138,6 +138,7 @@ def read_page(html: str, source: Path) -> Page:
         raise ScriptError(f"cannot parse the page as HTML ({error})", source) from None
     meta = trafilatura.extract_metadata(lxml.html.fromstring(html))
     drop_chrome_boxes(tree)
+    keep_spaces_between_tags(tree)
     xml = trafilatura.extract(
         tree,
         output_format="xml",
@@ -317,6 +318,34 @@ def without_standfirst(
     for index, (level, text) in enumerate(blocks):
         if not (wanted and index < STANDFIRST_BLOCKS and text.casefold() == wanted):
             yield level, text
+
+
+def keep_spaces_between_tags(tree: lxml.html.HtmlElement) -> None:
+    """Move a space that only separates two elements inside the first one.
+
+    trafilatura drops such a space ("<b>very</b> <i>good</i>" came out "verygood"), and the
+    two words ran together in the narration. Inside the element, the space is kept.
+
+    >>> tree = lxml.html.fromstring("<p>A <b>very</b> <i>good</i> <i><b>x</b></i> <a>day</a>.</p>")
+    >>> keep_spaces_between_tags(tree)
+    >>> lxml.html.tostring(tree)
+    b'<p>A <b>very </b><i>good </i><i><b>x </b></i><a>day</a>.</p>'
+    """
+    for element in tree.iter():
+        if element.tail and not element.tail.strip() and element.getnext() is not None:
+            element.tail = None
+            _end_with_space(element)
+
+
+def _end_with_space(element: lxml.html.HtmlElement) -> None:
+    """Add a space after the last words inside ``element`` (in its deepest last text)."""
+    if not len(element):
+        element.text = (element.text or "") + " "
+    elif element[-1].tail and element[-1].tail.strip():
+        element[-1].tail += " "
+    else:
+        element[-1].tail = None
+        _end_with_space(element[-1])
 
 
 def drop_chrome_boxes(tree: lxml.html.HtmlElement) -> None:
