@@ -69,7 +69,9 @@ def edit(root: Path, rng: random.Random) -> str:
     choice = rng.choice(
         ["add paragraph", "change paragraph", "drop paragraph", "heading", "new script"]
     )
-    if choice == "new script" and len(scripts) < 4:
+    if choice == "new script" and len(scripts) >= 4:
+        choice = "add paragraph"
+    if choice == "new script":
         number = len(scripts) + 2
         path = root / "scripts" / f"{number:03d}-soak-{number}.md"
         path.write_text(
@@ -135,7 +137,7 @@ def build(root: Path, rng: random.Random) -> str:
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     if fate != "finish":
-        time.sleep(rng.uniform(0.2, 4.0))
+        time.sleep(rng.uniform(0.2, 8.0))  # from start-up to the show-wide outputs
         process.send_signal(signal.SIGKILL if fate == "SIGKILL" else signal.SIGTERM)
     try:
         _, stderr = process.communicate(timeout=300)
