@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -64,3 +66,39 @@ def test_the_optimized_model_is_made_once_reused_and_remade_if_damaged(tmp_path:
     assert third.synthesize("Hello there.").seconds > 0.3
     assert copies[0].stat().st_size > 1_000_000  # remade from the real model
     assert not list(tmp_path.glob("*.part"))
+
+
+# A small batch is said in this process; a larger one later forks a pool. The workers must
+# not inherit (and so finalize) the first batch's voice: an ONNX Runtime session destroyed
+# in a forked child waits for threads that did not survive the fork, and the build hangs.
+SMALL_THEN_POOLED = """
+import sys
+import subprocess
+import hashlib, sys
+from pathlib import Path
+from pipeline.speech.cache import AudioCache
+from pipeline.speech.engines import VoiceChoice, load_engine
+from pipeline.speech.synth import Job, synthesize
+
+def say(texts):
+    root = Path(sys.argv[1])
+    choice = VoiceChoice("piper", "en_US-joe-medium", "en", root / "voices")
+    jobs = [Job(hashlib.sha256(text.encode()).hexdigest(), text) for text in texts]
+    landed = []
+    synthesize(choice, load_engine(choice), jobs, AudioCache(root / "audio"), 2, landed.append)
+    return len(landed)
+
+print(say(["One sentence, said here."]))
+print(say([f"Sentence number {n} goes to a worker process." for n in range(6)]))
+"""
+
+
+def test_a_pool_forked_after_a_small_batch_does_not_hang(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SMALL_THEN_POOLED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "6"]

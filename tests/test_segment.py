@@ -114,18 +114,16 @@ def test_utterances_join_back_and_are_bounded(sentence: str, max_chars: int) -> 
         assert len(utterance) <= max_chars or " " not in utterance
 
 
-def test_a_megabyte_without_punctuation_splits_quickly_and_completely() -> None:
+def test_a_megabyte_without_punctuation_splits_completely() -> None:
+    # How fast is test_time_is_linear's question, asked as a ratio: no wall-clock limit here.
     sentence = " ".join(f"w{i % 9973}" for i in range(200_000))
     assert len(sentence) > 1_000_000
-    started = time.perf_counter()
     sentences = split_sentences(sentence)
     utterances = split_utterances(sentences[0])
-    elapsed = time.perf_counter() - started
     assert sentences == [sentence]
     assert " ".join(utterances) == sentence
     assert max(len(u) for u in utterances) <= 250
     assert len(utterances) < len(sentence) / 200  # pieces are near the limit, not tiny
-    assert elapsed < 2.0
 
 
 @pytest.mark.parametrize("max_chars", [10, 250])

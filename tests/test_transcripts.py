@@ -552,7 +552,7 @@ def test_golden_files(name: str) -> None:
     """Set ESSAYCAST_REGOLD=1 to rewrite them; then read the diff before committing."""
     rendered = RENDERERS[name](small_timeline())
     path = GOLDEN / name
-    if os.environ.get("ESSAYCAST_REGOLD"):
+    if os.environ.get("ESSAYCAST_REGOLD") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(rendered, encoding="utf-8")
     assert rendered == path.read_text(encoding="utf-8")

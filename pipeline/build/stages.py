@@ -1,16 +1,15 @@
-"""The build: one ordered list of stages per episode, then the show-wide outputs.
+"""The build's stages, in order: what happens to one script on its way to an episode.
 
     read_script → choose_voice → load_lexicon         (every script first: CHECK_STAGES)
     narrate → plan_audio → synthesize → master_and_tag → transcripts → talking_book
             → page → report → remember → record       (then each script: WORK_STAGES)
-    feed → show book → show page → show report        (once, for every episode built and
-                                                       not removed: see pipeline.release.published)
+    feed → show book → show page → show report        (then once: pipeline.build.showwide)
 
-Each stage is a plain function taking the episode's task and filling in its part of it.
-Every script is read (its front matter checked), its voice chosen and its lexicon checked
-before any episode is worked on, so a script that cannot be read or spoken leaves nothing.
-An episode's audio and its tag each have their own inputs (pipeline.build.keys): a change redoes
-only what reads it.
+Each stage is a plain function taking the episode's task (pipeline.build.task) and filling
+in its part of it. Every script is read (its front matter checked), its voice chosen and
+its lexicon checked before any episode is worked on, so a script that cannot be read or
+spoken leaves nothing (pipeline.build.run runs them). An episode's audio and its tag each
+have their own inputs (pipeline.build.keys): a change redoes only what reads it.
 """
 
 from __future__ import annotations

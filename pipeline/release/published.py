@@ -5,7 +5,7 @@ from just the scripts one build happened to name. Each episode that builds leave
 record of what the feed and the show page say about it, ``episodes/<slug>/.episode.json``;
 the feed lists the episodes built now, and every other episode from its record.
 
-The rules (README, "When things go wrong"):
+The rules (docs/troubleshooting.md):
 
 * ``build scripts/003-x.md`` rebuilds that episode and keeps every other one as it was.
 * A script that fails keeps its last good episode in the feed.

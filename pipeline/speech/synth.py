@@ -8,6 +8,7 @@ its audio lands in the cache, so everything around them is one code path.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -79,11 +80,15 @@ SMALL_BATCH = 4
 # One engine per worker process, loaded by the pool's initializer.
 _worker_engine: Engine | None = None
 _worker_cache: AudioCache | None = None
+# What a forked worker inherits is never finalized there: an ONNX Runtime session's
+# destructor waits on its thread pool, whose threads did not survive the fork (a hang).
+_inherited: list[object] = []
 
 
 def _init_worker(choice: VoiceChoice, cache_folder: Path, parent: int) -> None:
     global _worker_engine, _worker_cache
     die_with_parent(parent)
+    _inherited.extend(kept for kept in (_worker_engine, _worker_cache) if kept is not None)
     _worker_engine = load_engine(choice)
     _worker_cache = AudioCache(cache_folder)
 
@@ -129,17 +134,16 @@ class LocalPool:
         workers = self.workers
         parallelism = getattr(engine, "parallelism", "processes")
         if parallelism == "threads":
-            _init_shared(engine, cache)
             count = min(workers, int(getattr(engine, "max_workers", workers)))
-            with cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+            with _shared(engine, cache), cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
                 yield from _drain(pool, jobs)
             return
         # Longest first, so no worker is left with one long utterance while the others idle.
         jobs = sorted(jobs, key=lambda job: len(job.spoken), reverse=True)
         if workers <= 1 or len(jobs) <= SMALL_BATCH:
-            _init_shared(engine, cache)
-            for job in jobs:
-                yield _landed(job)
+            with _shared(engine, cache):
+                for job in jobs:
+                    yield _landed(job)
             return
         context = multiprocessing.get_context("fork")
         with cf.ProcessPoolExecutor(
@@ -151,9 +155,16 @@ class LocalPool:
             yield from _drain(pool, jobs)
 
 
-def _init_shared(engine: Engine, cache: AudioCache) -> None:
+@contextlib.contextmanager
+def _shared(engine: Engine, cache: AudioCache) -> Iterator[None]:
+    """Synthesize in this process with ``engine``; let go of it afterwards, so a pool
+    forked later does not inherit it (see _inherited)."""
     global _worker_engine, _worker_cache
     _worker_engine, _worker_cache = engine, cache
+    try:
+        yield
+    finally:
+        _worker_engine = _worker_cache = None
 
 
 def _landed(job: Job) -> Landed:
