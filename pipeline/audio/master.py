@@ -104,7 +104,6 @@ def encode(
     loudness: Loudness,
     out: Path,
     store: SegmentStore,
-    hint: Gain | None = None,
     on_metered: Callable[[Meter], None] | None = None,
     jobs: int = 2,
 ) -> Mastered:
@@ -133,8 +132,7 @@ def encode(
     # The gain comes from this audio alone, never from the last build: a gain carried over
     # made the MP3 depend on the order of the edits, and a clean build of the same scripts
     # gave other bytes. Rounded up to a step, it stays put under a small edit, so the
-    # chapters the edit did not touch are still found in the store. (``hint``, the last
-    # build's gain, is no longer used for the same reason.)
+    # chapters the edit did not touch are still found in the store.
     guess = Gain(target - measure_loudness(sample, cache, rate) + COMPRESSION_GUESS_DB)
     searched = _search_gain(sample, cache, rate, loudness, guess)
     gain = Gain(gain_step(searched.gain_db), searched.mp3_loss_lu, searched.trim_db)
