@@ -118,7 +118,7 @@ def encode(
     itself (decoded by ffmpeg, metered in numpy), as a listener's app would hear it, and
     kept when within TOLERANCE_LU of the target.
 
-    The gain is searched from this audio alone and rounded up to GAIN_STEP_DB, so the same
+    The gain is searched from this audio alone and rounded to GAIN_STEP_DB, so the same
     audio always gets the same gain (an incremental build gives a clean build's bytes), and
     a small edit, which hardly changes an episode's loudness, usually keeps it: the
     chapters it did not touch are taken from the store as they are.
@@ -131,7 +131,7 @@ def encode(
     sample = loudness_sample(pieces, rate, SAMPLE_SECONDS)
     # The gain comes from this audio alone, never from the last build: a gain carried over
     # made the MP3 depend on the order of the edits, and a clean build of the same scripts
-    # gave other bytes. Rounded up to a step, it stays put under a small edit, so the
+    # gave other bytes. Rounded to a step, it stays put under a small edit, so the
     # chapters the edit did not touch are still found in the store.
     guess = Gain(target - measure_loudness(sample, cache, rate) + COMPRESSION_GUESS_DB)
     searched = _search_gain(sample, cache, rate, loudness, guess)
@@ -168,13 +168,13 @@ def encode(
 
 
 def gain_step(gain_db: float) -> float:
-    """A searched gain rounded up to GAIN_STEP_DB (up: still loud enough; the trim after
-    the limiter takes any excess off).
+    """A searched gain rounded to the nearest GAIN_STEP_DB (within the landing tolerance:
+    the MP3 is measured after, and trimmed if it missed).
 
     >>> gain_step(13.7445), gain_step(-2.04), gain_step(3.0)
-    (13.8, -2.0, 3.0)
+    (13.7, -2.0, 3.0)
     """
-    return round(math.ceil(round(gain_db / GAIN_STEP_DB, 6)) * GAIN_STEP_DB, 6)
+    return round(math.floor(gain_db / GAIN_STEP_DB + 0.5) * GAIN_STEP_DB, 6)
 
 
 def loudness_sample(pieces: Sequence[Piece], rate: int, seconds: float = 600) -> list[Piece]:
