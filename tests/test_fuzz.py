@@ -289,7 +289,8 @@ def test_front_matter_never_gives_a_traceback(
 @st.composite
 def html_article(draw: st.DrawFn) -> tuple[str, list[str]]:
     """A page's article of distinct paragraphs (repeats are dropped as page chrome, by
-    design), with inline tags, a list, a quote, and a script or style not to be read."""
+    design), with inline tags, a list, a quote, and a script or style not to be read. No
+    links: trafilatura rightly drops a paragraph that is mostly links as navigation."""
     lines = draw(
         st.lists(
             st.lists(WORD, min_size=2, max_size=8).map(tuple), min_size=4, max_size=11, unique=True
@@ -307,7 +308,6 @@ def html_article(draw: st.DrawFn) -> tuple[str, list[str]]:
                         "{}",
                         "<b>{}</b>",
                         "<em>{}</em>",
-                        '<a href="/x">{}</a>',
                         "<span>{}</span>",
                         "<i><b>{}</b></i>",
                     ]
