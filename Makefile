@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test test-fast lint docs check serve publish report bench clean test-deps fuzz soak
+.PHONY: all build add test test-fast lint docs check serve publish report bench bench-extract clean test-deps fuzz soak
 
 all: build
 
@@ -96,6 +96,11 @@ soak: $(TEST_INSTALLED)
 
 bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)
+
+# Article extraction against public ground truth, read from outside the repository:
+# ARGS="--aeb DIR --readability DIR" (see docs/extraction.md).
+bench-extract: $(INSTALLED) $(TEST_INSTALLED)
+	$(BIN)/python bench/extraction.py $(ARGS)
 
 # The ingest corpus (tests/data/corpus/): how much of each essay is read, and nothing else.
 .PHONY: corpus

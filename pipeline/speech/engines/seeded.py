@@ -29,12 +29,13 @@ FIRST_GUESS = 192 * 16
 TRIES = 8
 
 
-def seeded_model(model: Path) -> bytes:
-    """The voice model with its random ops replaced by noise inputs, serialized."""
+def seeded_model(data: bytes, model: Path) -> bytes:
+    """The voice model (``data``, read from ``model``) with its random ops replaced by noise
+    inputs, serialized."""
     import onnx
     from onnx import TensorProto, helper
 
-    graph_model = onnx.load(str(model))
+    graph_model = onnx.load_from_string(data)
     graph = graph_model.graph
     nodes: list[Any] = []
     count = 0
