@@ -349,9 +349,9 @@ def test_an_html_article_loses_no_word_and_speaks_no_markup(page: tuple[str, lis
     narration = read("001-fuzz.html", html.encode())
     assert narration is not None, html
     title = re.search(r"<h1>(.*?)</h1>", html)[1].lower()  # type: ignore[index]
-    assert narration.title.lower() == title
-    # On a page this small trafilatura may read it as one block, the title in it: then the
-    # title is heard twice, and no word is lost.
+    assert narration.title.lower() in (title, "fuzzed")  # the h1, or the page's <title>
+    # The h1 is said in the intro when it is the title; otherwise (or when trafilatura
+    # reads a page this small as one block) it is heard in the body too: no word is lost.
     heard = heard_words(narration)
     assert heard in (expected, title.split() + expected), html
     assert not [u for u in spoken(narration) if MARKUP.search(u)], html
