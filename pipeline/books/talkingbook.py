@@ -145,7 +145,7 @@ def _write_episode_epub(book: EpisodeBook, inputs: dict[str, str]) -> bool:
         date=meta.date.isoformat(),
         source=episode_page_url(book.base_url, files.slug),
         description=meta.summary,
-        modified=_now(),
+        modified=modified(meta.date),
         cover_alt=cover_description(show),
     )
     reporter.detail("  writing the talking book (EPUB with Media Overlays)")
@@ -246,7 +246,7 @@ def write_show_book(
         date=newest.isoformat(),
         source=show_page_url(base_url),
         description=show.description,
-        modified=_now(),
+        modified=modified(newest),
         cover_alt=cover_description(show),
     )
     write_epub(out, info, parts, artwork)
@@ -276,8 +276,14 @@ def _byline(author: str | None) -> str | None:
     return f"By {author}" if author else None
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def modified(day: dt.date) -> str:
+    """The book's dcterms:modified, from its inputs (the newest episode's date), not the
+    clock: the same scripts make the same bytes, whenever they are built.
+
+    >>> modified(dt.date(2026, 1, 5))
+    '2026-01-05T00:00:00Z'
+    """
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _file_digest(path: Path) -> str:

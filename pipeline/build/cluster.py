@@ -74,7 +74,6 @@ def connect(address: str) -> Iterator[Any]:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
-                    env={"ESSAYCAST_ORT_THREADS": str(_cores_each(workers))},
                 )
                 stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))
@@ -181,12 +180,6 @@ def _unreachable(address: str, exc: BaseException) -> ClusterError:
     )
 
 
-def _cores_each(workers: int) -> int:
-    import os
-
-    return max(1, (os.cpu_count() or 1) // workers)
-
-
 def voice_digest(identity: dict[str, object]) -> str:
     """The voice model's digest when the engine has one, else a digest of its whole identity.
 
@@ -219,7 +212,7 @@ def _worker_voice(choice: VoiceChoice) -> Engine:
 
 
 def synthesize_on_worker(
-    choice: VoiceChoice, identity: dict[str, object], spoken: str
+    choice: VoiceChoice, identity: dict[str, object], spoken: str, key: str
 ) -> tuple[int, bytes]:
     """The Dask task: (sample rate, zlib-compressed trimmed samples) for one utterance."""
     engine = _worker_voice(choice)
@@ -227,7 +220,7 @@ def synthesize_on_worker(
     if mine != identity:
         raise VoiceMismatch(voice_digest(mine), voice_digest(identity))
     try:
-        speech = trim_silence(engine.synthesize(spoken))
+        speech = trim_silence(engine.synthesize(spoken, seed=key))
     except EngineError as exc:
         raise EngineError(f"could not say {spoken[:60]!r}: {exc.detail}") from None
     return speech.sample_rate, zlib.compress(speech.pcm, 6)
@@ -272,6 +265,7 @@ class DaskPool:
                 remote,
                 identity,
                 job.spoken,
+                job.key,  # the seed of the voice's noise, as on this machine
                 key=job.key,  # the cache key: Dask computes a key once, however often asked
                 priority=len(job.spoken),  # longest first
                 pure=True,

@@ -203,12 +203,11 @@ def master_and_tag(task: EpisodeTask) -> None:
     pieces, timeline = layout(planned, titles, rate, pauses(show), intro, outro)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
-    hint = task.previous.gain if task.previous else None
     store, jobs = task.project.segments, task.options.jobs
     with atomic.replacing(files.mp3) as tmp:
         try:
             mastered = encode(
-                pieces, cache, rate, loudness, tmp, store, hint, _keep_measurement(task), jobs
+                pieces, cache, rate, loudness, tmp, store, _keep_measurement(task), jobs
             )
         except ToolError:
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it

@@ -64,7 +64,8 @@ class Said:
 def say(voice: Voice, text: str, out: Path) -> Said:
     """Speak ``text`` as a build would and write it to ``out`` as a WAV file."""
     from pipeline.reading.narrate import spoken_block
-    from pipeline.speech.synth import trim_silence
+    from pipeline.speech.cache import utterance_key
+    from pipeline.speech.synth import TRIM_SETTINGS, trim_silence
 
     block = spoken_block("paragraph", text, voice.language)
     spoken = " ".join(
@@ -74,7 +75,9 @@ def say(voice: Voice, text: str, out: Path) -> Said:
         raise PipelineError(
             f"nothing to say in {text!r}: it has no words or numbers; give a line of text"
         )
-    speech = trim_silence(voice.engine.synthesize(spoken))
+    # Seeded as a build seeds it, so the line sounds as it will in the episode.
+    key = utterance_key(voice.engine.identity(), TRIM_SETTINGS, spoken)
+    speech = trim_silence(voice.engine.synthesize(spoken, seed=key))
     if not speech.pcm:
         raise PipelineError(f"the voice made no sound for {text!r}: try other words")
     write_wav(out, speech)

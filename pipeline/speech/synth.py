@@ -114,11 +114,10 @@ _worker_cache: AudioCache | None = None
 _inherited: list[object] = []
 
 
-def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, parent: int) -> None:
+def _init_worker(choice: VoiceChoice, cache_folder: Path, parent: int) -> None:
     global _worker_engine, _worker_cache
     die_with_parent(parent)
     _inherited.extend(kept for kept in (_worker_engine, _worker_cache) if kept is not None)
-    os.environ["ESSAYCAST_ORT_THREADS"] = str(ort_threads)
     _worker_engine = load_engine(choice)
     _worker_cache = AudioCache(cache_folder)
 
@@ -126,7 +125,7 @@ def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, pare
 def _synthesize_one(job: Job) -> str:
     assert _worker_engine is not None and _worker_cache is not None
     try:
-        speech = _worker_engine.synthesize(job.spoken)
+        speech = _worker_engine.synthesize(job.spoken, seed=job.key)
     except EngineError as exc:
         if job.spoken[:20] in exc.detail:
             raise
@@ -175,14 +174,12 @@ class LocalPool:
                 for job in jobs:
                     yield _landed(job)
             return
-        cores = os.cpu_count() or 1
-        ort_threads = max(1, cores // workers)
         context = multiprocessing.get_context("fork")
         with cf.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(choice, cache.folder, ort_threads, os.getpid()),
+            initargs=(choice, cache.folder, os.getpid()),
         ) as pool:
             yield from _drain(pool, jobs)
 
