@@ -22,7 +22,7 @@ from pipeline.build.showwide import write_show_outputs
 from pipeline.build.stages import CHECK_STAGES, read_script
 from pipeline.build.task import EpisodeTask, Options, Project
 from pipeline.core import atomic
-from pipeline.core.errors import OutputError, PipelineError
+from pipeline.core.errors import BugError, OutputError, PipelineError, debugging
 from pipeline.core.model import BuiltEpisode
 from pipeline.core.reporter import Reporter
 from pipeline.reading.identity import Index, identity
@@ -73,6 +73,8 @@ def build(
         if isinstance(exc, OutputError):
             raise exc  # every later write would fail the same way
         reporter.error(str(exc) if exc.path else f"{source}: {exc}")
+        if isinstance(exc, BugError) and debugging():
+            reporter.error(exc.traceback.rstrip())
         failed.append((source, str(exc)))
 
     # Every script's front matter and voice first, so none is found wrong after others built.
@@ -91,6 +93,9 @@ def build(
                     published.claim(task.script.meta, task.source, seen)
         except PipelineError as exc:
             fail(source, exc)
+            continue
+        except Exception as exc:  # a bug hit by this script: the others still build
+            fail(source, BugError(exc, source))
             continue
         if task.script is not None and task.script.draft:
             reporter.info(f"{source}: a draft (its front matter says so): not built")

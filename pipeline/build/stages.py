@@ -24,7 +24,8 @@ from pipeline.audio.master import Loudness
 from pipeline.build import keys, manifest, uptodate
 from pipeline.build.task import EpisodeTask
 from pipeline.core import atomic
-from pipeline.core.errors import PipelineError, ToolError
+from pipeline.core.confine import check_inside
+from pipeline.core.errors import PipelineError, ScriptError, ToolError
 from pipeline.core.model import Block, BuiltEpisode
 from pipeline.settings.direction import episode_pace, pauses
 from pipeline.speech.cache import AudioCache, utterance_key
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the meter loads numpy, which a no-op build never needs
 def read_script(task: EpisodeTask) -> None:
     from pipeline.reading.ingest import read_script as read
 
+    check_inside(task.source, task.project.root, "script", ScriptError)
     in_project = task.source.parent == task.project.scripts
     task.script = read(task.source, task.show, task.records if in_project else None)
     for line in task.script.inferred:
@@ -201,12 +203,11 @@ def master_and_tag(task: EpisodeTask) -> None:
     pieces, timeline = layout(planned, titles, rate, pauses(show), intro, outro)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
-    hint = task.previous.gain if task.previous else None
     store, jobs = task.project.segments, task.options.jobs
     with atomic.replacing(files.mp3) as tmp:
         try:
             mastered = encode(
-                pieces, cache, rate, loudness, tmp, store, hint, _keep_measurement(task), jobs
+                pieces, cache, rate, loudness, tmp, store, _keep_measurement(task), jobs
             )
         except ToolError:
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
@@ -262,7 +263,7 @@ def page(task: EpisodeTask) -> None:
     from pipeline.release.page import write_episode_page
 
     assert task.built is not None
-    write_episode_page(task.show, task.built)
+    write_episode_page(task.show, task.built, task.narration)
 
 
 def report(task: EpisodeTask) -> None:

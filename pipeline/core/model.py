@@ -62,6 +62,7 @@ class Show:
     intro_music: Path | None = None
     outro_music: Path | None = None
     artwork: Path | None = None  # None: generate feed/artwork.jpg
+    artwork_alt: str | None = None  # the producer's artwork in words (the drawn card is described)
     cluster: str | None = None  # [build] cluster: a Dask scheduler or local:N; None: this machine
 
 
@@ -135,11 +136,39 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Emphasis:
+    """Emphasized text in a block: characters [start, end) of Block.text."""
+
+    start: int
+    end: int
+    strong: bool = False  # **strong**, else *emphasis*
+
+
+@dataclass(frozen=True)
+class Form:
+    """How a block is written, so pages and books show it as the author marked it up.
+
+    A list item has the list's kind and a number shared by the items of one list (and by
+    the paragraphs of one item); a block quote's paragraphs share a quote number; 0 is none.
+    """
+
+    list_kind: Literal["ul", "ol"] | None = None
+    list_id: int = 0
+    item_id: int = 0
+    quote_id: int = 0
+    emphasis: tuple[Emphasis, ...] = ()
+
+
+PLAIN = Form()  # a paragraph as it is: no list, no quote, no emphasis
+
+
+@dataclass(frozen=True)
 class Block:
     """A heading, a paragraph, or the intro/outro: a run of sentences spoken together."""
 
     kind: BlockKind
     sentences: tuple[Sentence, ...]
+    form: Form = PLAIN  # lists, quotes, emphasis: shown, never heard
 
     @property
     def text(self) -> str:
@@ -150,6 +179,7 @@ class Block:
 class Chapter:
     title: str  # shown in chapter lists; "Introduction" for text before the first heading
     blocks: tuple[Block, ...]  # a "heading" block first when the heading is spoken
+    depth: int = 1  # 1: a top-level heading of the essay; 2: a subheading under it...
 
 
 @dataclass(frozen=True)

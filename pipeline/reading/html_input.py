@@ -61,6 +61,12 @@ CITATION_MARKER = re.compile(
     re.IGNORECASE,
 )
 # Markdown punctuation that would change how a line parses; escaped so the text reads as text.
+# A space between an inline element's end and the next inline tag: trafilatura drops it.
+SPACE_AFTER_INLINE = re.compile(
+    r"(</(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)\s*>)[ \t\r\n]+"
+    r"(?=</?(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)\b)",
+    re.I,
+)
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 LINE_START_SPECIAL = re.compile(r"^(\s*)(\d+)?([#>+-]|(?<=\d)[.)])(?=\s|$)")
 # The elements that hold a page's chrome, not its text, wherever they stand; and those that
@@ -154,19 +160,30 @@ def looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html", "<?xml")) or "<head" in head
 
 
+DEPTH = "ERR_RESOURCE_LIMIT"  # libxml2's error type for "Excessive depth in document"
+
+
 def read_page(html: str, source: Path) -> Page:
     """Extract the essay and the page's metadata. ScriptError when there is no text."""
     # Imported here, not above: it takes 70 ms, and most builds read no page at all (the
     # ingest module, which imports this one, is loaded for every script).
     import trafilatura
 
+    parser = lxml.html.HTMLParser()
     try:
-        tree = lxml.html.fromstring(html)
+        tree = lxml.html.fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError) as error:
         raise ScriptError(f"cannot parse the page as HTML ({error})", source) from None
+    if any("depth" in entry.message for entry in parser.error_log if entry.type_name == DEPTH):
+        # libxml2 stops descending at 256 levels: the text below is lost, not boilerplate.
+        raise ScriptError(
+            "the page is nested too deeply (elements more than 256 levels inside one "
+            "another), so its text cannot be read; paste the essay as text or Markdown",
+            source,
+        )
     facts = page_facts(html)
     xml = trafilatura.extract(
-        html,
+        keep_spaces_between_tags(html),
         output_format="xml",
         favor_recall=True,
         include_comments=False,
@@ -192,6 +209,22 @@ def read_page(html: str, source: Path) -> Page:
             source,
         )
     return dataclasses.replace(facts, markdown=markdown, extractor=extractor)
+
+
+def keep_spaces_between_tags(html: str) -> str:
+    """Move a space that only separates two inline elements inside the first one.
+
+    trafilatura drops such a space ("<b>very</b> <i>good</i>" came out "verygood"), and the
+    two words ran together in the narration; inside the element, the space is kept.
+
+    >>> keep_spaces_between_tags("<p>A <b>very</b> <i>good</i> <i><b>x</b></i> <a>day</a>.</p>")
+    '<p>A <b>very </b><i>good </i><i><b>x </b></i><a>day</a>.</p>'
+    """
+    while True:
+        moved = SPACE_AFTER_INLINE.sub(r" \1", html)
+        if moved == html:
+            return html
+        html = moved
 
 
 def escape(text: str) -> str:

@@ -230,10 +230,10 @@ def find_scripts(folder: Path) -> list[Path]:
     whatever its name; hidden files are skipped."""
     if not folder.is_dir():
         return []  # the build says "no scripts found in <folder>"
-    return sorted(
+    return sorted(  # not only regular files: a link or a pipe is refused by name, not skipped
         path
         for path in folder.iterdir()
-        if path.is_file()
+        if not path.is_dir()
         and not path.name.startswith(".")
         and (path.suffix.lower() in SCRIPT_SUFFIXES or is_bare_name(path))
     )

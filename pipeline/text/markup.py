@@ -110,3 +110,40 @@ def hidden_elements(text: str) -> list[HiddenElement]:
                 where = next((i for i in range(first, last) if child.content in lines[i]), first)
                 found.append(HiddenElement(where, opening[1].lower()))
     return found
+
+
+MAX_NESTING = 20  # markdown-it's limit ("maxNesting"): deeper blocks are not parsed
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*?(/?)>")
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+    | {"track", "wbr"}
+)
+
+
+def quote_depth(text: str) -> int:
+    """The deepest block quote of a Markdown text: the most ``>`` opening one line.
+
+    >>> quote_depth("> > > quoted"), quote_depth("Plain words, 3 > 2.")
+    (3, 0)
+    """
+    marks = (len(m[0].replace(" ", "")) for m in re.finditer(r"^[> ]*>", text, re.M))
+    return max(marks, default=0)
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply the text's blocks sit inside one another: block quotes (``>``) on one
+    line, or HTML elements, whichever is deeper. For telling a producer why a text that
+    is nothing but nesting has nothing to read.
+
+    >>> nesting_depth("> > > quoted"), nesting_depth("<div><div><br><p>x</p></div></div>")
+    (3, 3)
+    >>> nesting_depth("Plain words.")
+    0
+    """
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(text):
+        if name.lower() in VOID_TAGS or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return max(quote_depth(text), deepest)
