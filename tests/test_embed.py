@@ -26,6 +26,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuiltEpisode]:
     )
     (root / "feed").mkdir()
     write_show_page(SHOW, [episode], root / "feed", FEED_URL)
+    # the preview serves only the site the feed names: the episode, and the article page
+    base = FEED_URL.rsplit("/feed/", 1)[0]
+    (root / "feed" / "feed.xml").write_text(
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        f'<atom:link rel="self" href="{FEED_URL}"/><link>{base}/feed/</link>'
+        f'<atom:link rel="related" href="{base}/feed/article.html"/>'
+        f'<item><enclosure url="{base}/episodes/{SLUG}/{SLUG}.mp3" length="1" '
+        'type="audio/mpeg"/></item></channel></rss>\n',
+        encoding="utf-8",
+    )
     # a publisher's article page (beside the show page: the preview serves only the
     # site's folders), with the snippet the show page gives pasted in
     show_page = (root / "feed" / "index.html").read_text(encoding="utf-8")
