@@ -175,9 +175,9 @@ def master_and_tag(task: EpisodeTask) -> None:
     Audio up to date: the tag alone is rewritten, on a copy of the MP3, when an input it
     shows changed; nothing is decoded or encoded.
     """
-    from pipeline.core.digest import file_digest
-    from pipeline.audio.master import decode_music, encode
     from pipeline.audio.layout import layout
+    from pipeline.audio.master import decode_music, encode
+    from pipeline.core.digest import file_digest
 
     assert task.script and task.narration and task.engine
     files, show = task.files, task.show
@@ -270,7 +270,12 @@ def report(task: EpisodeTask) -> None:
     """The producer's report (episodes/<slug>/report.html), redrawn only when what it shows
     changed; and the one summary line per episode."""
     from pipeline.core.digest import json_digest
-    from pipeline.release.report import EpisodeInputs, read_record, summary_line, write_episode_report
+    from pipeline.release.report import (
+        EpisodeInputs,
+        read_record,
+        summary_line,
+        write_episode_report,
+    )
 
     assert task.script and task.narration and task.timeline
     inferred = dict(line.split(": ", 1) for line in task.script.inferred if ": " in line)
