@@ -14,19 +14,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.build.task import Project
+    from pipeline.build.quick import Recorder, Verdict
+    from pipeline.build.run import BuildResult
+    from pipeline.build.task import Options, Project
     from pipeline.core.model import Script, Show
 
 from pipeline import __version__
 from pipeline.core.errors import DEBUG_VARIABLE, PipelineError, debugging
-from pipeline.settings.showcheck import MAX_PORT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def parser() -> argparse.ArgumentParser:
-    from pipeline.build.run import default_jobs
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
+
+def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="essaycast", description="Turn essays into a narrated, published podcast."
     )
@@ -177,47 +180,158 @@ def stop_cleanly_on_signals() -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from pipeline.build.lock import exclusive
-    from pipeline.build.run import build, no_scripts
-    from pipeline.build.task import Options, Project
-    from pipeline.core.reporter import Reporter
+    from pipeline.build import quick  # light: the fast path imports nothing more
 
     if args.jobs < 1:
         raise PipelineError("--jobs must be at least 1")
-    _check_engine_and_cluster(args)
-    project = Project(args.root.resolve())
-    if not project.scripts.is_dir():  # not a project: write nothing here, not even the lock
-        raise no_scripts(project)
     if args.timings is not None and args.timings.is_dir():
         raise PipelineError(f"--timings {args.timings} is a folder; name a file to write")
-    reporter = Reporter(verbose=not args.quiet)
-    options = Options(
+    started = time.monotonic()
+    root = args.root.resolve()
+    # Absolute but not resolved: a symlink named here is built under its own name.
+    scripts = [Path(os.path.abspath(path)) for path in args.scripts]
+    options = quick.options_key(
+        vars(args) | {"root": str(root), "scripts": [str(path) for path in scripts]}
+    )
+    if not args.explain:  # --explain always builds, so that it can explain
+        noop = quick.check(root, options)
+        if noop.reason is None:
+            for level, line in noop.lines:
+                if level == "info" or not args.quiet:
+                    print(line, file=sys.stderr)
+            seconds = time.monotonic() - started
+            stages = dict.fromkeys(noop.stages, 0.0)
+            _finish(args, seconds, noop.built, 0, stages)
+            return EXIT_OK
+    return _build_normally(args, root, scripts, options, started)
+
+
+def _build_normally(
+    args: argparse.Namespace,
+    root: Path,
+    scripts: list[Path],
+    options: dict[str, object],
+    started: float,
+) -> int:
+    from pipeline.build import quick
+    from pipeline.build.lock import exclusive
+    from pipeline.build.run import build, no_scripts
+    from pipeline.build.task import Options, Project
+
+    _check_engine_and_cluster(args)
+    project = Project(root)
+    if not project.scripts.is_dir():  # not a project: write nothing here, not even the lock
+        raise no_scripts(project)
+    reporter = quick.Recorder(verbose=not args.quiet)
+    settings = Options(
         engine=args.engine,
         jobs=args.jobs,
         explain=args.explain,
         base_url=args.base_url,
         cluster=args.cluster,
     )
-    started = time.monotonic()
     stop_cleanly_on_signals()
     with exclusive(project.lock, reporter.info):
-        # Absolute but not resolved: a symlink named here is built under its own name.
-        scripts = [Path(os.path.abspath(path)) for path in args.scripts]
-        result = build(project, options, reporter, scripts)
-    seconds = time.monotonic() - started
-    if args.timings:
-        from pipeline.core import atomic
-
-        timings = {"total": seconds, "synthesized": result.synthesized, **result.stage_seconds}
-        atomic.write_text(args.timings, json.dumps(timings, indent=1))
-    reporter.info(
-        f"built {len(result.built)} episode(s), {result.synthesized} utterance(s) synthesized, "
-        f"in {seconds:.1f}s"
-    )
+        quick.forget(root)  # until this build finishes, no build may skip
+        watched = quick.watched_files()
+        before = quick.fingerprint(root, options, watched)
+        reporter.lines.clear()  # the lock's notices are not a no-op's
+        result = build(project, settings, reporter, scripts)
+        seconds = time.monotonic() - started
+        noop = None
+        if not result.failed and not args.explain:
+            done = (result, reporter)
+            noop = _what_a_noop_prints(project, settings, scripts, options, watched, before, done)
+        _finish(args, seconds, len(result.built), result.synthesized, result.stage_seconds)
+        if noop is not None:
+            _remember(root, options, watched, *noop, timings=args.timings)
     if result.failed:
         reporter.info(f"{len(result.failed)} script(s) failed: see the errors above")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _what_a_noop_prints(
+    project: Project,
+    settings: Options,
+    scripts: list[Path],
+    options: dict[str, object],
+    watched: list[str],
+    before: dict[str, object],
+    done: tuple[BuildResult, Recorder],
+) -> tuple[dict[str, object], Verdict] | None:
+    """The fingerprint a no-op build starts from, and what it prints; None when this build
+    cannot tell (a build after it would not be a no-op, or the project changed under it)."""
+    import io
+
+    from pipeline.build import quick
+    from pipeline.build.run import build
+
+    result, reporter = done
+    after = quick.fingerprint(project.root, options, watched)
+    if result.synthesized == 0 and quick.same_files(before, after):
+        return before, _noop(result, reporter)
+    # This build changed something: build once more, silently, to learn what a no-op prints
+    # (the stages' modules are loaded and nothing is left to do, so it is quick).
+    again = quick.Recorder(io.StringIO())
+    try:
+        second = build(project, settings, again, scripts)
+    except Exception:
+        if debugging():
+            raise
+        return None  # the build itself went well: the next one takes the normal path
+    if second.failed or second.synthesized:
+        return None
+    if not quick.same_files(after, quick.fingerprint(project.root, options, watched)):
+        return None
+    return after, _noop(second, again)
+
+
+def _noop(result: BuildResult, reporter: Recorder) -> Verdict:
+    from pipeline.build.quick import Verdict
+
+    return Verdict(None, tuple(reporter.lines), tuple(result.stage_seconds), len(result.built))
+
+
+def _remember(
+    root: Path,
+    options: dict[str, object],
+    watched: list[str],
+    recorded: dict[str, object],
+    noop: Verdict,
+    timings: Path | None,
+) -> None:
+    """Record a no-op unless the project changed since ``recorded`` (the --timings file
+    aside: it is written after the build, and its new stat goes into the record)."""
+    from pipeline.build import quick
+
+    name = quick.relative_name(timings, root) if timings else ""
+    now = quick.fingerprint(root, options, watched)
+    if not quick.same_files(recorded, now, besides=name):
+        return
+    project = dict(recorded["project"])  # type: ignore[call-overload]
+    if name in now["project"]:
+        project[name] = now["project"][name]
+    quick.remember(root, recorded | {"project": project}, noop)
+
+
+def _finish(
+    args: argparse.Namespace,
+    seconds: float,
+    built: int,
+    synthesized: int,
+    stages: dict[str, float],
+) -> None:
+    """What every build ends with: the --timings file and the one line."""
+    if args.timings:
+        from pipeline.core import atomic
+
+        timings = {"total": seconds, "synthesized": synthesized, **stages}
+        atomic.write_text(args.timings, json.dumps(timings, indent=1))
+    print(
+        f"built {built} episode(s), {synthesized} utterance(s) synthesized, in {seconds:.1f}s",
+        file=sys.stderr,
+    )
 
 
 def _check_engine_and_cluster(args: argparse.Namespace) -> None:
@@ -358,6 +472,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from pipeline.build.task import Project
     from pipeline.delivery.serve import serve
     from pipeline.settings.config import load_show
+    from pipeline.settings.showcheck import MAX_PORT
 
     if args.port is not None and not 1 <= args.port <= MAX_PORT:
         raise PipelineError(f"--port must be between 1 and {MAX_PORT}, not {args.port}")

@@ -11,7 +11,6 @@ The stages themselves, in order, are in pipeline.build.stages.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +175,3 @@ def _check_cache_folders(project: Project) -> None:
                 f"{folder} is a file, but the build keeps its cache there: "
                 "move or delete it, then build again"
             )
-
-
-def default_jobs() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
