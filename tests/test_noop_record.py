@@ -168,3 +168,15 @@ def test_same_files_leaves_out_only_the_file_named(tmp_path: Path) -> None:
     assert not quick.same_files(before, after)
     assert quick.relative_name(root / "timings.json", root) == "timings.json"
     assert quick.relative_name(Path("/elsewhere/t.json"), root) == ""
+
+
+def test_a_file_digested_when_recorded_still_matches_once_its_stat_is_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path)
+    monkeypatch.setattr(quick, "RACY_NS", 10**18)  # every file too recent: all digested
+    options = recorded(root)
+    record = json.loads((root / quick.RECORD).read_text(encoding="utf-8"))
+    assert all(len(entry) == 6 for entry in record["fingerprint"]["project"].values())
+    monkeypatch.setattr(quick, "RACY_NS", 0)  # the files have settled
+    assert quick.check(root, options).reason is None

@@ -42,6 +42,7 @@ SKIPPED_FOLDERS = ("node_modules", "__pycache__")
 RACY_NS = SETTLED_NS
 NOT_DIGESTED = "episodes"  # the outputs' audio is large; their stat alone is compared
 
+STAT_FIELDS = 5  # of pipeline.core.digest.stat_fingerprint; a digest may follow them
 Line = tuple[str, str]  # (level, the line as printed): "info" (always) or "detail" (not --quiet)
 
 
@@ -86,8 +87,11 @@ def options_key(args: Mapping[str, Any]) -> dict[str, Any]:
     return {name: args[name] for name in sorted(args) if name not in ("quiet", "timings")}
 
 
-def fingerprint(root: Path, options: Mapping[str, Any], watched: Sequence[str]) -> dict[str, Any]:
-    """Everything a no-op's verdict depends on, as JSON-able data."""
+def fingerprint(
+    root: Path, options: Mapping[str, Any], watched: Sequence[str], digests: bool = True
+) -> dict[str, Any]:
+    """Everything a no-op's verdict depends on, as JSON-able data. A file that changed too
+    recently for its stat to be trusted also has its SHA-256 (unless ``digests`` is false)."""
     started = time.time_ns()
     return {
         "format": FORMAT,
@@ -100,10 +104,10 @@ def fingerprint(root: Path, options: Mapping[str, Any], watched: Sequence[str]) 
             if name.startswith(ENV_PREFIXES) or name in ENV_NAMES
         },
         "day": time.strftime("%Y-%m-%d"),  # a date inferred as "today" changes at midnight
-        "code": _tree(Path(pipeline.__file__).parent, started, digests=True),
+        "code": _tree(Path(pipeline.__file__).parent, started, digests=digests),
         "installed": {path: _stat(Path(path)) for path in sorted(_package_folders())},
         "watched": {path: _stat(Path(path)) for path in sorted(watched)},
-        "project": _tree(root, started, digests=True, top_hidden=False),
+        "project": _tree(root, started, digests=digests, top_hidden=False),
     }
 
 
@@ -119,8 +123,8 @@ def check(root: Path, options: Mapping[str, Any]) -> Verdict:
         return Verdict("the record of the last build is unreadable")
     if recorded.get("format") != FORMAT:
         return Verdict("the record is of another format")
-    now = fingerprint(root, options, watched)
-    reason = difference(recorded, now)
+    now = fingerprint(root, options, watched, digests=False)
+    reason = difference(_stats_only(recorded), now) or _digests_differ(root, recorded)
     if reason is not None:
         return Verdict(reason)
     replay = tuple((str(level), str(line)) for level, line in lines)
@@ -171,18 +175,33 @@ def remember(root: Path, recorded: Mapping[str, Any], noop: Verdict) -> None:
 
 
 def same_files(before: Mapping[str, Any], after: Mapping[str, Any], besides: str = "") -> bool:
-    """Whether two fingerprints agree, leaving out the project file ``besides`` (the
-    --timings file, written between them) and the digests a later walk may add."""
+    """Whether two fingerprints' stats agree, leaving out the project file ``besides`` (the
+    --timings file, written between them)."""
+    return _stats_only(before, besides) == _stats_only(after, besides)
 
-    def plain(print_: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(print_)
-        for section in ("code", "project"):
-            out[section] = {
-                name: value[:5] for name, value in print_[section].items() if name != besides
-            }
-        return out
 
-    return plain(before) == plain(after)
+def _stats_only(print_: Mapping[str, Any], besides: str = "") -> dict[str, Any]:
+    out = dict(print_)
+    for section in ("code", "project"):
+        out[section] = {
+            name: value[:STAT_FIELDS] for name, value in print_[section].items() if name != besides
+        }
+    return out
+
+
+def _digests_differ(root: Path, recorded: Mapping[str, Any]) -> str | None:
+    """The first file whose recorded digest its bytes no longer match (its stat does)."""
+    tops = {"code": Path(pipeline.__file__).parent, "project": root}
+    for section, top in tops.items():
+        for name, entry in recorded[section].items():
+            if len(entry) > STAT_FIELDS:
+                try:
+                    same = file_digest(top / name) == entry[STAT_FIELDS]
+                except OSError:
+                    same = False
+                if not same:
+                    return f"{section}: {name} differs"
+    return None
 
 
 def relative_name(path: Path, root: Path) -> str:
