@@ -182,3 +182,30 @@ def test_a_file_digested_when_recorded_still_matches_once_its_stat_is_trusted(
     assert not any(name.startswith("episodes/") for name in digested)  # large: stat only
     monkeypatch.setattr(quick, "RACY_NS", 0)  # the files have settled
     assert quick.check(root, options).reason is None
+
+
+def test_a_lock_naming_a_holder_sends_the_build_the_normal_way(tmp_path: Path) -> None:
+    from pipeline.build.task import Project
+
+    root = project(tmp_path)
+    options = recorded(root)
+    assert Project(root).lock == root / quick.LOCK
+    (root / quick.LOCK).write_text("pid 12 started 3456 publish\n", encoding="ascii")
+    assert "lock" in str(quick.check(root, options).reason)
+    (root / quick.LOCK).write_text("", encoding="ascii")  # as a finished build leaves it
+    assert quick.check(root, options).reason is None
+
+
+def test_a_named_pipe_is_not_read_and_a_link_out_of_the_project_is_not_walked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path / "p")
+    os.mkfifo(root / "scripts" / "005-pipe.md")  # reading it would wait forever
+    outside = tmp_path / "elsewhere"
+    (outside / "deep").mkdir(parents=True)
+    (root / "scripts" / "elsewhere").symlink_to(outside)
+    monkeypatch.setattr(quick, "RACY_NS", 10**18)  # every file would be digested
+    print_ = quick.fingerprint(root, OPTIONS, [])["project"]
+    assert len(print_["scripts/005-pipe.md"]) == quick.STAT_FIELDS
+    assert "scripts/elsewhere" in print_  # the folder's own stat, nothing under it
+    assert not any(name.startswith("scripts/elsewhere/") for name in print_)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +31,7 @@ from pipeline.core.digest import SETTLED_NS, file_digest, stat_fingerprint
 from pipeline.core.reporter import Reporter
 
 RECORD = Path(".cache") / "noop.json"  # under the project root
+LOCK = Path(".cache") / "build.lock"  # as pipeline.build.task.Project.lock names it
 FORMAT = 1  # of the record; another format is no record
 # The environment the build or its tools (imageio-ffmpeg, Dask, the locale, the clock) read.
 ENV_PREFIXES = ("ESSAYCAST_", "IMAGEIO_", "DASK_", "LC_", "PYTHON")
@@ -40,7 +42,7 @@ SKIPPED_FOLDERS = ("node_modules", "__pycache__")
 # Project files changed this close to a walk (or later) get a digest as well as a stat: a
 # second write within the file system's timestamp resolution would leave the stat unchanged.
 RACY_NS = SETTLED_NS
-NOT_DIGESTED = "episodes"  # the outputs' audio is large; their stat alone is compared
+NOT_DIGESTED = "episodes" + os.sep  # the outputs' audio is large; their stat alone is compared
 
 STAT_FIELDS = 5  # of pipeline.core.digest.stat_fingerprint; a digest may follow them
 Line = tuple[str, str]  # (level, the line as printed): "info" (always) or "detail" (not --quiet)
@@ -123,6 +125,8 @@ def check(root: Path, options: Mapping[str, Any]) -> Verdict:
         return Verdict("the record of the last build is unreadable")
     if recorded.get("format") != FORMAT:
         return Verdict("the record is of another format")
+    if _lock_held_or_left(root):
+        return Verdict("the lock file names a build, publish or add (running, or stopped)")
     now = fingerprint(root, options, watched, digests=False)
     reason = difference(_stats_only(recorded), now) or _digests_differ(root, recorded)
     if reason is not None:
@@ -212,6 +216,17 @@ def relative_name(path: Path, root: Path) -> str:
         return ""
 
 
+def _lock_held_or_left(root: Path) -> bool:
+    """Whether .cache/build.lock names a holder: one is running, and the normal path waits
+    for it; or one was killed, and the normal path says so and sweeps up after it."""
+    try:
+        return bool((root / LOCK).read_text(encoding="ascii", errors="replace").strip())
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
 def _stat(path: Path) -> list[int] | None:
     try:
         return stat_fingerprint(path)
@@ -223,15 +238,18 @@ def _tree(
     top: Path, started: int, *, digests: bool, top_hidden: bool = True
 ) -> dict[str, list[Any]]:
     """Every file under ``top`` (symbolic links followed, once): its stat and, when it
-    changed too recently to trust the stat alone, its SHA-256."""
+    changed too recently to trust the stat alone, its SHA-256 (a regular file's only: a
+    named pipe would never end)."""
     found: dict[str, list[Any]] = {}
-    for path, name in _files(top, top, set(), top_hidden):
-        stat = _stat(path)
-        if stat is None:
+    inside = top.resolve()
+    for path, name in _files(top, inside, top, set(), top_hidden):
+        try:
+            st = os.stat(path)
+        except OSError:
             continue  # gone mid-walk (or a dangling link): absent, as it is to the build
-        entry: list[Any] = list(stat)
-        racy = started - max(stat[3], stat[4]) < RACY_NS
-        if digests and racy and not name.startswith(NOT_DIGESTED + os.sep):
+        entry: list[Any] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        racy = started - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS
+        if digests and racy and stat.S_ISREG(st.st_mode) and not name.startswith(NOT_DIGESTED):
             try:
                 entry.append(file_digest(path))
             except OSError:
@@ -241,7 +259,7 @@ def _tree(
 
 
 def _files(
-    folder: Path, top: Path, seen: set[tuple[int, int]], top_hidden: bool
+    folder: Path, inside: Path, top: Path, seen: set[tuple[int, int]], top_hidden: bool
 ) -> Iterator[tuple[Path, str]]:
     try:
         st = os.stat(folder)
@@ -257,11 +275,16 @@ def _files(
         path = Path(entry.path)
         try:
             is_folder = entry.is_dir()
+            # A link to a folder outside: the build reads nothing there (files are
+            # confined to the project), so the folder's own stat is enough.
+            is_folder = is_folder and (
+                not entry.is_symlink() or path.resolve().is_relative_to(inside)
+            )
         except OSError:
             continue
         if is_folder:
             if entry.name not in SKIPPED_FOLDERS:
-                yield from _files(path, top, seen, top_hidden)
+                yield from _files(path, inside, top, seen, top_hidden)
         else:
             yield path, str(path.relative_to(top))
 
