@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.build.quick import Recorder, Verdict
-    from pipeline.build.run import BuildResult
-    from pipeline.build.task import Options, Project
+    from pipeline.build.task import Project
     from pipeline.core.model import Script, Show
 
 from pipeline import __version__
@@ -194,14 +192,14 @@ def run_build(args: argparse.Namespace) -> int:
         vars(args) | {"root": str(root), "scripts": [str(path) for path in scripts]}
     )
     if not args.explain:  # --explain always builds, so that it can explain
-        noop = quick.check(root, options)
-        if noop.reason is None:
-            for level, line in noop.lines:
+        verdict = quick.check(root, options)
+        if verdict.reason is None:
+            for level, line in verdict.lines:
                 if level == "info" or not args.quiet:
                     print(line, file=sys.stderr)
             seconds = time.monotonic() - started
-            stages = dict.fromkeys(noop.stages, 0.0)
-            _finish(args, seconds, noop.built, 0, stages)
+            stages = dict.fromkeys(verdict.stages, 0.0)
+            _finish(args, seconds, verdict.built, 0, stages)
             return EXIT_OK
     return _build_normally(args, root, scripts, options, started)
 
@@ -213,7 +211,7 @@ def _build_normally(
     options: dict[str, object],
     started: float,
 ) -> int:
-    from pipeline.build import quick
+    from pipeline.build import noop, quick
     from pipeline.build.lock import exclusive
     from pipeline.build.run import build, no_scripts
     from pipeline.build.task import Options, Project
@@ -237,82 +235,18 @@ def _build_normally(
         before = quick.fingerprint(root, options, watched)
         reporter.lines.clear()  # the lock's notices are not a no-op's
         result = build(project, settings, reporter, scripts)
-        seconds = time.monotonic() - started
-        noop = None
+        learned = None
         if not result.failed and not args.explain:
-            done = (result, reporter)
-            noop = _what_a_noop_prints(project, settings, scripts, options, watched, before, done)
+            start = noop.Start(project, settings, scripts, options, watched, before)
+            learned = noop.what_a_noop_prints(start, result, reporter)
+        seconds = time.monotonic() - started
         _finish(args, seconds, len(result.built), result.synthesized, result.stage_seconds)
-        if noop is not None:
-            _remember(root, options, watched, *noop, timings=args.timings)
+        if learned is not None:
+            noop.remember(root, options, watched, *learned, timings=args.timings)
     if result.failed:
         reporter.info(f"{len(result.failed)} script(s) failed: see the errors above")
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _what_a_noop_prints(
-    project: Project,
-    settings: Options,
-    scripts: list[Path],
-    options: dict[str, object],
-    watched: list[str],
-    before: dict[str, object],
-    done: tuple[BuildResult, Recorder],
-) -> tuple[dict[str, object], Verdict] | None:
-    """The fingerprint a no-op build starts from, and what it prints; None when this build
-    cannot tell (a build after it would not be a no-op, or the project changed under it)."""
-    import io
-
-    from pipeline.build import quick
-    from pipeline.build.run import build
-
-    result, reporter = done
-    after = quick.fingerprint(project.root, options, watched)
-    if result.synthesized == 0 and quick.same_files(before, after):
-        return before, _noop(result, reporter)
-    # This build changed something: build once more, silently, to learn what a no-op prints
-    # (the stages' modules are loaded and nothing is left to do, so it is quick).
-    again = quick.Recorder(io.StringIO())
-    try:
-        second = build(project, settings, again, scripts)
-    except Exception:
-        if debugging():
-            raise
-        return None  # the build itself went well: the next one takes the normal path
-    if second.failed or second.synthesized:
-        return None
-    if not quick.same_files(after, quick.fingerprint(project.root, options, watched)):
-        return None
-    return after, _noop(second, again)
-
-
-def _noop(result: BuildResult, reporter: Recorder) -> Verdict:
-    from pipeline.build.quick import Verdict
-
-    return Verdict(None, tuple(reporter.lines), tuple(result.stage_seconds), len(result.built))
-
-
-def _remember(
-    root: Path,
-    options: dict[str, object],
-    watched: list[str],
-    recorded: dict[str, object],
-    noop: Verdict,
-    timings: Path | None,
-) -> None:
-    """Record a no-op unless the project changed since ``recorded`` (the --timings file
-    aside: it is written after the build, and its new stat goes into the record)."""
-    from pipeline.build import quick
-
-    name = quick.relative_name(timings, root) if timings else ""
-    now = quick.fingerprint(root, options, watched)
-    if not quick.same_files(recorded, now, besides=name):
-        return
-    project = dict(recorded["project"])  # type: ignore[call-overload]
-    if name in now["project"]:
-        project[name] = now["project"][name]
-    quick.remember(root, recorded | {"project": project}, noop)
 
 
 def _finish(
