@@ -300,15 +300,21 @@ def _package_folders() -> list[str]:
 
 
 def watched_files() -> list[str]:
-    """The programs and models the build would run or load: the ffmpeg binary and each
-    installed voice's model and config. Asked by the build that records (it has imported
-    what this needs), then only stat'ed."""
-    from pipeline.core.errors import PipelineError
-    from pipeline.core.tools import ffmpeg_path
+    """The programs and models the build would run or load: every ffmpeg it may choose
+    (pipeline.core.tools.ffmpeg_path) and each installed voice's model and config. Found
+    without running anything (imageio-ffmpeg would run its binary to check it), asked by
+    the build that records, then only stat'ed."""
+    import importlib.util
+    import shutil
 
-    files: list[str] = []
-    with contextlib.suppress(PipelineError):
-        files.append(os.path.abspath(ffmpeg_path()))
+    from pipeline.core.errors import PipelineError
+    from pipeline.core.tools import FFMPEG_VARIABLE
+
+    files = [os.environ.get(FFMPEG_VARIABLE, ""), shutil.which("ffmpeg") or ""]
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    if spec is not None and spec.origin:
+        binaries = Path(spec.origin).parent / "binaries"
+        files += [str(path) for path in binaries.glob("ffmpeg*")]
     from pipeline.speech.engines.piper import VOICES, voice_files  # the build imported it
 
     for voice in sorted(VOICES):
@@ -317,4 +323,4 @@ def watched_files() -> list[str]:
         except PipelineError:
             continue
         files += [str(model), str(config)]
-    return files
+    return sorted({os.path.abspath(file) for file in files if file})
