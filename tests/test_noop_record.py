@@ -154,6 +154,9 @@ def test_no_record_or_a_damaged_one_is_not_a_noop_and_forget_drops_it(tmp_path: 
     record["fingerprint"]["format"] = quick.FORMAT + 1
     (root / quick.RECORD).write_text(json.dumps(record), encoding="utf-8")
     assert quick.check(root, options).reason == "the record is of another format"
+    record["fingerprint"] |= {"format": quick.FORMAT, "project": ["not", "a", "mapping"]}
+    (root / quick.RECORD).write_text(json.dumps(record), encoding="utf-8")
+    assert quick.check(root, options).reason == "the record of the last build is unreadable"
     quick.forget(root)
     quick.forget(root)  # none: nothing to do
     assert not (root / quick.RECORD).exists()

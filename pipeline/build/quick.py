@@ -128,7 +128,10 @@ def check(root: Path, options: Mapping[str, Any]) -> Verdict:
     if _lock_held_or_left(root):
         return Verdict("the lock file names a build, publish or add (running, or stopped)")
     now = fingerprint(root, options, watched, digests=False)
-    reason = difference(_stats_only(recorded), now) or _digests_differ(root, recorded)
+    try:
+        reason = difference(_stats_only(recorded), now) or _digests_differ(root, recorded)
+    except (AttributeError, IndexError, KeyError, TypeError):  # valid JSON, not a record
+        return Verdict("the record of the last build is unreadable")
     if reason is not None:
         return Verdict(reason)
     replay = tuple((str(level), str(line)) for level, line in lines)
