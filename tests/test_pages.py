@@ -285,3 +285,34 @@ def test_a_page_declared_latin1_but_written_in_utf8_is_read_as_utf8(tmp_path: Pa
     script = read_script(path, Show())
     assert "Naïve, perhaps." in script.body and "Ã" not in script.body
     assert any("declares iso-8859-1, but its bytes are UTF-8" in w for w in script.warnings)
+
+
+def test_text_hidden_from_every_reader_is_not_read(tmp_path: Path) -> None:
+    # What the sighted reader never sees and a screen reader never reads is not narrated;
+    # a collapsed section the browser opens on a search is, and so is an article that a
+    # script shows once the page has loaded.
+    unseen = {
+        "p hidden": "The print edition carried a correction to this report.",
+        "p style='color: grey; DISPLAY:none'": "Subscribers can read the full minutes online.",
+        "p style='visibility: hidden'": "A survey about the four-day week popped up here.",
+        "p aria-hidden='true'": "Swipe left to read the next story in the series.",
+        "template": "Readers also liked the story of the bridge over the Mill Lane.",
+    }
+    hidden = {tag: f"<{tag}>{words}</{tag.split()[0]}>" for tag, words in unseen.items()}
+    folded = "The full rota for each department is printed in the annex below."
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>"
+        + "".join(list(hidden.values())[:2])
+        + BODY
+        + "".join(list(hidden.values())[2:])
+        + f"<div hidden='until-found'><p>{folded}</p></div></article>"
+    )
+    text = said(tmp_path, html)
+    assert LEDE in text and "covered for each other" in text and folded in text
+    for tag, words in unseen.items():
+        assert words not in text, tag
+    shown_by_script = page(
+        f"<div style='display: none' id='app'><article><h1>Halbrook Keeps the Four-Day Week"
+        f"</h1><p>{LEDE}</p>{BODY}</article></div>"
+    )
+    assert LEDE in said(tmp_path, shown_by_script)

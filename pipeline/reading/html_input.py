@@ -13,6 +13,10 @@ Tables: a table whose cells hold prose (a layout table) is read cell by cell as 
 a data table is announced in one sentence ("The page has a table here, of 4 rows and 3
 columns: Year, Town, Trees; it is not read aloud.") instead of being read cell by cell.
 
+Before any of it, what the page hides from every reader (the ``hidden`` attribute,
+``aria-hidden``, an inline ``display: none``, a template) is taken out
+(pipeline.reading.hidden): what nobody sees or hears on the page is not narrated.
+
 essaycast's own rules only remove what is proven chrome:
 
 * a block that trafilatura found only inside the page's navigation, sidebars, figures, a
@@ -43,6 +47,7 @@ import lxml.html
 
 from pipeline.core.errors import ScriptError
 from pipeline.reading.bounds import agreed, compact, without_tail
+from pipeline.reading.hidden import drop_hidden
 from pipeline.reading.page_meta import Page, page_facts
 
 # Sections that close a reference work: bibliography and links, never the essay.
@@ -188,6 +193,8 @@ def read_page(html: str, source: Path) -> Page:
             source,
         )
     facts = page_facts(html)
+    if drop_hidden(tree):  # what no reader sees is not narrated: trafilatura reads without it
+        html = lxml.html.tostring(tree.getroottree(), encoding="unicode")
     spaced = keep_spaces_between_tags(html)
     xml, balanced = (
         trafilatura.extract(
