@@ -120,6 +120,16 @@ def after_synthesis(run: Run) -> float:
     return sum(run.stages.get(stage, 0.0) for stage in AFTER_SYNTHESIS) / run.stages["synthesize"]
 
 
+def compile_bytecode() -> None:
+    """Time the builds as an installed essaycast runs: with its bytecode compiled, as pip
+    compiles a package it installs. An editable install is compiled on first run, unless
+    PYTHONDONTWRITEBYTECODE is set; then every build would compile the pipeline again
+    (0.15-0.2 s of a no-op build here), a cost no installed copy pays."""
+    import compileall
+
+    compileall.compile_dir(REPO / "pipeline", quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--book-words", type=int, default=50_000)
@@ -138,6 +148,7 @@ def main() -> None:
             catalogue.main(options.catalogue, options.catalogue_words, out, Path(tmp))
         return
 
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="essaycast-bench-") as tmp:
         work = Path(tmp)
         seed = new_project(work / "seed", SEED.name, SEED.read_text(encoding="utf-8"))
@@ -174,7 +185,7 @@ def main() -> None:
     runs = [baseline, cold, noop, metadata, edit] + ([book] if book else [])
     goals = [
         ("cold build ÷ baseline", cold.seconds / baseline.seconds, "≤ 1.10", cold.seconds <= 1.10 * baseline.seconds),
-        ("no-op rebuild (s)", noop.seconds, "≤ 0.5", noop.seconds <= 0.5),
+        ("no-op rebuild (s)", noop.seconds, "≤ 0.4", noop.seconds <= 0.4),
         ("metadata-only change (s)", metadata.seconds, "≤ 1.0", metadata.seconds <= 1.0),
         ("metadata: utterances redone", metadata.synthesized, "0", metadata.synthesized == 0),
         ("edit ÷ cold build", edit.seconds / cold.seconds, "≤ 0.15", edit.seconds <= 0.15 * cold.seconds),
