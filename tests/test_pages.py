@@ -316,3 +316,15 @@ def test_text_hidden_from_every_reader_is_not_read(tmp_path: Path) -> None:
         f"</h1><p>{LEDE}</p>{BODY}</article></div>"
     )
     assert LEDE in said(tmp_path, shown_by_script)
+
+
+def test_a_quotation_with_emphasis_is_read_as_one_sentence(tmp_path: Path) -> None:
+    # trafilatura keeps the emphasis as an inline element inside the quotation; the
+    # sentence is one block, not three ("... said it was", "worth", ".").
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        "<h2>What the staff said</h2><blockquote>A librarian said the trial had been "
+        "<b>worth</b> every difficult Friday.</blockquote></article>"
+    )
+    blocks = narrated(tmp_path, html)
+    assert "A librarian said the trial had been worth every difficult Friday." in blocks

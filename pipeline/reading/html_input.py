@@ -274,6 +274,8 @@ def xml_blocks(xml: str, shown: Shown = lambda text: True) -> Iterator[tuple[int
     >>> list(xml_blocks("<doc><main>Loose.<p>One.</p><div>Two.</div><list><item>a"
     ...     "<list><item>b</item></list></item></list><quote><p>Q.</p></quote></main></doc>"))
     [(0, 'Loose.'), (0, 'One.'), (0, 'Two.'), (-1, 'a'), (-1, 'b'), (-2, 'Q.')]
+    >>> list(xml_blocks("<doc><main><quote>A <hi>bold</hi> word.<lb/>Next.</quote></main></doc>"))
+    [(-2, 'A bold word.'), (-2, 'Next.')]
     """
     root = lxml.etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
@@ -314,14 +316,22 @@ def element_blocks(
         child.tag in ("p", "list", "head", "quote", "table") for child in element
     ):
         inner = -2 if tag == "quote" else -1 if tag == "item" else level
-        yield from loose_text(element.text, inner)
+        # Inline text between the blocks (a quotation's words around its <hi>) is one
+        # block per run, split only where the page broke the line.
+        lines = [element.text or ""]
         for child in element:
             if child.tag in ("p", "list", "head", "quote", "table", "item"):
+                yield from ((inner, text) for text in filter(None, map(clean_text, lines)))
                 yield from element_blocks(child, inner, shown)
-            else:
-                for text in filter(None, map(clean_text, broken_lines(child))):
-                    yield inner, text
-            yield from loose_text(child.tail, inner)
+                lines = [""]
+            elif child.tag in ("lb", "br"):
+                lines.append("")
+            elif isinstance(child.tag, str):  # inline: its words join the run
+                first, *rest = broken_lines(child)
+                lines[-1] += first
+                lines += rest
+            lines[-1] += child.tail or ""
+        yield from ((inner, text) for text in filter(None, map(clean_text, lines)))
     else:
         for text in filter(None, map(clean_text, broken_lines(element))):
             yield level, text
