@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from pipeline.core.errors import ScriptError
 from pipeline.core.model import Show
 from pipeline.reading.ingest import read_script
 from pipeline.reading.narrate import narrate
@@ -328,3 +331,26 @@ def test_a_quotation_with_emphasis_is_read_as_one_sentence(tmp_path: Path) -> No
     )
     blocks = narrated(tmp_path, html)
     assert "A librarian said the trial had been worth every difficult Friday." in blocks
+
+
+def test_a_last_section_of_one_short_sentence_is_read(tmp_path: Path) -> None:
+    # Teasers after the article are a headline and a line without a full stop; an essay's
+    # own last section may be a heading and two words that end as a sentence does.
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        "<h2>Afterword</h2><p>It stays.</p></article>"
+    )
+    blocks = narrated(tmp_path, html)
+    assert blocks[-2:] == ["Afterword", "It stays."]
+
+
+def test_a_page_swallowed_by_an_unclosed_svg_style_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    # Everything after "<svg><style>" is style text; the date search once tried to drop
+    # the lone <svg> the parser returned, which has no parent, and raised a traceback.
+    path = tmp_path / "page.html"
+    path.write_text("<svg><style>" + page(f"<article><p>{LEDE}</p>{BODY}</article>"))
+    with pytest.raises(ScriptError) as refused:
+        read_script(path, Show())
+    assert "no article text found in the page" in str(refused.value)
