@@ -354,3 +354,17 @@ def test_a_page_swallowed_by_an_unclosed_svg_style_is_refused_in_one_line(
     with pytest.raises(ScriptError) as refused:
         read_script(path, Show())
     assert "no article text found in the page" in str(refused.value)
+
+
+def test_a_tag_broken_into_text_is_not_read(tmp_path: Path) -> None:
+    # A page whose heading lost a letter of its tag shows '<2 class="title">' as text: the
+    # words after it are read, the tag's debris is not; a comparison in prose still is.
+    html = page(
+        '<article><h1>Halbrook Keeps the Four-Day Week</h1><2 class="section-title">The Rota'
+        f"</h2><p>{LEDE}</p>{BODY}<p>If the rota is short, fewer than 5 &lt; 6 staff cover "
+        "the desk.</p></article>"
+    )
+    text = said(tmp_path, html)
+    assert "The Rota" in text and LEDE in text
+    assert "class" not in text and "section-title" not in text
+    assert "fewer than 5 < 6 staff cover the desk." in text

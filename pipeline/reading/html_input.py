@@ -78,6 +78,11 @@ SPACE_AFTER_INLINE = re.compile(
     r"(?=</?(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)\b)",
     re.I,
 )
+# A tag a broken page shows as text ("<2 class="title">" once its "h" is lost): a name, and
+# at least one attribute, between angle brackets. Prose does not write attributes.
+MARKUP_DEBRIS = re.compile(
+    r"</?[A-Za-z0-9][\w:-]*(?:\s+[\w:-]+\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>]+))+\s*/?>"
+)
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 LINE_START_SPECIAL = re.compile(r"^(\s*)(\d+)?([#>+-]|(?<=\d)[.)])(?=\s|$)")
 # The elements that hold a page's chrome, not its text, wherever they stand; and those that
@@ -258,12 +263,16 @@ def escape(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """One block's words: whitespace collapsed, citation markers gone.
+    """One block's words: whitespace collapsed, citation markers and markup debris gone.
 
     >>> clean_text("Rome fell[1] slowly.[citation needed]  Then  rose.")
     'Rome fell slowly. Then rose.'
+    >>> clean_text('<2 class="post-title">Letters I Kept')  # a heading whose tag broke
+    'Letters I Kept'
+    >>> clean_text("If a < b and b > c, then nothing.")  # comparisons are prose
+    'If a < b and b > c, then nothing.'
     """
-    return " ".join(CITATION_MARKER.sub("", text).split())
+    return " ".join(MARKUP_DEBRIS.sub(" ", CITATION_MARKER.sub("", text)).split())
 
 
 def xml_blocks(xml: str, shown: Shown = lambda text: True) -> Iterator[tuple[int, str]]:
