@@ -136,7 +136,7 @@ def encode(
     processed = target + gain.mp3_loss_lu  # what the search aimed the processed signal at
     measured, encoded = float("nan"), 0
     for _ in range(4):
-        chain = _processing(loudness, gain.gain_db, gain.trim_db)
+        chain = processing(loudness, gain.gain_db, gain.trim_db)
         listed = [
             (Segment(segment_key(chapter, samples, chain, loudness.bitrate_kbps), samples), chapter)
             for chapter, samples in chapters
@@ -226,7 +226,7 @@ def _search_gain(
     )
 
 
-def _processing(loudness: Loudness, gain_db: float, trim_db: float = 0.0) -> str:
+def processing(loudness: Loudness, gain_db: float, trim_db: float = 0.0) -> str:
     """Gain, then gentle compression, then a limiter, then the trim: the chain every
     episode goes through.
 
@@ -247,7 +247,7 @@ def _processing(loudness: Loudness, gain_db: float, trim_db: float = 0.0) -> str
 def _measure_processed(
     pieces: Sequence[Piece], cache: AudioCache, rate: int, loudness: Loudness, gain_db: float
 ) -> float:
-    chain = _processing(loudness, gain_db) + ",ebur128=framelog=verbose"
+    chain = processing(loudness, gain_db) + ",ebur128=framelog=verbose"
     args = ["-loglevel", "info", *raw_input_args(rate), "-af", chain, "-f", "null", "-"]
     return _integrated(_pipe(pieces, cache, args, "loudness measurement"))
 

@@ -32,7 +32,7 @@ from pipeline.speech.engines import VoiceChoice, load_engine
 from pipeline.speech.synth import TRIM_SETTINGS, Job
 
 if TYPE_CHECKING:  # the meter loads numpy, which a no-op build never needs
-    from pipeline.audio.loudness import Meter
+    from pipeline.audio.streaming import BackHalf
 
 
 def read_script(task: EpisodeTask) -> None:
@@ -156,12 +156,24 @@ def synthesize(task: EpisodeTask) -> None:
         todo.append(Job(key, spoken))
     progress = task.reporter.progress(f"{task.files.slug}: synthesizing", len(todo))
     task.cache_use = {"cached": len(task.spoken_by_key) - len(todo), "synthesized": len(todo)}
+    # The back half masters each chapter as soon as its utterances land, so they are
+    # synthesized a chapter at a time: longest first within each, so no worker is left
+    # alone with one long utterance at a chapter's end.
+    chapter_of = {u.key: block.chapter for block in task.planned for s in block.sentences for u in s}
+    todo.sort(key=lambda job: (chapter_of[job.key], -len(job.spoken)))
+    back_half = task.back_half = _back_half(task)
+    back_half.start(job.key for job in todo)
 
     def done(job: Job) -> None:  # counted as each lands, so a failed pool still counts right
         progress.step()
         task.reporter.synthesized += 1
+        back_half.landed(job.key)
 
-    run_pool(task.choice, task.engine, todo, cache, task.options.jobs, done)
+    try:
+        run_pool(task.choice, task.engine, todo, cache, task.options.jobs, done)
+    except BaseException:
+        back_half.stop()
+        raise
     progress.finish()
 
 
@@ -171,9 +183,9 @@ def master_and_tag(task: EpisodeTask) -> None:
     Audio up to date: the tag alone is rewritten, on a copy of the MP3, when an input it
     shows changed; nothing is decoded or encoded.
     """
-    from pipeline.core.digest import file_digest
-    from pipeline.audio.master import decode_music, encode
     from pipeline.audio.layout import layout
+    from pipeline.audio.segments import write_mp3
+    from pipeline.core.digest import file_digest
 
     assert task.script and task.narration and task.engine
     files, show = task.files, task.show
@@ -191,32 +203,33 @@ def master_and_tag(task: EpisodeTask) -> None:
             uptodate.write_tags(task, tmp, task.timeline)
         uptodate.record(task, tags, gain, file_digest(files.mp3))
         return
-    cache, rate = task.project.cache, task.engine.sample_rate
-    planned = [_with_lengths(block, cache) for block in task.planned]
-    intro = decode_music(show.intro_music, rate) if show.intro_music else b""
-    outro = decode_music(show.outro_music, rate) if show.outro_music else b""
-    titles = [chapter.title for chapter in task.narration.chapters]
-    pieces, timeline = layout(planned, titles, rate, pauses(show), intro, outro)
-    loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
+    back_half = task.back_half
+    assert back_half is not None, "the synthesize stage starts the back half"
+    plan = back_half.plan
+    planned = [_with_lengths(block, task.project.cache) for block in task.planned]
+    pieces, timeline = layout(planned, plan.titles, plan.rate, plan.pauses, plan.intro, plan.outro)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
-    hint = task.previous.gain if task.previous else None
-    store, jobs = task.project.segments, task.options.jobs
     with atomic.replacing(files.mp3) as tmp:
         try:
-            mastered = encode(
-                pieces, cache, rate, loudness, tmp, store, hint, _keep_measurement(task), jobs
-            )
+            mastered = back_half.finish(pieces)
+            write_mp3(mastered.segments, task.project.segments, tmp)
         except ToolError:
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
                 raise atomic.no_space(files.mp3) from None
             raise
         uptodate.write_tags(task, tmp, timeline)
         digest = file_digest(tmp)
+    task.back_half = None
     chapters = len(mastered.segments)
-    task.reporter.detail(f"  encoded {mastered.encoded} of {chapters} chapter(s) of the MP3")
+    task.reporter.detail(
+        f"  encoded {mastered.encoded} of {chapters} chapter(s) of the MP3"
+        f" ({mastered.reencoded} again at the settled gain)"
+    )
     task.cache_use["chapters encoded"], task.cache_use["chapters"] = mastered.encoded, chapters
+    task.measured = mastered.meter.measurement()
     task.timeline, task.segments = timeline, mastered.segments
-    uptodate.record(task, uptodate.tags_inputs(task, timeline), mastered.gain, digest)
+    counts = {"encoded": mastered.encoded, "reencoded": mastered.reencoded}
+    uptodate.record(task, uptodate.tags_inputs(task, timeline), mastered.gain, digest, counts)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -324,11 +337,28 @@ WORK_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
 EPISODE_STAGES = (*CHECK_STAGES, *WORK_STAGES)
 
 
-def _keep_measurement(task: EpisodeTask) -> Callable[[Meter], None]:
-    def keep(meter: Meter) -> None:
-        task.measured = meter.measurement()
+def _back_half(task: EpisodeTask) -> BackHalf:
+    """Mastering, streamed behind synthesis (pipeline/audio/streaming.py)."""
+    from pipeline.audio.master import decode_music
+    from pipeline.audio.streaming import BackHalf, Plan
 
-    return keep
+    assert task.narration and task.engine
+    show, rate = task.show, task.engine.sample_rate
+    intro = decode_music(show.intro_music, rate) if show.intro_music else b""
+    outro = decode_music(show.outro_music, rate) if show.outro_music else b""
+    titles = [chapter.title for chapter in task.narration.chapters]
+    plan = Plan(task.planned, titles, rate, pauses(show), intro, outro)
+    loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
+    previous = task.previous
+    return BackHalf(
+        plan,
+        task.project.cache,
+        task.project.segments,
+        loudness,
+        previous.gain if previous else None,
+        previous.segments if previous else (),
+        task.options.jobs,
+    )
 
 
 def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:
