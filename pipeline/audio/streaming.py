@@ -144,6 +144,7 @@ class BackHalf:
         self.failed: BaseException | None = None
         self.thread: threading.Thread | None = None
         self.encoded = 0
+        self.early = 0  # the first chapter encoded again at the trim it measured for itself
         self.lock = threading.Lock()
 
     def start(self, pending: Iterable[str]) -> None:
@@ -188,6 +189,13 @@ class BackHalf:
             return self._master(pieces, raw, self.hint.gain_db, self.hint.trim_db)
         done = [part for part in self.parts[:index] if part is not None]
         drive = self._drive(np.concatenate([*(part.raw for part in done), raw]))
+        if not done:  # nothing metered yet: the first chapter finds the trim on itself
+            first = self._master(pieces, raw, drive, 0.0)
+            trim, moved = _settle([first], drive, self.loudness.target_lufs, CHAPTER_TOLERANCE_LU)
+            if not moved:
+                return first
+            self.early += 1
+            return self._master(pieces, raw, drive, trim)
         trim = trim_for(
             self.loudness.target_lufs,
             [(part.levels.blocks(), _shift(part.segment, drive, 0.0), True) for part in done],
@@ -267,7 +275,7 @@ class BackHalf:
             parts.append(part)
         target = self.loudness.target_lufs
         drive = self._drive(np.concatenate([part.raw for part in parts]))
-        tolerance, reencoded = CHAPTER_TOLERANCE_LU, 0
+        tolerance, reencoded = CHAPTER_TOLERANCE_LU, self.early
         for _ in range(ROUNDS):
             trim, moved = _settle(parts, drive, target, tolerance)
             redone = self._again(parts, moved, drive, trim)
@@ -311,34 +319,14 @@ def _shift(segment: Segment, gain: float, trim: float) -> float:
 def _settle(
     parts: Sequence[Part], drive: float, target: float, tolerance: float
 ) -> tuple[float, list[int]]:
-    """The trim that lands the episode on the target at this drive, and the chapters to
-    encode again at it: those it would move by more than ``tolerance``. The others are
-    counted as they measured."""
-
-    def moved(trim: float) -> list[int]:
-        shifts = [abs(_shift(part.segment, drive, trim)) for part in parts]
-        return [index for index, shift in enumerate(shifts) if shift > tolerance]
-
-    def solve(chosen: Sequence[int]) -> float:
-        return trim_for(
-            target,
-            [
-                (part.levels.blocks(), _shift(part.segment, drive, 0.0) if moves else 0.0, moves)
-                for part, moves in ((part, i in chosen) for i, part in enumerate(parts))
-            ],
-        )
-
-    trim = solve(range(len(parts)))
-    chosen = moved(trim)
-    for _ in range(3):  # which chapters move depends on the trim, and the trim on them
-        if not chosen:
-            break
-        trim = solve(chosen)
-        again = moved(trim)
-        if again == chosen:
-            break
-        chosen = sorted(set(chosen) | set(again))
-    return trim, chosen
+    """The trim that lands the episode on the target with every chapter at this drive, and
+    the chapters that figure would move by more than ``tolerance``: those are encoded again
+    at it, the others kept as they measured."""
+    trim = trim_for(
+        target, [(part.levels.blocks(), _shift(part.segment, drive, 0.0), True) for part in parts]
+    )
+    shifts = [abs(_shift(part.segment, drive, trim)) for part in parts]
+    return trim, [index for index, shift in enumerate(shifts) if shift > tolerance]
 
 
 def _offsets(parts: Sequence[Part]) -> list[int]:
