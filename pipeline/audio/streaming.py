@@ -7,7 +7,8 @@ inputs give the same encodes whatever order synthesis finishes in:
 
 - the gain into the compressor (the drive) sets the raw speech's loudness DRIVE_DB over the
   target; the raw loudness is the gating of the utterances' blocks, kept in the cache
-  (pipeline/audio/levels.py), so it is a sum, not a decode;
+  (pipeline/audio/levels.py), so it is a sum, not a decode. It is set on the first chapter
+  and kept for the episode while the whole's raw loudness stays within DRIVE_KEPT_DB;
 - the trim after the limiter lands the MP3 on the target: the first chapter is encoded at
   the last build's trim (none on a first build), each later one at the trim that brings the
   chapters metered so far to the target.
@@ -15,7 +16,7 @@ inputs give the same encodes whatever order synthesis finishes in:
 When every chapter is in, the drive and the trim are settled on the whole episode. A chapter
 is encoded again only when the settled figure moves its level by more than
 CHAPTER_TOLERANCE_LU; the others keep their encodes, as they measured. The MP3 as a whole,
-its chapters' meters joined, must come within TOLERANCE_LU of the target with its true peak
+its chapters' meters joined, must come within EPISODE_TOLERANCE_LU of the target with its true peak
 under the ceiling, or every chapter is encoded again at a corrected figure.
 
 An edit does the same with the last build's figure: each chapter it did not touch is found
@@ -53,7 +54,6 @@ from pipeline.audio.loudness import Meter, gated_loudness
 from pipeline.audio.master import (
     COMPRESSION_GUESS_DB,
     SEARCH_SPREAD_DB,
-    TOLERANCE_LU,
     Gain,
     Loudness,
     processing,
@@ -68,14 +68,20 @@ from pipeline.speech.cache import AudioCache
 # How far over the target the raw speech is driven into the compressor: where the gain
 # search of earlier builds landed for Piper's voices.
 DRIVE_DB = COMPRESSION_GUESS_DB + SEARCH_SPREAD_DB
+# The drive is set on the first chapter (or is the last build's) and kept while the whole
+# episode's raw loudness puts it within this of where it would set it: a compressor driven
+# 2 dB harder or softer is not heard, and one drive keeps every chapter's sound alike.
+DRIVE_KEPT_DB = 2.0
 # LU out per dB of drive in, through the compressor and the limiter at that drive (about
 # 0.25 measured on Piper's voices; rounded up, so a chapter is re-encoded sooner, not later).
 DRIVE_SLOPE = 0.3
 # A chapter kept at an earlier figure sits at most this far from where the settled figure
-# would put it: under a third of the 1 dB a listener notices between two voices' levels, and
-# the episode as a whole is still measured to within TOLERANCE_LU (Apple allows ±1, the
-# issue ±0.5).
+# would put it: under a third of the 1 dB a listener notices between two voices' levels.
 CHAPTER_TOLERANCE_LU = 0.3
+# The whole MP3 (its chapters' meters joined) must land this close to the target: the
+# build's promise is ±0.5 LU (Apple allows ±1), and 0.2 of that is left for other meters
+# (ffmpeg's ebur128 reads our MP3s within 0.1 LU of ours, tests/test_loudness.py).
+EPISODE_TOLERANCE_LU = 0.3
 ROUNDS = 4
 
 
@@ -104,9 +110,9 @@ class Part:
 
 @dataclass(frozen=True)
 class Streamed:
-    """What mastering made: the settled figure, the chapters' encodes, how many were
-    encoded (and how many of those again, when the figure settled), and the meter of the
-    whole, joined from theirs."""
+    """What mastering made: the settled figure, the chapters' encodes, how many encodes it
+    made (``reencoded`` of them a chapter's second or later), and the meter of the whole,
+    joined from theirs."""
 
     gain: Gain
     segments: tuple[Segment, ...]
@@ -143,6 +149,7 @@ class BackHalf:
         self.stopped = False
         self.failed: BaseException | None = None
         self.thread: threading.Thread | None = None
+        self.drive: float | None = None  # set on the first chapter, kept for the others
         self.encoded = 0
         self.early = 0  # the first chapter encoded again at the trim it measured for itself
         self.lock = threading.Lock()
@@ -188,7 +195,9 @@ class BackHalf:
         if self.hint is not None:
             return self._master(pieces, raw, self.hint.gain_db, self.hint.trim_db)
         done = [part for part in self.parts[:index] if part is not None]
-        drive = self._drive(np.concatenate([*(part.raw for part in done), raw]))
+        if self.drive is None:
+            self.drive = self._drive(raw)
+        drive = self.drive
         if not done:  # nothing metered yet: the first chapter finds the trim on itself
             first = self._master(pieces, raw, drive, 0.0)
             trim, moved = _settle([first], drive, self.loudness.target_lufs, CHAPTER_TOLERANCE_LU)
@@ -275,20 +284,23 @@ class BackHalf:
             parts.append(part)
         target = self.loudness.target_lufs
         drive = self._drive(np.concatenate([part.raw for part in parts]))
+        kept = self.hint.gain_db if self.hint is not None else self.drive
+        if kept is not None and abs(kept - drive) <= DRIVE_KEPT_DB:
+            drive = kept
         tolerance, reencoded = CHAPTER_TOLERANCE_LU, self.early
         for _ in range(ROUNDS):
             trim, moved = _settle(parts, drive, target, tolerance)
-            redone = self._again(parts, moved, drive, trim)
-            for index, part in zip(moved, redone, strict=True):
-                reencoded += part.segment != parts[index].segment
+            before = self.encoded
+            for index, part in zip(moved, self._again(parts, moved, drive, trim), strict=True):
                 parts[index] = part
+            reencoded += self.encoded - before
             placed = zip(_offsets(parts), (part.levels for part in parts), strict=True)
             meter = joined(list(placed), OUTPUT_RATE)
             measured = meter.integrated()
             peak_ok = meter.true_peak_dbtp() <= self.loudness.true_peak_dbtp
-            if abs(measured - target) <= TOLERANCE_LU and peak_ok:
-                kept = tuple(part.segment for part in parts)
-                return Streamed(Gain(drive, trim_db=trim), kept, self.encoded, reencoded, meter)
+            if abs(measured - target) <= EPISODE_TOLERANCE_LU and peak_ok:
+                made = tuple(part.segment for part in parts)
+                return Streamed(Gain(drive, trim_db=trim), made, self.encoded, reencoded, meter)
             # Every chapter again, now at one figure: louder drive when the peak is over
             # (the limiter holds it while the trim comes down), else the trim corrected.
             tolerance = 0.0

@@ -220,12 +220,11 @@ def master_and_tag(task: EpisodeTask) -> None:
         uptodate.write_tags(task, tmp, timeline)
         digest = file_digest(tmp)
     task.back_half = None
-    chapters = len(mastered.segments)
-    task.reporter.detail(
-        f"  encoded {mastered.encoded} of {chapters} chapter(s) of the MP3"
-        f" ({mastered.reencoded} again at the settled gain)"
-    )
-    task.cache_use["chapters encoded"], task.cache_use["chapters"] = mastered.encoded, chapters
+    chapters, encoded = len(mastered.segments), mastered.encoded - mastered.reencoded
+    again = f" ({mastered.reencoded} of them again at the settled gain)" if mastered.reencoded else ""
+    task.reporter.detail(f"  encoded {encoded} of {chapters} chapter(s) of the MP3{again}")
+    task.cache_use["chapters encoded"], task.cache_use["chapters"] = encoded, chapters
+    task.cache_use["chapters encoded again"] = mastered.reencoded
     task.measured = mastered.meter.measurement()
     task.timeline, task.segments = timeline, mastered.segments
     counts = {"encoded": mastered.encoded, "reencoded": mastered.reencoded}
