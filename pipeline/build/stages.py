@@ -156,11 +156,8 @@ def synthesize(task: EpisodeTask) -> None:
         todo.append(Job(key, spoken))
     progress = task.reporter.progress(f"{task.files.slug}: synthesizing", len(todo))
     task.cache_use = {"cached": len(task.spoken_by_key) - len(todo), "synthesized": len(todo)}
-    # The back half masters each chapter as soon as its utterances land, so they are
-    # synthesized a chapter at a time: longest first within each, so no worker is left
-    # alone with one long utterance at a chapter's end.
-    chapter_of = {u.key: block.chapter for block in task.planned for s in block.sentences for u in s}
-    todo.sort(key=lambda job: (chapter_of[job.key], -len(job.spoken)))
+    # In listening order (the plan's), so that the back half can master each chapter as
+    # soon as its utterances land, while later ones are synthesized.
     back_half = task.back_half = _back_half(task)
     back_half.start(job.key for job in todo)
 
