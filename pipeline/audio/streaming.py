@@ -155,11 +155,20 @@ class BackHalf:
         self.lock = threading.Lock()
 
     def start(self, pending: Iterable[str]) -> None:
+        """Expect these keys; with none to wait for, begin at once. Otherwise begin when the
+        first lands: by then the synthesis pool has forked its workers, which a running
+        thread must not be copied into."""
         self.waiting = set(pending)
+        if not self.waiting:
+            self._begin()
+
+    def _begin(self) -> None:
         self.thread = threading.Thread(target=self._run, name="back half", daemon=True)
         self.thread.start()
 
     def landed(self, key: str) -> None:
+        if self.thread is None:
+            self._begin()
         with self.condition:
             self.waiting.discard(key)
             self.condition.notify()
@@ -270,8 +279,11 @@ class BackHalf:
     def finish(self, pieces: Sequence[Piece]) -> Streamed:
         """Settle the figure on the whole episode (``pieces``: its whole layout), encode again
         the chapters it moves too far, and measure the whole from the chapters' meters."""
-        if self.thread is not None:
-            self.thread.join()
+        if self.thread is None:  # nothing landed that it waited for: a failed pool's rerun
+            self.waiting.clear()
+            self._begin()
+        assert self.thread is not None
+        self.thread.join()
         if self.failed is not None:
             raise self.failed
         chapters = [tuple(chapter) for chapter in segments(pieces)]
