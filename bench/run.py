@@ -174,7 +174,7 @@ def main() -> None:
         before = build_record(seed)
         metadata = build("metadata", seed, jobs)
         metadata_encodes = len(chapter_encodes(seed) - {s["key"] for s in before["segments"]})
-        print("one-paragraph edit…", flush=True)
+        print("one-sentence edit…", flush=True)
         chapters_before = chapter_encodes(seed)
         edit_one_paragraph(next((seed / "scripts").iterdir()))
         edit = build("edit", seed, jobs)
