@@ -1,0 +1,137 @@
+"""`essaycast build`: check everything, then build each script, then the show-wide outputs.
+
+    1. show.toml, its music, the lexicon, the base URL           (one error stops the build)
+    2. every script's CHECK_STAGES                               (a bad script is skipped)
+    3. every checked script's WORK_STAGES, here (pipeline.build.local)
+       or on a Dask cluster (pipeline.build.cluster)
+    4. the feed, the show's book, page and report               (pipeline.build.showwide)
+
+The stages themselves, in order, are in pipeline.build.stages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.build.cluster import build_on_cluster
+from pipeline.build.local import build_here
+from pipeline.build.showwide import write_show_outputs
+from pipeline.build.stages import CHECK_STAGES, read_script
+from pipeline.build.task import EpisodeTask, Options, Project
+from pipeline.core import atomic
+from pipeline.core.errors import OutputError, PipelineError
+from pipeline.core.model import BuiltEpisode
+from pipeline.core.reporter import Reporter
+from pipeline.reading.records import Records
+from pipeline.reading.script import find_scripts
+from pipeline.release import published
+from pipeline.release.artwork import ensure_artwork
+from pipeline.settings.config import check_music, load_show
+from pipeline.settings.showcheck import url_problem
+from pipeline.speech.pronouncer import show_lexicon
+
+
+@dataclass
+class BuildResult:
+    built: list[BuiltEpisode]
+    failed: list[tuple[Path, str]]
+    synthesized: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over episodes
+
+
+def build(
+    project: Project, options: Options, reporter: Reporter, only: Sequence[Path] = ()
+) -> BuildResult:
+    """Build the named scripts (all when none are named), then the feed and the show page.
+
+    Everything is checked before any work: show.toml (config.load_show), its music, the
+    base URL, and every script's front matter; a script that fails is reported and skipped,
+    the others still build. A write that fails (a full disk, a read-only folder) stops the
+    build. The feed lists every published episode, not only those built now
+    (pipeline.release.published has the rules). Hold project.lock while it runs (the CLI does): it
+    first deletes the temporary files of a killed build.
+    """
+    if not project.scripts.is_dir():  # not a project: write nothing here
+        raise no_scripts(project)
+    show = load_show(project.show_toml)
+    check_music(show, project.show_toml)
+    _check_cache_folders(project)
+    show_lexicon(project.feed)  # a broken lexicon is one error, not one per script
+    problem = url_problem("--base-url", options.base_url) if options.base_url else None
+    if problem:
+        raise PipelineError(problem)
+    sources = list(only) or find_scripts(project.scripts)
+    if not sources:
+        raise no_scripts(project)
+    failed: list[tuple[Path, str]] = []
+
+    def fail(source: Path, exc: PipelineError) -> None:
+        if isinstance(exc, OutputError):
+            raise exc  # every later write would fail the same way
+        reporter.error(str(exc) if exc.path else f"{source}: {exc}")
+        failed.append((source, str(exc)))
+
+    # Every script's front matter and voice first, so none is found wrong after others built.
+    before = published.load(project.episodes, project.root)
+    seen = published.claimed(before, whole_project=not only)  # published: keeps slug, number
+    records = Records.load(project.scripts)
+    tasks: list[EpisodeTask] = []
+    for source in sources:
+        task = EpisodeTask(source, project, show, options, reporter, Path(), records=records)
+        try:
+            for stage in CHECK_STAGES:
+                with reporter.timed(stage.__name__):
+                    stage(task)
+                if stage is read_script:
+                    assert task.script is not None
+                    published.claim(task.script.meta, task.source, seen)
+        except PipelineError as exc:
+            fail(source, exc)
+            continue
+        tasks.append(task)
+
+    for folder in (project.episodes, project.feed, project.root / ".cache"):
+        atomic.remove_leftovers(folder)  # what a killed build left half-written
+    artwork = ensure_artwork(show, project.feed)
+    built: list[BuiltEpisode] = []
+    for task in tasks:
+        task.artwork = artwork
+    cluster = options.cluster or show.cluster
+    if cluster:  # every script's utterances at once on a Dask cluster: pipeline/build/batch.py
+        done = build_on_cluster(cluster, tasks, project, reporter)
+        built, tasks = done.built, []
+        for source, message in done.failed:
+            failed.append((source, message))
+    built += build_here(tasks, reporter, fail)
+    base_url = (options.base_url or show.base_url).rstrip("/")
+    episodes, removed = published.listed(
+        built, before, project.episodes, whole_project=not only, notice=reporter.warn
+    )
+    if episodes or removed:
+        write_show_outputs(show, episodes, built, project.root, artwork, base_url, reporter)
+    return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
+
+
+def no_scripts(project: Project) -> PipelineError:
+    return PipelineError(
+        f"no scripts found in {project.scripts} (expected .md, .txt or .html files)"
+    )
+
+
+
+def _check_cache_folders(project: Project) -> None:
+    """The cache's folders must be folders: a file in their place would fail every script."""
+    cache = project.root / ".cache"
+    for folder in (cache, cache / "audio", cache / "segments", cache / "voices"):
+        if folder.exists() and not folder.is_dir():
+            raise PipelineError(
+                f"{folder} is a file, but the build keeps its cache there: "
+                "move or delete it, then build again"
+            )
+
+
+def default_jobs() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
