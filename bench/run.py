@@ -47,14 +47,14 @@ def spoken_text(project: Path) -> str:
 
 def book_script(words: int, seed: int = 7) -> str:
     """A long, varied script: sentences drawn from the seed essay's vocabulary, every one
-    different (so the cache cannot help), in chapters of about 1,500 words."""
+    different (so the cache cannot help), in chapters (headings) of about 400 words."""
     vocabulary = sorted(set(re.findall(r"[a-z]+", SEED.read_text(encoding="utf-8").lower())))
     rng = random.Random(seed)
     lines = ["---", "title: The Long Book", "date: 2026-11-20", "summary: A benchmark.", "---", ""]
     written, chapter = 0, 0
     while written < words:
         chapter += 1
-        lines += [f"Chapter {chapter} of the Long Book", ""]
+        lines += [f"## Chapter {chapter} of the Long Book", ""]
         for _ in range(6):
             sentences = []
             for _ in range(rng.randint(3, 6)):
