@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test test-fast lint docs check serve publish report bench clean test-deps
+.PHONY: all build add test test-fast lint docs check serve publish report bench bench-extract clean test-deps fuzz soak
 
 all: build
 
@@ -85,8 +85,22 @@ test: test-deps lint docs
 test-fast: test-deps lint docs
 	$(BIN)/pytest -m "not slow and not browser" -n 2 --dist loadfile $(ARGS)
 
+# The text path fuzzed with forty times the examples `make test` runs (tests/test_fuzz.py).
+fuzz: $(TEST_INSTALLED)
+	ESSAYCAST_FUZZ=1 $(BIN)/pytest tests/test_fuzz.py -p no:cacheprovider $(ARGS)
+
+# 50 builds with edits, SIGKILLs, SIGTERMs and a damaged cache entry, ending byte-identical
+# to a clean build (tests/test_soak.py; `make test` runs 3 of them).
+soak: $(TEST_INSTALLED)
+	ESSAYCAST_SOAK=50 $(BIN)/pytest tests/test_soak.py -p no:cacheprovider -s $(ARGS)
+
 bench: $(INSTALLED) $(TEST_INSTALLED)
 	$(BIN)/python bench/run.py $(ARGS)
+
+# Article extraction against public ground truth, read from outside the repository:
+# ARGS="--aeb DIR --readability DIR" (see docs/extraction.md).
+bench-extract: $(INSTALLED) $(TEST_INSTALLED)
+	$(BIN)/python bench/extraction.py $(ARGS)
 
 # The ingest corpus (tests/data/corpus/): how much of each essay is read, and nothing else.
 .PHONY: corpus

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pipeline.core.model import Script, Show
 
 from pipeline import __version__
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import DEBUG_VARIABLE, PipelineError, debugging
 from pipeline.settings.showcheck import MAX_PORT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -33,6 +33,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"essaycast {__version__}")
     top.add_argument(
         "--root", type=Path, default=Path("."), help="project folder (default: current folder)"
+    )
+    top.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an unexpected error (a bug), print its whole traceback",
     )
     commands = top.add_subparsers(dest="command", required=True)
 
@@ -98,6 +103,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.debug:
+        os.environ[DEBUG_VARIABLE] = "1"  # read by the build, its workers included
     try:
         return COMMANDS[args.command](args)
     except PipelineError as exc:
@@ -115,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 128 + (exc.signal if isinstance(exc, Stopped) else signal.SIGINT)
+    except Exception as exc:  # a bug: one line and a way to see more, not a traceback
+        if debugging():
+            raise
+        from pipeline.core.errors import BugError
+
+        print(f"error: {BugError(exc)}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 class Stopped(KeyboardInterrupt):
@@ -130,7 +144,7 @@ def stop_cleanly_on_signals() -> None:
     from pipeline.core import tools
 
     def stop(signum: int, frame: object) -> None:
-        tools.cancelled.set()  # helper threads streaming into ffmpeg stop too
+        tools.cancel()  # helper threads stop feeding ffmpeg; a stuck one is killed soon
         if tools.hold_signal(signum):  # delivered again when the held block is done
             return
         raise Stopped(signum)
@@ -204,7 +218,7 @@ def run_add(args: argparse.Namespace) -> int:
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
-    with exclusive(project.lock, print):  # numbers are handed out one build or add at a time
+    with exclusive(project.lock, print, "add"):  # numbers are handed out one build or add at a time
         _, failed = add([path.resolve() for path in args.files], project.scripts, show, print)
     for error in failed:
         print(f"error: {error}", file=sys.stderr)
@@ -246,7 +260,7 @@ def run_publish(args: argparse.Namespace) -> int:
     show = load_show(project.show_toml)
     say = print
     try:
-        with exclusive(project.lock, say):  # no build may change the site mid-upload
+        with exclusive(project.lock, say, "publish"):  # no build may change the site mid-upload
             publish(project.root, show, say, dry_run=args.dry_run, prune=args.prune)
     except KeyboardInterrupt:
         print(
@@ -304,7 +318,10 @@ def run_say(args: argparse.Namespace) -> int:
     out = args.out or project.root / ".cache" / "say.wav"
     said = say(voice, args.text, out)
     print(f"spoken:   {said.spoken}")
-    print(f"phonemes: {said.phonemes or '(this voice takes text, not phonemes)'}")
+    if said.phonemes is None:
+        print("phonemes: (this voice takes text, not phonemes)")
+    else:
+        print(f"phonemes: {said.phonemes}")
     for entry in said.used:
         print(f"lexicon:  {entry.where}")
     for entry in said.not_applicable:
@@ -334,7 +351,12 @@ def _project_and_script(
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
-    return project, show, read_script(path.resolve(), show) if path else None
+    if path is None:
+        return project, show, None
+    from pipeline.core.confine import check_inside
+
+    check_inside(path.absolute(), project.root, "script")
+    return project, show, read_script(path.resolve(), show)
 
 
 COMMANDS = {

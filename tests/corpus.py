@@ -32,7 +32,7 @@ from pipeline.reading.narrate import narrate
 from pipeline.reading.script import decode
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
-PAGE_SUFFIXES = (".txt", ".md", ".html")
+PAGE_SUFFIXES = (".txt", ".md", ".markdown", ".mdx", ".html")
 SIDE_FILES = (".essay", ".golden")
 
 
@@ -184,21 +184,36 @@ def totals(scores: list[Score]) -> Totals:
     )
 
 
-def report(scores: list[Score]) -> str:
-    """A table of every page, what it lost and what it read that is not the essay's."""
+def metadata(script: Script) -> list[str]:
+    """What the episode credits, and where each field came from (the page, a byline, …)."""
+    meta = script.meta
+    found = [f"title {meta.title!r}, author {meta.author!r}, date {meta.date}"]
+    if meta.keywords:
+        found.append(f"keywords {', '.join(meta.keywords)}")
+    return found + [
+        line for line in script.inferred if line.startswith(("title:", "author:", "date:"))
+    ]
+
+
+def report(scores: list[Score], scripts: dict[str, Script] | None = None) -> str:
+    """A table of every page, the metadata found, what it lost and what it read that is
+    not the essay's."""
     rows = [f"{'page':44} {'recall':>8} {'precision':>10}"]
     for s in scores:
         recall = s.found / s.essay if s.essay else 1.0
         precision = s.belonging / s.narrated if s.narrated else 1.0
         rows.append(f"{s.page:44} {recall:8.1%} {precision:10.1%}")
+        if scripts and s.page in scripts:
+            rows += [f"    {line}" for line in metadata(scripts[s.page])]
         rows += [f"    lost: {line}" for line in s.lost]
         rows += [f"    read, not the essay's: {line}" for line in s.extra]
     return "\n".join([*rows, totals(scores).line()])
 
 
 def main() -> int:
-    scores = [score(page, narrate(script_for(page))) for page in pages()]
-    print(report(scores))
+    scripts = {page.name: script_for(page) for page in pages()}
+    scores = [score(page, narrate(scripts[page.name])) for page in pages()]
+    print(report(scores, scripts))
     result = totals(scores)
     return 0 if result.recall == 1.0 and result.precision >= 0.98 else 1
 

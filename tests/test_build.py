@@ -230,3 +230,65 @@ def test_cli_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
         done = cli(tmp_path, "serve", "--port", port)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+
+
+def test_a_blog_post_with_a_hugo_shortcode_builds_and_a_draft_is_skipped(tmp_path: Path) -> None:
+    """A Hugo shortcode once ended the build ("sentence '>}}': its timing is empty or
+    backwards"); a draft is read, not built, and said so in one line."""
+    hugo = (
+        "+++\ntitle = 'Steep Lanes'\ndate = 2024-03-02T10:00:00+01:00\ntags = ['walks']\n"
+        "draft = false\n+++\nThe lane climbs fast.\n\n"
+        '{{< figure src="/img/lane.jpg" title="The lane" >}}\n\nAt the top, a gate.\n'
+    )
+    draft = "---\ntitle: Not Yet\ndraft: true\n---\nUnfinished words.\n"
+    project = make_project(
+        tmp_path, {"2024-03-02-steep-lanes.md": hugo, "notes.md": draft}, seed=False
+    )
+    result, log = run_build(project, engine="fake", jobs=1)
+    assert [e.meta.slug for e in result.built] == ["001-steep-lanes"] and not result.failed
+    assert [line for line in log.lines if "a draft" in line] == [
+        f"{project.scripts / 'notes.md'}: a draft (its front matter says so): not built"
+    ]
+    transcript = (project.episodes / "001-steep-lanes" / "001-steep-lanes.txt").read_text()
+    assert "lane climbs fast" in transcript and "}}" not in transcript
+
+
+def test_a_posts_keywords_authors_and_cover_reach_the_feed_and_the_mp3(tmp_path: Path) -> None:
+    """tags -> item <category>; authors -> podcast:person (role author) and the intro's
+    "by A and B"; a cover image -> the item's itunes:image and the MP3's APIC."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    import feedparser
+    from mutagen.id3 import ID3
+    from PIL import Image
+
+    post = (
+        "---\ntitle: Red Doors\ndate: 2024-05-06\ntags: [doors, colour]\n"
+        "authors:\n  - Ada Okafor\n  - Li Wei\ncover: red.png\n---\n"
+        "Every door on our street is red. Nobody remembers why.\n"
+    )
+    project = make_project(tmp_path, {"red-doors.md": post}, seed=False)
+    Image.new("RGB", (1600, 1200), (200, 20, 20)).save(project.scripts / "red.png")
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert len(result.built) == 1 and not result.failed
+    slug = result.built[0].meta.slug
+    feed = (project.feed / "feed.xml").read_bytes()
+    entry = feedparser.parse(feed).entries[0]
+    assert [tag.term for tag in entry.tags] == ["doors", "colour"]
+    assert entry.image.href.endswith(f"/episodes/{slug}/{slug}.jpg")
+    item = ET.fromstring(feed).find("channel/item")
+    assert item is not None
+    persons = item.findall("{https://podcastindex.org/namespace/1.0}person")
+    assert [(p.text, p.get("role"), p.get("group")) for p in persons] == [
+        ("Ada Okafor", "author", "writing"),
+        ("Li Wei", "author", "writing"),
+    ]
+    with Image.open(project.episodes / slug / f"{slug}.jpg") as art:
+        assert art.size == (1400, 1400) and art.getpixel((700, 700))[0] > 150
+    cover = ID3(project.episodes / slug / f"{slug}.mp3").getall("APIC")[0].data
+    with Image.open(io.BytesIO(cover)) as image:
+        red, green, _ = image.convert("RGB").getpixel((10, 10))
+        assert red > 150 and green < 80
+    transcript = (project.episodes / slug / f"{slug}.txt").read_text()
+    assert "by Ada Okafor and Li Wei" in transcript

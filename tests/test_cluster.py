@@ -169,9 +169,9 @@ def _slow_fake_voice() -> None:
 
     original = FakeEngine.synthesize
 
-    def slow(self: FakeEngine, text: str) -> Any:
+    def slow(self: FakeEngine, text: str, seed: str = "") -> Any:
         time.sleep(0.2)
-        return original(self, text)
+        return original(self, text, seed)
 
     FakeEngine.synthesize = slow  # type: ignore[method-assign]
 

@@ -38,6 +38,8 @@ REGOLD = os.environ.get("ESSAYCAST_REGOLD") == "1"
 # name -> (title, author, date) the page itself says: what the episode must credit
 EXPECTED_META: dict[str, tuple[str, str | None, dt.date]] = {
     "aeon-boredom": ("In Defence of Boredom", "Ruth Abernathy", dt.date(2023, 4, 11)),
+    # a personal blog: its header's <h1> greets the reader, its author meta says "admin"
+    "blog-site-header-letters": ("Letters I Kept", "Nicolas Ferrand", dt.date(2022, 2, 14)),
     "blogger-allotment-year": ("A Year on Plot 17", "Margaret Holloway", dt.date(2023, 12, 30)),
     "ghost-night-trains": ("The Return of the Night Train", "Tomás Okafor", dt.date(2024, 5, 14)),
     "hashnode-code-review": (
@@ -55,6 +57,12 @@ EXPECTED_META: dict[str, tuple[str, str | None, dt.date]] = {
         "Town's Four-Day Week Trial Ends With Most Staff Wanting to Keep It",
         "Daniel Reyes",
         dt.date(2024, 6, 21),
+    ),
+    # ASP.NET: the whole page in a <form>, the article's second half in a "paywall" box
+    "news-aspnet-ferry": (
+        "Island Ferry Returns After Two Winters Ashore",
+        "Marta Quill",
+        dt.date(2023, 11, 8),
     ),
     "newsletter-bread": ("The Loaf That Taught Me Patience", "Colm Brennan", dt.date(2024, 9, 5)),
     "squarespace-studio-light": ("On North Light", "Elif Demir", dt.date(2024, 1, 22)),

@@ -251,14 +251,14 @@ def test_saved_pages_of_any_name_build_and_credit_their_author(tmp_path: Path) -
     shutil.copy(WORDPRESS, project.scripts / "Hobbies Nobody Sees – The Slow Room.html")
     result, log = run_build(project, **FAKE)
     assert not result.failed, result.failed
-    assert "inferred author: 'Priya Natarajan' (from the page's author)" in log.text
+    assert "inferred author: 'Priya Natarajan' (from the page's JSON-LD author)" in log.text
     assert "inferred title: 'Why I Walk to Work' (from the title line above the essay)" in log.text
     slugs = sorted(episode.meta.slug for episode in result.built)
     assert slugs == ["001-hobbies-nobody-sees", "002-why-i-walk-to-work"]
 
     folder = project.episodes / "001-hobbies-nobody-sees"
     report = (folder / "cleaning-report.txt").read_text(encoding="utf-8")
-    assert "title: 'Hobbies Nobody Sees' (from the page's title)" in report
+    assert "title: 'Hobbies Nobody Sees' (from the page's JSON-LD headline)" in report
     assert "source: 'https://theslowroom.example/2024/03/quiet-hobbies/'" in report
     assert "extracted from the page" in report
 
@@ -438,3 +438,26 @@ def test_a_saved_page_becomes_a_real_episode_with_the_real_voice(tmp_path: Path)
     for chrome in ("Share this", "About the Author", "Leave a Reply", "Related", "Sam says"):
         assert chrome not in transcript
     assert "the dull middle rows are the whole point" in transcript
+
+
+def test_add_of_a_blog_post_keeps_its_code_announced_not_read(tmp_path: Path) -> None:
+    """The cleaned body add writes keeps a code block as code, so the added script still
+    announces it instead of reading it out."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    source = tmp_path / "2024-02-03-make.markdown"
+    source.write_text(
+        "---\ntitle: Make\n---\nRun it.\n\n{% highlight sh %}\nmake all\n{% endhighlight %}\n"
+        "\nThen wait.\n",
+        encoding="utf-8",
+    )
+    (written,), _ = add([source], scripts, Show(), lambda line: None)
+    said = [
+        u.spoken
+        for c in narrate(read_script(written, Show())).chapters
+        for b in c.blocks
+        for s in b.sentences
+        for u in s.utterances
+    ]
+    assert said[0] == "Run it." and said[-1] == "Then wait."
+    assert said[1].startswith("Here the text shows a code example") and "make all" not in said

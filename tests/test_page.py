@@ -309,7 +309,7 @@ def test_keyboard_reaches_skip_link_player_and_chapters_and_enter_seeks(
     page = open_page(browser, base_url + PAGES["episode"])
     wait_for_metadata(page)
     seen = []
-    for _ in range(12):
+    for _ in range(20):  # the player's own controls come before the chapters
         page.keyboard.press("Tab")
         seen.append(focused(page))
         if seen[-1] == "chapter-link":
@@ -494,9 +494,10 @@ def test_follow_along_scrolls_only_when_asked_and_never_takes_focus(
         page.check("#follow-along")
     page.locator(".chapter-link").first.click()  # seeks and plays
     page.wait_for_function("!document.getElementById('player').paused")
+    clicked_at = page.evaluate("window.scrollY")  # the click scrolled the link into view
     last = site[1][0].timeline.blocks[-2].sentences[-1]
     assert page.evaluate(SEEK_AND_WAIT, (last.start + last.end) / 2) == [last.text]
-    scrolled = page.evaluate("window.scrollY")
+    scrolled = page.evaluate("window.scrollY") - clicked_at
     assert (scrolled > 0) is follow
     if follow:
         assert page.locator(".s.is-current").is_visible()
@@ -521,3 +522,106 @@ def test_screenshot_for_a_human_look(browser: Browser, base_url: str) -> None:
     assert Path("/tmp/essaycast-episode.png").stat().st_size > 10_000
     page.context.close()
     show.context.close()
+
+
+def player_time(page: Page) -> float:
+    return float(page.evaluate("document.getElementById('player').currentTime"))
+
+
+def wait_for_time(page: Page, seconds: float) -> None:
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {seconds}) < 0.3"
+    )
+
+
+def status_says(page: Page, words: str) -> None:
+    page.wait_for_function(
+        "(words) => document.getElementById('player-status').textContent.includes(words)",
+        arg=words,
+    )
+
+
+@pytest.mark.browser
+def test_player_walked_by_keyboard_alone(
+    browser: Browser, base_url: str, site: tuple[Path, list[BuiltEpisode]]
+) -> None:
+    """Skip, speed, shortcuts and transcript search, with the keyboard only; each says what
+    it did in the live region; the speed is remembered on the next visit; axe stays at 0."""
+    page = open_page(browser, base_url + PAGES["episode"])
+    wait_for_metadata(page)
+    status = page.locator("#player-status")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
+    seen = []
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        seen.append(focused(page))
+        if seen[-1] == "skip-back":
+            break
+    assert seen[-1] == "skip-back" and "player" in seen, seen
+    assert page.locator("#skip-back").is_visible()
+    page.evaluate("document.getElementById('player').currentTime = 30")
+    wait_for_time(page, 30)
+    page.keyboard.press("Enter")  # back 15 s
+    wait_for_time(page, 15)
+    status_says(page, "Back 15 seconds, at 0:15")
+    page.keyboard.press("Tab")
+    assert focused(page) == "skip-forward"
+    page.keyboard.press("Space")  # forward 15 s
+    wait_for_time(page, 30)
+    status_says(page, "Forward 15 seconds, at 0:30")
+    page.keyboard.press("Tab")
+    assert focused(page) == "speed"
+    label = page.evaluate("document.getElementById('speed').labels[0].textContent")
+    assert label.strip().startswith("Speed")
+    options = page.evaluate("[...document.getElementById('speed').options].map(o => o.value)")
+    assert options[0] == "0.75" and options[-1] == "2.5" and "1" in options
+    page.keyboard.press("ArrowDown")  # 1x -> 1.25x
+    status_says(page, "Speed 1.25×")
+    assert page.evaluate("document.getElementById('player').playbackRate") == 1.25
+    # The documented single-key shortcuts, from anywhere but a field.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")  # opens the list of shortcuts
+    assert page.evaluate("document.getElementById('shortcuts').open")
+    page.keyboard.press("j")
+    wait_for_time(page, 15)
+    page.keyboard.press("Shift+Period")  # ">": faster
+    status_says(page, "Speed 1.5×")
+    assert page.evaluate("document.getElementById('player').playbackRate") == 1.5
+    # Search the transcript: "/" goes to the box; a result plays from its sentence.
+    page.keyboard.press("/")
+    assert focused(page) == "transcript-query"
+    page.keyboard.type("second door")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('search-status').textContent.includes('1 sentence found')"
+    )
+    sentence = next(
+        s for b in site[1][0].timeline.blocks for s in b.sentences if "second door" in s.text
+    )
+    page.keyboard.press("Tab")  # the Search button
+    page.keyboard.press("Tab")  # the one result
+    assert page.evaluate("document.activeElement.className") == "result"
+    assert "second door" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    wait_for_time(page, sentence.start)
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    # The next visit starts at the speed chosen; shortcuts can be turned off (WCAG 2.1.4).
+    page.reload()
+    page.wait_for_load_state("load")
+    wait_for_metadata(page)
+    assert page.evaluate("document.getElementById('speed').value") == "1.5"
+    assert page.evaluate("document.getElementById('player').playbackRate") == 1.5
+    page.evaluate("document.getElementById('shortcuts').open = true")
+    page.focus("#use-shortcuts")
+    page.keyboard.press("Space")
+    status_says(page, "Single-key shortcuts off")
+    page.evaluate("document.activeElement.blur()")
+    before = player_time(page)
+    page.keyboard.press("l")
+    page.wait_for_timeout(300)
+    assert abs(player_time(page) - before) < 1
+    page.context.close()

@@ -8,6 +8,7 @@ see exactly what went up.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -294,9 +295,38 @@ def test_prune_deletes_only_after_the_new_feed_and_never_outside_the_prefix(
     client.put_object(Bucket=BUCKET, Key=stray, Body=b"an old episode")
     kept = cli(site.root, "publish")
     assert kept.returncode == 0, kept.stderr
-    assert "1 file(s) on the target are no longer built" in kept.stdout
-    assert "--prune" in kept.stdout and stray in s3.objects(BUCKET)
+    assert "1 file(s) under the prefix were not published by essaycast" in kept.stdout
+    assert "  episodes/000-old/000-old.mp3" in kept.stdout and stray in s3.objects(BUCKET)
     assert cli(site.root, "check", "--remote").returncode == 0
+
+
+def test_prune_deletes_only_what_a_publish_recorded_and_lists_the_rest(
+    site: Project, s3: S3Server
+) -> None:
+    assert cli(site.root, "publish").returncode == 0
+    client = s3.client()
+    by_hand = ["feed/trailer.mp3", "episodes/001-invisible-walls/notes.txt", "press/kit.html"]
+    for key in by_hand:  # the producer's own files under the prefix
+        client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/{key}", Body=b"the producer's")
+    (site.scripts / "002-second.md").unlink()
+    result, _ = run_build(site, engine="fake", jobs=1)
+    assert not result.failed
+
+    # A publish without --prune keeps remembering 002's files, so a later --prune finds them.
+    assert cli(site.root, "publish").returncode == 0
+    pruned = cli(site.root, "publish", "--prune")
+    assert pruned.returncode == 0, pruned.stderr
+    keys = site_keys(s3)
+    assert not [k for k in keys if k.startswith("episodes/002-second")]
+    assert set(by_hand) <= set(keys)  # never uploaded by essaycast: left alone
+    assert not [
+        line
+        for line in pruned.stdout.splitlines()
+        if "deleting" in line and ("trailer" in line or "notes.txt" in line or "press/" in line)
+    ]
+    assert "3 file(s) under the prefix were not published by essaycast" in pruned.stdout
+    for key in by_hand:
+        assert f"  {key}" in pruned.stdout
 
 
 # ---------------------------------------------------------------- interruptions
@@ -445,6 +475,67 @@ def test_no_target_and_bad_targets_are_refused(site: Project, tmp_path: Path) ->
     set_publish(site, base_url="http://127.0.0.1:8000", endpoint_url="r2.example.com")
     with pytest.raises(ConfigError, match=r"'\[publish\] endpoint_url' must be an http"):
         load_show(site.show_toml)
+
+
+def test_check_remote_finds_missing_talking_books(site: Project, s3: S3Server) -> None:
+    assert cli(site.root, "publish").returncode == 0
+    assert cli(site.root, "check", "--remote").returncode == 0
+    books = [k for k in site_keys(s3) if k.endswith((".m4b", ".epub"))]
+    feed = (site.feed / "feed.xml").read_text(encoding="utf-8")
+    m4b = [k for k in books if k.endswith(".m4b")]
+    assert m4b and f"{m4b[0]}" in feed and "alternateEnclosure" in feed
+    assert [k for k in books if k.endswith(".epub")]
+    client = s3.client()
+    for key in books:
+        client.delete_object(Bucket=BUCKET, Key=f"{PREFIX}/{key}")
+    done = cli(site.root, "check", "--remote")
+    assert done.returncode == 1, done.stdout
+    base = s3_settings(s3)["base_url"]
+    for key in books:
+        assert re.search(
+            rf"problem: {re.escape(base)}/{re.escape(key)}: linked from .*"
+            r"answers HTTP (403|404)",
+            done.stderr,
+        ), (key, done.stderr)
+
+
+@pytest.mark.slow
+def test_an_interrupted_publish_is_named_and_its_rerun_sends_only_what_is_missing(
+    site: Project, s3: S3Server
+) -> None:
+    media = sorted(
+        (p for p in (site.episodes).rglob("*") if p.is_file() and p.suffix in (".mp3", ".m4b")),
+    )
+    stall_after = sum(p.stat().st_size for p in media) * 2 // 3
+    upstream = int(s3.endpoint.rsplit(":", 1)[1])
+    with stalling_proxy(upstream, stall_after=stall_after) as proxy:
+        set_publish(site, **s3_settings(s3, endpoint=proxy.endpoint))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "--root", str(site.root), "publish"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert proxy.stalled.wait(60), "the publish never got that far"
+            time.sleep(0.2)
+            process.send_signal(signal.SIGKILL)
+            process.wait(30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    landed = {k for k in site_keys(s3) if k != MANIFEST_KEY}
+    assert landed and "feed/feed.xml" not in landed  # part of the media, not the feed
+    manifest = s3.client().get_object(Bucket=BUCKET, Key=f"{PREFIX}/{MANIFEST_KEY}")
+    recorded = set(json.loads(manifest["Body"].read())["files"])
+    assert recorded and recorded <= landed  # progress recorded as objects landed
+    set_publish(site, **s3_settings(s3))
+    rerun = cli(site.root, "publish")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "a previous publish (pid " in rerun.stdout and "previous build" not in rerun.stdout
+    sent = {line.split()[0] for line in rerun.stdout.splitlines() if line.startswith("  ")}
+    assert sent and not sent & recorded, sent & recorded  # only what was missing went up
+    assert check_remote(load_show(site.show_toml), s3_settings(s3)["base_url"]) == []
 
 
 def test_check_remote_names_each_problem_a_podcast_app_would_hit(

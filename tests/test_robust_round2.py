@@ -110,7 +110,9 @@ def test_a_build_of_one_script_keeps_every_other_episode_in_the_feed(three: Proj
     ok(cli(project.root, "check"))
 
     # A script that fails keeps its last good episode in the feed.
-    (project.scripts / "002-walls.md").write_text(essay("Walls").replace("date:", "dat:"))
+    # (a misspelt key is only a note now: a date that is no date is still an error)
+    broken = essay("Walls").replace("date: 2026-12-02", "date: 2026-13-45")
+    (project.scripts / "002-walls.md").write_text(broken)
     failed = cli(project.root, *BUILD)
     assert failed.returncode == 1 and "002-walls.md: front matter" in failed.stderr
     assert feed_titles(project) == ["Doors Revised", "Walls", "Windows"]
@@ -518,13 +520,21 @@ def test_a_symlinked_script_named_on_the_command_line_builds_under_its_own_name(
     tmp_path: Path,
 ) -> None:
     project = make_project(tmp_path / "project", seed=False)
-    drafts = tmp_path / "drafts"
+    drafts = project.root / "drafts"  # inside the project: a link out of it is refused
     drafts.mkdir()
     (drafts / "My Draft (final).md").write_text(essay("Linked"))
     link = project.scripts / "005-linked.md"
     link.symlink_to(drafts / "My Draft (final).md")
     ok(cli(project.root, *BUILD, str(link)))
     assert (project.episodes / "005-linked" / "005-linked.mp3").is_file()
+    assert feed_titles(project) == ["Linked"]
+
+    (tmp_path / "elsewhere.md").write_text(essay("Elsewhere"))
+    outside = project.scripts / "006-outside.md"
+    outside.symlink_to(tmp_path / "elsewhere.md")
+    refused = cli(project.root, *BUILD, str(outside))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"{outside}: the script is a symlink to {tmp_path / 'elsewhere.md'}" in refused.stderr
     assert feed_titles(project) == ["Linked"]
 
 
@@ -541,7 +551,11 @@ def site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     (root / "scripts").mkdir()
     (root / "feed" / "show.toml").write_text('[audio]\nintro_music = "theme.mp3"\n')
     (root / "feed" / "theme.mp3").write_bytes(b"the producer's music")
-    (root / "feed" / "feed.xml").write_text("<rss/>")
+    (root / "feed" / "feed.xml").write_text(
+        '<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        '<atom:link rel="self" href="http://127.0.0.1/feed/feed.xml"/><item>'
+        '<enclosure url="http://127.0.0.1/episodes/001-a/001-a.mp3"/></item></channel></rss>'
+    )
     (root / "episodes" / "001-a" / "001-a.mp3").write_bytes(bytes(range(256)) * 40)
     server = make_server(root, port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -120,12 +120,20 @@ def test_mostly_control_bytes_are_binary(tmp_path: Path) -> None:
             "front matter line 1: '---' opens front matter that is never closed",
         ),
         ("009-invalid-yaml.txt", "front matter line 4: invalid YAML"),
-        ("010-bad-date.txt", "front matter line 4: 'date' must be YYYY-MM-DD"),
-        ("011-unknown-key.txt", "front matter line 4: unknown key 'sumary'"),
+        ("010-bad-date.txt", "front matter line 4: 'date' must be a date such as 2024-05-06"),
     ],
 )
 def test_front_matter_errors_name_file_and_line(name: str, expected: str) -> None:
     assert expected in script_error(BAD / name)
+
+
+def test_an_unknown_key_is_a_note_with_did_you_mean_not_an_error() -> None:
+    script = read_script(BAD / "011-unknown-key.txt", Show())
+    assert script.notes == (
+        "front matter keys not used by essaycast, kept in the file: "
+        "sumary (did you mean 'summary'?)",
+    )
+    assert script.meta.summary == "Body."  # the misspelt key filled nothing
 
 
 @pytest.mark.parametrize(
@@ -136,7 +144,7 @@ def test_front_matter_errors_name_file_and_line(name: str, expected: str) -> Non
         ("title: T\ntitle: U\n", "front matter line 3: 'title' is given twice"),
         ("title: 1984\n", "front matter line 2: 'title' must be non-empty text"),
         ("title: T\ndate: 2026-02-30\nsummary: s\n", "2026-02-30 is not a real date"),
-        ("title: T\ndate: 2026-01-01 10:00\nsummary: s\n", "'date' must be YYYY-MM-DD"),
+        ("title: T\ndate: 01/02/2026\nsummary: s\n", "'date' must be a date such as"),
         ("title: T\ndate: 2026-01-01\nsummary: s\nnumber: 0\n", "'number' must be a whole number"),
         ("title: T\ndate: 2026-01-01\nsummary: s\nnumber: true\n", "'number' must be a whole"),
         ("title: T\ndate: 2026-01-01\nsummary: s\nexplicit: maybe\n", "'explicit' must be true"),

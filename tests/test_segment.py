@@ -138,3 +138,17 @@ def test_time_is_linear(max_chars: int) -> None:
 
     small, large = min(timed(20_000) for _ in range(3)), min(timed(80_000) for _ in range(3))
     assert large < 4 * small * 3  # 4x the text: well under 16x (quadratic) the time
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("No. Wait. I was wrong.", ["No.", "Wait.", "I was wrong."]),
+        ("Yes. Of course. Do it.", ["Yes.", "Of course.", "Do it."]),
+        ('"No." She said it twice.', ['"No."', "She said it twice."]),
+        ("It was No. 5 on the list. Then No. 6.", ["It was No. 5 on the list.", "Then No. 6."]),
+        ("See Fig. 3 and pp. 12-14. Done.", ["See Fig. 3 and pp. 12-14.", "Done."]),
+    ],
+)
+def test_no_and_yes_are_words_unless_a_number_follows(paragraph: str, expected: list[str]) -> None:
+    assert split_sentences(paragraph) == expected

@@ -17,6 +17,15 @@ from pipeline.delivery.serve import make_server
 
 AUDIO = bytes(range(256)) * 40  # 10 240 bytes, every offset distinguishable
 SECRET = "do-not-serve-this"
+FEED = (
+    '<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel><link>http://127.0.0.1/feed/</link>'
+    '<atom:link rel="self" href="http://127.0.0.1/feed/feed.xml"/><item>'
+    '<enclosure url="http://127.0.0.1/episodes/001-a/001-a.mp3"/></item></channel></rss>'
+)
+SHOW_PAGE = (
+    '<link rel="stylesheet" href="style.css"><script src="player.js"></script>'
+    '<img src="artwork.jpg"><p>show page</p><a href="../episodes/001-a/">A</a>'
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +54,12 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (episode / "far.txt").symlink_to(outside)
     (episode / "scripts").symlink_to(root / "scripts", target_is_directory=True)
     (root / "episodes" / "002-empty").mkdir()
-    (root / "feed" / "feed.xml").write_text("<rss/>")
-    (root / "feed" / "index.html").write_text("<p>show page</p>")
+    (root / "feed" / "feed.xml").write_text(FEED)
+    (root / "feed" / "index.html").write_text(SHOW_PAGE)
+    # The producer's own files in feed/, which show.toml does not name: not the site.
+    (root / "feed" / "notes.txt").write_text(SECRET)
+    (root / "feed" / "draft.mp3").write_text(SECRET)
+    (root / "feed" / "old-page.html").write_text(SECRET)
     (root / "feed" / "artwork.jpg").write_bytes(b"\xff\xd8\xff")
     (root / "feed" / "style.css").write_text("body{}")
     (root / "feed" / "player.js").write_text("1;")
@@ -199,6 +212,9 @@ def test_a_folder_without_its_slash_is_redirected(server: tuple[str, int]) -> No
         "/%2e%2e%2fpyproject.toml",
         "/feed/%00",
         "/episodes/002-empty/",
+        "/feed/notes.txt",
+        "/feed/draft.mp3",
+        "/feed/old-page.html",
         "/episodes/missing.mp3",
         "//etc/passwd",
     ],
@@ -231,7 +247,10 @@ def test_requests_are_logged_unless_quiet(root: Path, capfd: pytest.CaptureFixtu
         assert ("GET /feed/feed.xml" in logged) is not quiet
 
 
-def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c(root: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c_and_sigterm(
+    root: Path, stop: signal.Signals
+) -> None:
     code = "import sys; from pathlib import Path; from pipeline.delivery.serve import serve; "
     code += "serve(Path(sys.argv[1]), '127.0.0.1', 0)"
     process = subprocess.Popen(
@@ -241,6 +260,9 @@ def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c(root: Path) -> None:
         text=True,
         cwd=Path(__file__).parent.parent,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # The default Ctrl-C, even when the tests were started with SIGINT ignored
+        # (`nohup make test &`), which a child would otherwise inherit.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None
@@ -248,9 +270,10 @@ def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c(root: Path) -> None:
         assert line.startswith("Serving ") and "http://127.0.0.1:" in line
         port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
         response, body = request(("127.0.0.1", port), "/feed/feed.xml")
-        assert response.status == 200 and body == b"<rss/>"
-        process.send_signal(signal.SIGINT)
+        assert response.status == 200 and body == FEED.encode()
+        process.send_signal(stop)
         assert process.wait(timeout=10) == 0
+        assert process.stderr is not None and "Traceback" not in process.stderr.read()
     finally:
         if process.poll() is None:
             process.kill()

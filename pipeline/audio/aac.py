@@ -1,7 +1,10 @@
 """The audiobook's AAC, one encode per chapter, made from that chapter's kept MP3 encode.
 
 Each chapter's AAC is kept in the segment store under a key of the MP3 encode it was made
-from, its length and the coder, so an edit encodes only its own chapter's AAC again.
+from, its place in an AAC frame, its length and the coder, so an edit encodes only the
+chapters whose AAC changed. Laid out by aac_plans, the chapters are heard in the M4B at the
+very times they are in the MP3, once its edit list trims the first frame of priming
+(pipeline/audio/m4b.py), so the M4B's chapter marks are the MP3's.
 """
 
 from __future__ import annotations
@@ -11,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.audio import mp3frames
-from pipeline.audio.layout import OUTPUT_RATE
 from pipeline.audio.segments import Segment, SegmentStore, encode_missing
 from pipeline.core import atomic, tools
 from pipeline.core.digest import json_digest
 from pipeline.core.errors import ToolError
-from pipeline.core.model import ChapterMark
 
 AAC_FRAME = 1024  # samples in an AAC frame; the encoder primes with one frame of silence
 
@@ -35,45 +36,79 @@ class ChapterEncodes:
         return json_digest([segment.key for segment in self.segments])
 
 
-def write_aac(
-    encodes: ChapterEncodes, bitrate_kbps: int, out: Path, jobs: int = 2
-) -> tuple[list[int], int]:
-    """Write the episode's AAC (ADTS frames) to ``out``: each chapter's, encoded from the
-    chapter's MP3 (``jobs`` at a time) unless the store has it. Returns how many AAC
-    frames each chapter has, and how many chapters were encoded.
+@dataclass(frozen=True)
+class AacPlan:
+    """One chapter's AAC: ``pad`` samples of silence, then the chapter's own samples, cut or
+    padded to ``samples`` in all; the encoder puts its frame of priming before them."""
 
-    A chapter's slot in the MP3 is its whole frames (its samples, then the seam); its AAC
-    is made as long as a whole number of AAC frames, the priming frame included, that fits
-    in the slot: the seam's silence is shortened by under a frame, never the speech. The
-    last chapter keeps all its samples.
+    pad: int
+    samples: int
+
+
+def aac_plans(segments: Sequence[Segment]) -> list[AacPlan]:
+    """Where each chapter's AAC goes so that, once an edit list trims the file's first frame
+    of priming, every chapter is heard at exactly its MP3 time.
+
+    Chapter k's MP3 slot (its whole frames: its samples, then the seam) starts at sample M.
+    Its AAC starts at the whole AAC frame at or before M, S = M - M % 1024, and is heard a
+    frame later (its own priming), which the edit list's frame of priming cancels; so it
+    starts with M % 1024 samples of silence, and the chapter lands on M. It ends where the
+    next chapter's AAC starts: the seam's silence is shortened by under two frames, never the
+    speech. The last chapter keeps all its samples.
+
+    >>> segments = [Segment("a", 44100), Segment("b", 22050)]  # MP3 slots of 40 and 21 frames
+    >>> aac_plans(segments)  # chapter b's slot starts at sample 40 * 1152 = 45 * 1024
+    [AacPlan(pad=0, samples=45056), AacPlan(pad=0, samples=22050)]
+    >>> aac_plans([Segment("a", 1152 * 3), Segment("b", 10)])  # b's starts at 4 * 1152
+    [AacPlan(pad=0, samples=3072), AacPlan(pad=512, samples=522)]
+    """
+    starts = [0]
+    for segment in segments:
+        starts.append(starts[-1] + mp3frames.frames_for(segment.samples) * mp3frames.FRAME_SAMPLES)
+    plans = []
+    for index, segment in enumerate(segments):
+        pad = starts[index] % AAC_FRAME
+        if index == len(segments) - 1:
+            plans.append(AacPlan(pad, pad + segment.samples))
+            continue
+        aac_start = starts[index] - pad
+        next_start = starts[index + 1] - starts[index + 1] % AAC_FRAME
+        plans.append(AacPlan(pad, max(AAC_FRAME, next_start - aac_start - AAC_FRAME)))
+    return plans
+
+
+def write_aac(encodes: ChapterEncodes, bitrate_kbps: int, out: Path, jobs: int = 2) -> int:
+    """Write the episode's AAC (ADTS frames) to ``out``: each chapter's, encoded from the
+    chapter's MP3 (``jobs`` at a time) unless the store has it, laid out by aac_plans.
+    Returns how many chapters were encoded.
+
+    A chapter's AAC depends on where its slot starts (modulo one AAC frame), so an edit that
+    changes a chapter's length encodes that chapter and those after it whose place in an
+    AAC frame moved; an edit that keeps the lengths, or one in the last chapter, encodes one.
     """
     store, segments = encodes.store, encodes.segments
-    keys, lengths = [], []
-    for index, segment in enumerate(segments):
-        slot = mp3frames.frames_for(segment.samples) * mp3frames.FRAME_SAMPLES
-        last = index == len(segments) - 1
-        samples = segment.samples if last else (slot - AAC_FRAME) // AAC_FRAME * AAC_FRAME
-        inputs = {"mp3": segment.key, "samples": samples, "bitrate": bitrate_kbps}
-        keys.append(json_digest({**inputs, "coder": AAC_CODER}))
-        lengths.append(samples)
+    plans = aac_plans(segments)
+    keys = []
+    for segment, plan in zip(segments, plans, strict=True):
+        inputs = {"mp3": segment.key, "samples": plan.samples, "bitrate": bitrate_kbps}
+        keys.append(json_digest({**inputs, "pad": plan.pad, "coder": AAC_CODER}))
     lacking = {index for index, key in enumerate(keys) if store.aac(key) is None}
     if any(store.mp3(segments[index]) is None for index in lacking):
         _restore_mp3s(encodes)
 
     def encode(index: int) -> None:
-        payload = _encode_aac(store.mp3_file(segments[index]), lengths[index], bitrate_kbps)
+        payload = _encode_aac(store.mp3_file(segments[index]), plans[index], bitrate_kbps)
         store.put_aac(keys[index], payload)
 
     todo = encode_missing(range(len(keys)), lacking.__contains__, encode, jobs)
-    frames = []
     with open(out, "wb") as file:
         for key in keys:  # one chapter in memory at a time
             payload = store.aac(key)
             if payload is None:
                 raise ToolError(f"the AAC of chapter {key[:12]} went missing: build again")
-            frames.append(adts_frames(payload))
+            adts_frames(payload)  # whole frames, or an error naming the damage
             file.write(payload)
-    return frames, len(todo)
+    return len(todo)
 
 
 def _restore_mp3s(encodes: ChapterEncodes) -> None:
@@ -96,36 +131,6 @@ def _restore_mp3s(encodes: ChapterEncodes) -> None:
             path = encodes.store.mp3_file(segment)
             atomic.write_bytes(path, mp3frames.join([alone]), durable=False)
         first += count
-
-
-def aac_chapters(
-    segments: Sequence[Segment], aac_frames: Sequence[int], marks: Sequence[ChapterMark]
-) -> tuple[list[ChapterMark], float]:
-    """The episode's chapter marks moved to where they fall in its joined AAC, and the AAC's
-    length. Each chapter's AAC starts with a frame of priming and stands for a little less
-    than its MP3 slot (see write_aac), so each chapter is found from where its AAC starts.
-
-    >>> segments = [Segment("a", 44100), Segment("b", 22050)]  # MP3 slots of 40 and 21 frames
-    >>> marks = [ChapterMark("One", 0.0, 1.1), ChapterMark("Two", 1.1, 1.6)]
-    >>> moved, length = aac_chapters(segments, [44, 23], marks)  # AAC frames of 1024 samples
-    >>> [(m.title, round(m.start, 4), round(m.end, 4)) for m in moved], round(length, 4)
-    ([('One', 0.0, 1.1), ('Two', 1.1, 1.5557)], 1.5557)
-    """
-    mp3_start = aac_start = 0
-    starts = []
-    for index, (segment, frames) in enumerate(zip(segments, aac_frames, strict=True)):
-        if index < len(marks):
-            offset = marks[index].start - mp3_start / OUTPUT_RATE  # into the chapter's slot
-            starts.append(0.0 if index == 0 else (aac_start + AAC_FRAME) / OUTPUT_RATE + offset)
-        mp3_start += mp3frames.frames_for(segment.samples) * mp3frames.FRAME_SAMPLES
-        aac_start += frames * AAC_FRAME
-    length = aac_start / OUTPUT_RATE
-    ends = [*starts[1:], length]
-    moved = [
-        ChapterMark(mark.title, start, end)
-        for mark, start, end in zip(marks, starts, ends, strict=False)
-    ]
-    return moved, length
 
 
 def adts_frames(payload: bytes) -> int:
@@ -155,9 +160,11 @@ def adts_frames(payload: bytes) -> int:
 AAC_CODER = "fast"
 
 
-def _encode_aac(mp3: Path, samples: int, bitrate_kbps: int) -> bytes:
+def _encode_aac(mp3: Path, plan: AacPlan, bitrate_kbps: int) -> bytes:
     # ffmpeg reads the chapter's LAME tag and drops the encoder's delay itself.
-    exact = f"apad=whole_len={samples},atrim=end_sample={samples}"
+    exact = f"apad=whole_len={plan.samples},atrim=end_sample={plan.samples}"
+    if plan.pad:
+        exact = f"adelay=delays={plan.pad}S:all=1,{exact}"
     chunks = tools.read_ffmpeg(
         "-i", str(mp3), "-af", exact, "-c:a", "aac", "-aac_coder", AAC_CODER,
         "-b:a", f"{bitrate_kbps}k", "-f", "adts", "pipe:1", what=f"encoding {mp3.name} as AAC",

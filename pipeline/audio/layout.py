@@ -25,6 +25,7 @@ from pipeline.speech.cache import AudioCache
 
 # The MP3's (and so the timeline's) sample rate, whatever rate the voice speaks at.
 OUTPUT_RATE = 44100
+SILENT_UTTERANCE_S = 0.05  # an utterance the voice made no sound for still takes this long
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,10 @@ def layout(
                 if u_index:
                     silence(pauses.clause)
                 start = cursor / rate
-                add(Piece(utterance.samples, key=utterance.key))
+                if utterance.samples > 0:
+                    add(Piece(utterance.samples, key=utterance.key))
+                else:  # the voice said nothing (">}}"): still a span, so its text has a time
+                    silence(SILENT_UTTERANCE_S)
                 timed_utterances.append(TimedUtterance(utterance.text, start, cursor / rate))
             text = " ".join(u.text for u in timed_utterances)
             start, end = timed_utterances[0].start, timed_utterances[-1].end

@@ -2,9 +2,15 @@
 
 ffmpeg reads the chapters and tags from an ffmetadata file and writes the chapters twice, as
 audiobook players look for them in one place or the other: a Nero ``chpl`` atom and a
-QuickTime chapter text track.  The audio is the mastered MP3 re-encoded a chapter at a time
-(pipeline/audio/segments.py keeps each chapter's AAC), so its loudness stays at the show's target
-(the tests measure it with ffmpeg's ebur128 filter) and an edit re-encodes one chapter.
+QuickTime chapter text track.  Players know the file as an audiobook (remembering where the
+listener stopped, listing it with books) by its major brand ``M4B `` in ``ftyp`` and its
+media kind, the ``stik`` atom, 2 ("Audiobook").  The AAC starts with one frame of encoder
+priming; an edit list (``elst``, media time 1024) trims it, so playback is gapless and every
+chapter is heard at its MP3 time (pipeline/audio/aac.py lays the chapters out so).
+
+The audio is the mastered MP3 re-encoded a chapter at a time (pipeline/audio/aac.py keeps each
+chapter's AAC), so its loudness stays at the show's target (the tests measure it with
+ffmpeg's ebur128 filter, held to the MP3's ±0.5 LU).
 """
 
 from __future__ import annotations
@@ -14,11 +20,15 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from pipeline.audio.aac import AAC_FRAME
+from pipeline.audio.layout import OUTPUT_RATE
 from pipeline.core import atomic, tools
 from pipeline.core.model import ChapterMark
 
 # AAC needs fewer bits than MP3 for the same quality; speech is well served from 64 kbps.
 MIN_BITRATE_KBPS = 64
+BRAND = "M4B "  # the major brand audiobook players look for
+AUDIOBOOK = 2  # the media kind (stik) iTunes and Apple Books read as "Audiobook"
 _SPECIAL = re.compile(r"([=;#\\\n])")
 
 
@@ -37,6 +47,7 @@ def ffmetadata(tags: Mapping[str, str], chapters: Sequence[ChapterMark], duratio
     >>> print(ffmetadata({"title": "Walls"}, [ChapterMark("A=1", 0, 2.5)], 3.0), end="")
     ;FFMETADATA1
     title=Walls
+    media_type=2
     <BLANKLINE>
     [CHAPTER]
     TIMEBASE=1/1000
@@ -46,6 +57,7 @@ def ffmetadata(tags: Mapping[str, str], chapters: Sequence[ChapterMark], duratio
     """
     lines = [";FFMETADATA1"]
     lines += [f"{key}={escape(value)}" for key, value in tags.items()]
+    lines.append(f"media_type={AUDIOBOOK}")  # ffmpeg's name for the stik atom
     ordered = sorted(chapters, key=lambda mark: mark.start)
     for index, mark in enumerate(ordered):
         # Chapters tile the whole file: each ends where the next begins, the last at the end.
@@ -70,18 +82,24 @@ def write_m4b(
     cover: Path,
 ) -> None:
     """Put ``aac`` (a file of ADTS frames) in an M4B at ``out``, atomically, with chapters,
-    tags and cover. The audio is copied, not encoded again."""
+    tags and cover. The audio is copied, not encoded again.
+
+    The AAC's first frame is priming: read a frame early (a negative -itsoffset), its first
+    packet has a negative time, which ffmpeg's MP4 muxer writes as an edit list that skips it.
+    """
+    priming = f"-{AAC_FRAME / OUTPUT_RATE:.9f}"
     with tempfile.TemporaryDirectory(prefix="essaycast-m4b-") as scratch:
         metadata = Path(scratch) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, chapters, duration), encoding="utf-8")
         with atomic.replacing(out) as tmp:
             tools.ffmpeg(
                 "-y", "-loglevel", "error",
-                "-f", "aac", "-i", str(aac), "-f", "ffmetadata", "-i", str(metadata),
+                "-itsoffset", priming, "-f", "aac", "-i", str(aac),
+                "-f", "ffmetadata", "-i", str(metadata),
                 "-i", str(cover), "-map", "0:a", "-map", "2:v",
                 "-map_metadata", "1", "-map_chapters", "1",
                 "-c:a", "copy", "-c:v", "copy", "-disposition:v:0", "attached_pic",
-                "-movflags", "+faststart",
+                "-movflags", "+faststart", "-brand", BRAND,
                 "-f", "ipod", str(tmp),
                 what=f"ffmpeg (writing {out.name})",
             )  # fmt: skip
@@ -115,6 +133,7 @@ def retag_m4b(path: Path, tags: Mapping[str, str], cover: Path) -> None:
                 book.tags["trkn"] = [(int(value), 0)]
             elif name in MP4_ATOMS:
                 book.tags[MP4_ATOMS[name]] = [value]
+        book.tags["stik"] = [AUDIOBOOK]
         kind = MP4Cover.FORMAT_PNG if cover.suffix.lower() == ".png" else MP4Cover.FORMAT_JPEG
         book.tags["covr"] = [MP4Cover(cover.read_bytes(), imageformat=kind)]
         book.save()

@@ -11,6 +11,7 @@ samples, the encoder's own silence between chapters included.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ SEARCH_SPREAD_DB = 4.0  # between the two gains tried first
 # about 8 LU at the target. Starting the search there saves a pass; any voice still
 # converges, a pass or two later.
 COMPRESSION_GUESS_DB = 6.0
+GAIN_STEP_DB = 0.1  # the gain's resolution: finer than a listener hears, coarse enough to keep
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,6 @@ def encode(
     loudness: Loudness,
     out: Path,
     store: SegmentStore,
-    hint: Gain | None = None,
     on_metered: Callable[[Meter], None] | None = None,
     jobs: int = 2,
 ) -> Mastered:
@@ -117,10 +118,10 @@ def encode(
     itself (decoded by ffmpeg, metered in numpy), as a listener's app would hear it, and
     kept when within TOLERANCE_LU of the target.
 
-    With a hint (this episode's last gain and MP3 loss), the gain is not searched: a small
-    edit hardly changes an episode's loudness, so the chapters it did not touch are taken
-    from the store as they are, and only when the whole misses the target is it encoded
-    again at a new gain.
+    The gain is searched from this audio alone and rounded to GAIN_STEP_DB, so the same
+    audio always gets the same gain (an incremental build gives a clean build's bytes), and
+    a small edit, which hardly changes an episode's loudness, usually keeps it: the
+    chapters it did not touch are taken from the store as they are.
 
     ``on_metered`` is given the meter of each MP3 that is measured.
     """
@@ -128,11 +129,13 @@ def encode(
     chapters = [(chapter, output_samples(sum(p.samples for p in chapter), rate))
                 for chapter in segments(pieces)]  # fmt: skip
     sample = loudness_sample(pieces, rate, SAMPLE_SECONDS)
-    if hint is None:
-        guess = Gain(target - measure_loudness(sample, cache, rate) + COMPRESSION_GUESS_DB)
-        gain = _search_gain(sample, cache, rate, loudness, guess)
-    else:
-        gain = hint
+    # The gain comes from this audio alone, never from the last build: a gain carried over
+    # made the MP3 depend on the order of the edits, and a clean build of the same scripts
+    # gave other bytes. Rounded to a step, it stays put under a small edit, so the
+    # chapters the edit did not touch are still found in the store.
+    guess = Gain(target - measure_loudness(sample, cache, rate) + COMPRESSION_GUESS_DB)
+    searched = _search_gain(sample, cache, rate, loudness, guess)
+    gain = Gain(gain_step(searched.gain_db), searched.mp3_loss_lu, searched.trim_db)
     processed = target + gain.mp3_loss_lu  # what the search aimed the processed signal at
     measured, encoded = float("nan"), 0
     for _ in range(4):
@@ -162,6 +165,16 @@ def encode(
         f"could not reach {target} LUFS (got {measured:.1f}): "
         "the audio is too quiet or too dynamic to normalize"
     )
+
+
+def gain_step(gain_db: float) -> float:
+    """A searched gain rounded to the nearest GAIN_STEP_DB (within the landing tolerance:
+    the MP3 is measured after, and trimmed if it missed).
+
+    >>> gain_step(13.7445), gain_step(-2.04), gain_step(3.0)
+    (13.7, -2.0, 3.0)
+    """
+    return round(math.floor(gain_db / GAIN_STEP_DB + 0.5) * GAIN_STEP_DB, 6)
 
 
 def loudness_sample(pieces: Sequence[Piece], rate: int, seconds: float = 600) -> list[Piece]:

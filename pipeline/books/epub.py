@@ -31,6 +31,7 @@ from typing import Any
 from pipeline.books.book import Document, full_clock
 from pipeline.core import atomic
 from pipeline.release.templating import render
+from pipeline.release.written import nodes
 
 ROOT = "EPUB"
 # Fixed entry times: the same book content gives the same bytes.
@@ -43,11 +44,25 @@ FEATURES = (
     "displayTransformability",
 )
 SUMMARY = (
-    "The full text of the essay with the narration synchronized sentence by sentence: "
-    "each sentence is highlighted as it is spoken, and the table of contents and headings "
-    "let readers move by chapter. The text can be read without the audio and the audio "
-    "heard without the text. The cover is the only image and is described in text."
+    "{what}, with the narration synchronized sentence by sentence (a long sentence clause "
+    "by clause): each is highlighted as it is spoken, and the table of contents and "
+    "headings let readers move by {parts}. Headings, lists, block quotes and emphasis are "
+    "marked up as such. The text can be read without the audio and the audio heard without "
+    "the text. The cover is the only image and is described in text."
 )
+
+
+def summary(episodes: int) -> str:
+    """The accessibility summary of a book of one episode or of several.
+
+    >>> summary(1).split(",")[0], summary(3).split(",")[0]
+    ('The full text of the essay', 'The full text of every episode of the show')
+    """
+    if episodes == 1:
+        return SUMMARY.format(what="The full text of the essay", parts="chapter")
+    return SUMMARY.format(
+        what="The full text of every episode of the show", parts="episode and chapter"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class BookInfo:
     source: str  # where the text comes from: the episode's (or show's) web page
     description: str
     modified: str  # CCYY-MM-DDThh:mm:ssZ
+    cover_alt: str  # the cover described in words
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,7 @@ def render_files(info: BookInfo, parts: Sequence[Part]) -> dict[str, str]:
             "epub/package.opf",
             filters,
             features=FEATURES,
-            summary=SUMMARY,
+            summary=summary(len(parts)),
             total_duration=sum(d.duration for p in parts for d in p.documents),
             **common,
         ),
@@ -105,8 +121,14 @@ def render_files(info: BookInfo, parts: Sequence[Part]) -> dict[str, str]:
     }
     for part in parts:
         for document in part.documents:
+            layout = nodes((p, p.form) for p in document.paragraphs)
             files[f"{ROOT}/{document.name}.xhtml"] = render(
-                "epub/content.xhtml", title=document.title, document=document, part=part, info=info
+                "epub/content.xhtml",
+                title=document.title,
+                document=document,
+                layout=layout,
+                part=part,
+                info=info,
             )
             files[f"{ROOT}/{document.name}.smil"] = render(
                 "epub/overlay.smil", filters, document=document, part=part

@@ -21,20 +21,25 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from pipeline.audio.aac import AAC_CODER, ChapterEncodes, aac_chapters, write_aac
+from pipeline.audio.aac import AAC_CODER, ChapterEncodes, write_aac
 from pipeline.audio.m4b import MIN_BITRATE_KBPS, retag_m4b, write_m4b
 from pipeline.books.book import BookError, documents, locate
 from pipeline.books.epub import BookInfo, Part, write_epub
 from pipeline.core import atomic
 from pipeline.core.digest import file_digest, json_digest
+from pipeline.core.errors import PipelineError
 from pipeline.core.model import BuiltEpisode, Narration, Show, shown_meta
 from pipeline.core.reporter import Reporter
+from pipeline.reading.ingest import read_script
+from pipeline.reading.narrate import narrate
+from pipeline.release.artwork import cover_description
 from pipeline.release.feed import episode_page_url, show_guid, show_page_url
 from pipeline.release.page import direction
+from pipeline.release.written import written
 
 RECORD = ".book.json"  # the EPUB's inputs
 M4B_RECORD = ".m4b.json"  # the M4B's: its audio, chapters, cover and tags
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: the M4B is an audiobook with an edit list; the EPUB keeps lists
 
 
 def show_slug(show: Show) -> str:
@@ -99,8 +104,10 @@ def write_episode_book(book: EpisodeBook) -> bool:
     files, meta = episode.files, episode.meta
     inputs = {
         "timeline": json_digest(dataclasses.asdict(episode.timeline)),
+        # lists, quotes and emphasis change the book, never the audio
+        "written": json_digest(dataclasses.asdict(written(book.narration, episode.timeline))),
         "meta": json_digest(shown_meta(meta)),
-        "show title or author": json_digest([show.title, show.author]),
+        "show title or author": json_digest([show.title, show.author, cover_description(show)]),
         "base_url": json_digest(book.base_url),
         "voice": json_digest(book.voice),
         "artwork": _file_digest(artwork),
@@ -122,7 +129,9 @@ def _write_episode_epub(book: EpisodeBook, inputs: dict[str, str]) -> bool:
         return False
     try:
         locate(book.narration, episode.timeline)
-        part = Part(meta.title, _byline(meta.author), files.mp3, documents(episode.timeline))
+        writing = written(book.narration, episode.timeline)
+        laid = documents(episode.timeline, writing=writing)
+        part = Part(meta.title, _byline(meta.author), files.mp3, laid)
     except BookError as exc:  # name the script the sentence comes from
         raise BookError(exc.detail, meta.source) from None
     info = BookInfo(
@@ -136,7 +145,8 @@ def _write_episode_epub(book: EpisodeBook, inputs: dict[str, str]) -> bool:
         date=meta.date.isoformat(),
         source=episode_page_url(book.base_url, files.slug),
         description=meta.summary,
-        modified=_now(),
+        modified=modified(meta.date),
+        cover_alt=cover_description(show),
     )
     reporter.detail("  writing the talking book (EPUB with Media Overlays)")
     write_epub(files.epub, info, [part], book.artwork)
@@ -177,12 +187,13 @@ def _write_episode_m4b(book: EpisodeBook) -> bool:
         with tempfile.TemporaryDirectory(prefix="essaycast-aac-") as scratch:
             aac = Path(scratch) / "audio.aac"
             bitrate = max(MIN_BITRATE_KBPS, show.bitrate_kbps)
-            frames, encoded = write_aac(encodes, bitrate, aac, book.jobs)
+            encoded = write_aac(encodes, bitrate, aac, book.jobs)
+            count = len(encodes.segments)
             reporter.detail(
-                f"  writing the audiobook (M4B): encoded {encoded} of {len(frames)} chapter(s)"
+                f"  writing the audiobook (M4B): encoded {encoded} of {count} chapter(s)"
             )
-            marks, length = aac_chapters(encodes.segments, frames, episode.timeline.chapters)
-            write_m4b(aac, files.m4b, tags, marks, length, artwork)
+            timeline = episode.timeline  # the M4B's chapters are heard at the MP3's times
+            write_m4b(aac, files.m4b, tags, timeline.chapters, timeline.duration, artwork)
     _write_record(record, with_tags, (files.m4b,))
     return True
 
@@ -201,6 +212,7 @@ def write_show_book(
     out = show_book_path(show, feed_dir)
     ordered = sorted(episodes, key=lambda e: (e.meta.date, e.meta.number))
     shown = [show.title, show.language, show.author, show.voice, show.description]
+    shown.append(cover_description(show))
     inputs = {
         "show": json_digest(shown),
         "base_url": json_digest(base_url),
@@ -218,7 +230,7 @@ def write_show_book(
             e.meta.title,
             _byline(e.meta.author),
             e.files.mp3,
-            documents(e.timeline, prefix=f"e{index:03d}-"),
+            documents(e.timeline, f"e{index:03d}-", written(_narration(e, show), e.timeline)),
         )
         for index, e in enumerate(ordered, start=1)
     ]
@@ -228,17 +240,33 @@ def write_show_book(
         title=show.title,
         language=show.language,
         direction=direction(show.language),
-        creators=(show.author,),
+        creators=creators(show, ordered),
         narrator=narrator(show.voice),
         publisher=show.title,
         date=newest.isoformat(),
         source=show_page_url(base_url),
         description=show.description,
-        modified=_now(),
+        modified=modified(newest),
+        cover_alt=cover_description(show),
     )
     write_epub(out, info, parts, artwork)
     _write_record(record, inputs, (out,))
     return out
+
+
+def _narration(episode: BuiltEpisode, show: Show) -> Narration | None:
+    """An episode's narration read again from its script, for how its text is written (its
+    lists, quotes, emphasis); None when the script is gone or no longer reads."""
+    try:
+        return narrate(read_script(episode.meta.source, show))
+    except PipelineError:
+        return None
+
+
+def creators(show: Show, episodes: Sequence[BuiltEpisode]) -> tuple[str, ...]:
+    """The show-wide book's creators: every essay's author once, in the order of the book
+    (an episode without an author of its own is the show's author's)."""
+    return tuple(dict.fromkeys(e.meta.author or show.author for e in episodes))
 
 
 # ------------------------------------------------ the record of what was built from what
@@ -248,8 +276,14 @@ def _byline(author: str | None) -> str | None:
     return f"By {author}" if author else None
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def modified(day: dt.date) -> str:
+    """The book's dcterms:modified, from its inputs (the newest episode's date), not the
+    clock: the same scripts make the same bytes, whenever they are built.
+
+    >>> modified(dt.date(2026, 1, 5))
+    '2026-01-05T00:00:00Z'
+    """
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _file_digest(path: Path) -> str:

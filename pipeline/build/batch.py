@@ -19,7 +19,7 @@ from pipeline.build.stages import WORK_STAGES
 from pipeline.build.task import EpisodeTask, Project
 from pipeline.build.stages import synthesize as synthesize_stage
 from pipeline.speech.engines import Engine, VoiceChoice
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import BugError, PipelineError, debugging
 from pipeline.core.model import BuiltEpisode
 from pipeline.core.reporter import Reporter
 from pipeline.speech.synth import Executor, Job
@@ -145,6 +145,9 @@ def _run(task: EpisodeTask, stages: Sequence[Stage], outcome: Outcome) -> bool:
     except PipelineError as exc:
         _fail(task, exc, outcome)
         return False
+    except Exception as exc:  # a bug hit by this script: the others still build
+        _fail(task, BugError(exc, task.source), outcome)
+        return False
     if task.built is not None:
         outcome.built.append(task.built)
     return True
@@ -152,6 +155,8 @@ def _run(task: EpisodeTask, stages: Sequence[Stage], outcome: Outcome) -> bool:
 
 def _fail(task: EpisodeTask, exc: PipelineError, outcome: Outcome) -> None:
     task.reporter.error(str(exc) if exc.path else f"{task.source}: {exc}")
+    if isinstance(exc, BugError) and debugging():
+        task.reporter.error(exc.traceback.rstrip())
     outcome.failed.append((task.source, str(exc)))
 
 

@@ -34,6 +34,8 @@ from pipeline.speech.synth import Job, Landed, trim_silence
 
 
 CONNECT_TIMEOUT_S = 5  # an address that does not answer fails fast, before anything is built
+GREETING_TIMEOUT_S = 3  # a Dask scheduler sends its handshake the moment it accepts
+MAX_GREETING_BYTES = 1 << 20  # a handshake is a few hundred bytes; SSH's banner reads as EiB
 
 
 class ClusterError(PipelineError):
@@ -61,6 +63,8 @@ def connect(address: str) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
+        if not local:
+            stack.enter_context(_dask_quiet())
         try:
             if local:
                 workers = int(local.group(1))
@@ -70,7 +74,6 @@ def connect(address: str) -> Iterator[Any]:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
-                    env={"ESSAYCAST_ORT_THREADS": str(_cores_each(workers))},
                 )
                 stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))
@@ -83,13 +86,90 @@ def connect(address: str) -> Iterator[Any]:
 
 def _probe(address: str) -> None:
     """Knock on the scheduler's port first: nothing listening there refuses at once, where
-    Dask's own connect would retry until its timeout (and Dask takes a second to import)."""
+    Dask's own connect would retry until its timeout (and Dask takes a second to import).
+
+    Then listen for its greeting: a Dask scheduler sends its handshake as soon as it accepts,
+    a frame that starts with its length as 8 little-endian bytes. Another service either
+    says something else first (SSH's banner, which Dask would read as a length of exabytes)
+    or waits for the client to speak (HTTP, where Dask would wait forever).
+    """
     host, port = address.removeprefix("tcp://").rsplit(":", 1)
     try:
-        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S):
-            pass
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S) as sock:
+            sock.settimeout(GREETING_TIMEOUT_S)
+            try:
+                greeting = sock.recv(64)
+            except TimeoutError:
+                raise _not_dask(address, f"it said nothing in {GREETING_TIMEOUT_S} s") from None
     except OSError as exc:
         raise _unreachable(address, exc) from None
+    problem = greeting_problem(greeting)
+    if problem:
+        raise _not_dask(address, problem)
+
+
+def greeting_problem(greeting: bytes) -> str | None:
+    """Why the first bytes a server sent are not a Dask handshake, or None if they may be.
+
+    >>> greeting_problem(b"SSH-2.0-OpenSSH_9.6\\r\\n")
+    "it greeted with 'SSH-2.0-OpenSSH_9.6'"
+    >>> greeting_problem(b""), greeting_problem((200).to_bytes(8, "little") + b"\\x00" * 8)
+    ('it closed the connection at once', None)
+    """
+    if not greeting:
+        return "it closed the connection at once"
+    length = int.from_bytes(greeting[:8].ljust(8, b"\0"), "little")
+    if len(greeting) >= 8 and 0 < length <= MAX_GREETING_BYTES:
+        return None
+    text = greeting.decode("ascii", "replace").strip().splitlines()[0][:40]
+    return f"it greeted with {text!r}"
+
+
+def _not_dask(address: str, why: str) -> ClusterError:
+    return ClusterError(
+        f"nothing at {address} speaks Dask's protocol ({why}): give the address of a Dask "
+        "scheduler (`dask scheduler` prints it), or build without a cluster"
+    )
+
+
+def _scheduler_gone(address: str) -> bool:
+    if LOCAL_CLUSTER.fullmatch(address):
+        return False
+    host, port = address.removeprefix("tcp://").rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return False
+    except OSError:
+        return True
+
+
+def went_away(address: str) -> ClusterError:
+    return ClusterError(
+        f"the Dask scheduler at {address} went away mid-build; what was synthesized is "
+        "cached: start the scheduler again and rerun the build"
+    )
+
+
+@contextlib.contextmanager
+def _dask_quiet() -> Iterator[None]:
+    """Dask logs a lost scheduler as tracebacks; the build says it in one line instead."""
+    import logging
+
+    # Dask sets some of its loggers' levels itself (distributed.client...): each is quieted.
+    names = [
+        name
+        for name in ("distributed", "tornado", "asyncio", *logging.root.manager.loggerDict)
+        if name.split(".")[0] in ("distributed", "tornado", "asyncio")
+    ]
+    loggers = [logging.getLogger(name) for name in dict.fromkeys(names)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _unreachable(address: str, exc: BaseException) -> ClusterError:
@@ -98,12 +178,6 @@ def _unreachable(address: str, exc: BaseException) -> ClusterError:
         f"cannot reach the Dask scheduler at {address} ({reason}): start it with "
         "`dask scheduler` and workers with `dask worker ADDRESS`, or build without a cluster"
     )
-
-
-def _cores_each(workers: int) -> int:
-    import os
-
-    return max(1, (os.cpu_count() or 1) // workers)
 
 
 def voice_digest(identity: dict[str, object]) -> str:
@@ -138,7 +212,7 @@ def _worker_voice(choice: VoiceChoice) -> Engine:
 
 
 def synthesize_on_worker(
-    choice: VoiceChoice, identity: dict[str, object], spoken: str
+    choice: VoiceChoice, identity: dict[str, object], spoken: str, key: str
 ) -> tuple[int, bytes]:
     """The Dask task: (sample rate, zlib-compressed trimmed samples) for one utterance."""
     engine = _worker_voice(choice)
@@ -146,7 +220,7 @@ def synthesize_on_worker(
     if mine != identity:
         raise VoiceMismatch(voice_digest(mine), voice_digest(identity))
     try:
-        speech = trim_silence(engine.synthesize(spoken))
+        speech = trim_silence(engine.synthesize(spoken, seed=key))
     except EngineError as exc:
         raise EngineError(f"could not say {spoken[:60]!r}: {exc.detail}") from None
     return speech.sample_rate, zlib.compress(speech.pcm, 6)
@@ -191,6 +265,7 @@ class DaskPool:
                 remote,
                 identity,
                 job.spoken,
+                job.key,  # the seed of the voice's noise, as on this machine
                 key=job.key,  # the cache key: Dask computes a key once, however often asked
                 priority=len(job.spoken),  # longest first
                 pure=True,
@@ -211,15 +286,18 @@ class DaskPool:
         try:
             for future in as_completed(list(futures)):
                 job = futures.pop(future)
-                landed = _land(future, job, cache)
+                landed = _land(future, job, cache, self.address)
                 future.release()  # the worker may forget it now
                 yield landed
+        except OSError as exc:  # the comm to the scheduler broke
+            raise went_away(self.address) if _scheduler_gone(self.address) else exc from None
         finally:  # stopped early (an error, ^C): what has landed is cached; cancel the rest
             if futures:
-                self.client.cancel(list(futures))
+                with contextlib.suppress(Exception):  # a scheduler gone cancels nothing
+                    self.client.cancel(list(futures))
 
 
-def _land(future: Any, job: Job, cache: AudioCache) -> Landed:
+def _land(future: Any, job: Job, cache: AudioCache, address: str) -> Landed:
     try:
         rate, packed = future.result()
     except VoiceMismatch as exc:
@@ -230,6 +308,8 @@ def _land(future: Any, job: Job, cache: AudioCache) -> Landed:
     except EngineError as exc:
         return Landed(job, exc)
     except Exception as exc:  # a worker lost too often (KilledWorker), a result unpickled badly
+        if _scheduler_gone(address):
+            raise went_away(address) from None
         raise ClusterError(f"the cluster could not synthesize {job.spoken[:40]!r}: {exc}") from None
     cache.put(job.key, Speech(zlib.decompress(packed), rate))
     return Landed(job)

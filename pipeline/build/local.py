@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.build.stages import WORK_STAGES
 from pipeline.build.task import EpisodeTask
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import BugError, PipelineError
 from pipeline.core.model import BuiltEpisode
 from pipeline.core.reporter import Reporter
 
@@ -32,6 +32,9 @@ def build_here(
                 task.stage_seconds[stage.__name__] = round(time.perf_counter() - started, 3)
         except PipelineError as exc:
             fail(task.source, exc)
+            continue
+        except Exception as exc:  # a bug hit by this script: the others still build
+            fail(task.source, BugError(exc, task.source))
             continue
         assert task.built is not None
         built.append(task.built)

@@ -38,25 +38,28 @@ def process_started(pid: int) -> str | None:
     return fields[19] if len(fields) > 19 else None  # field 22 of the whole line
 
 
-def holder_line(pid: int) -> str:
-    """What a lock file says: the holder's pid and start time."""
-    return f"pid {pid} started {process_started(pid) or '?'}\n"
+def holder_line(pid: int, what: str = "build") -> str:
+    """What a lock file says: the holder's pid and start time, and what it is doing."""
+    return f"pid {pid} started {process_started(pid) or '?'} {what}\n"
 
 
-def parse_holder(text: str) -> tuple[int, str] | None:
-    """
-    >>> parse_holder("pid 12 started 3456\\n"), parse_holder(""), parse_holder("junk")
-    ((12, '3456'), None, None)
+def parse_holder(text: str) -> tuple[int, str, str] | None:
+    """(pid, start time, "build" or "publish" or "add"); None when the file names no one.
+
+    >>> parse_holder("pid 12 started 3456 publish\\n"), parse_holder("pid 12 started 3456")
+    ((12, '3456', 'publish'), (12, '3456', 'build'))
+    >>> parse_holder(""), parse_holder("junk")
+    (None, None)
     """
     words = text.split()
-    if len(words) == 4 and words[0] == "pid" and words[1].isdigit() and words[2] == "started":
-        return int(words[1]), words[3]
+    if len(words) in (4, 5) and words[0] == "pid" and words[1].isdigit() and words[2] == "started":
+        return int(words[1]), words[3], words[4] if len(words) == 5 else "build"
     return None
 
 
-def describe_stale(holder: tuple[int, str]) -> str:
-    """The notice for a lock file left by a build that is no longer running."""
-    pid, started = holder
+def describe_stale(holder: tuple[int, str, str]) -> str:
+    """The notice for a lock file left by a build (or publish) that is no longer running."""
+    pid, started, what = holder
     now = process_started(pid)
     if now is None:
         why = "that process is gone"
@@ -64,14 +67,15 @@ def describe_stale(holder: tuple[int, str]) -> str:
         why = "that pid now belongs to another process"
     else:
         why = "it no longer holds the lock"
-    return f"a previous build (pid {pid}) stopped without finishing ({why}); taking over its lock"
+    return f"a previous {what} (pid {pid}) stopped without finishing ({why}); taking over its lock"
 
 
 @contextlib.contextmanager
-def exclusive(path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
+def exclusive(path: Path, on_wait: Callable[[str], None], what: str = "build") -> Iterator[None]:
     """Hold the project's build lock; if another build holds it, say so once and wait.
 
-    ``on_wait`` also gets the one-line notice when a killed build's lock is taken over.
+    ``on_wait`` also gets the one-line notice when a killed build's lock is taken over;
+    ``what`` ("build", "publish", "add") is what the lock file says this process does.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     # One descriptor for the whole hold: closing any descriptor of the file would drop a
@@ -90,8 +94,9 @@ def exclusive(path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
                     # moment, so the notice can name it.
                     if holder is not None or polls >= NAME_WAIT_POLLS:
                         who = f"pid {holder[0]}" if holder else "another process"
+                        doing = holder[2] if holder else "build"
                         on_wait(
-                            f"another build ({who}) is running in this project; "
+                            f"another {doing} ({who}) is running in this project; "
                             "waiting for it to finish"
                         )
                         waited = True
@@ -101,7 +106,7 @@ def exclusive(path: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
         left = parse_holder(handle.read())
         if left is not None:
             on_wait(describe_stale(left))
-        _rewrite(handle, holder_line(os.getpid()))
+        _rewrite(handle, holder_line(os.getpid(), what))
         try:
             yield
         finally:

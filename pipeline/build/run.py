@@ -22,13 +22,13 @@ from pipeline.build.showwide import write_show_outputs
 from pipeline.build.stages import CHECK_STAGES, read_script
 from pipeline.build.task import EpisodeTask, Options, Project
 from pipeline.core import atomic
-from pipeline.core.errors import OutputError, PipelineError
+from pipeline.core.errors import BugError, OutputError, PipelineError, debugging
 from pipeline.core.model import BuiltEpisode
 from pipeline.core.reporter import Reporter
 from pipeline.reading.records import Records
 from pipeline.reading.script import find_scripts
 from pipeline.release import published
-from pipeline.release.artwork import ensure_artwork
+from pipeline.release.artwork import ensure_artwork, write_episode_artwork
 from pipeline.settings.config import check_music, load_show
 from pipeline.settings.showcheck import url_problem
 from pipeline.speech.pronouncer import show_lexicon
@@ -72,6 +72,8 @@ def build(
         if isinstance(exc, OutputError):
             raise exc  # every later write would fail the same way
         reporter.error(str(exc) if exc.path else f"{source}: {exc}")
+        if isinstance(exc, BugError) and debugging():
+            reporter.error(exc.traceback.rstrip())
         failed.append((source, str(exc)))
 
     # Every script's front matter and voice first, so none is found wrong after others built.
@@ -91,14 +93,28 @@ def build(
         except PipelineError as exc:
             fail(source, exc)
             continue
+        except Exception as exc:  # a bug hit by this script: the others still build
+            fail(source, BugError(exc, source))
+            continue
+        if task.script is not None and task.script.draft:
+            reporter.info(f"{source}: a draft (its front matter says so): not built")
+            continue
         tasks.append(task)
 
     for folder in (project.episodes, project.feed, project.root / ".cache"):
         atomic.remove_leftovers(folder)  # what a killed build left half-written
     artwork = ensure_artwork(show, project.feed)
     built: list[BuiltEpisode] = []
-    for task in tasks:
+    for task in list(tasks):
         task.artwork = artwork
+        own = task.script.meta.artwork if task.script else None
+        if own is not None:  # the post's cover: the MP3's, the books' and the feed item's
+            try:
+                task.files.folder.mkdir(parents=True, exist_ok=True)
+                task.artwork = write_episode_artwork(own, task.files.artwork)
+            except PipelineError as exc:
+                fail(task.source, exc)
+                tasks.remove(task)
     cluster = options.cluster or show.cluster
     if cluster:  # every script's utterances at once on a Dask cluster: pipeline/build/batch.py
         done = build_on_cluster(cluster, tasks, project, reporter)

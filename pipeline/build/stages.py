@@ -24,7 +24,8 @@ from pipeline.audio.master import Loudness
 from pipeline.build import keys, manifest, uptodate
 from pipeline.build.task import EpisodeTask
 from pipeline.core import atomic
-from pipeline.core.errors import PipelineError, ToolError
+from pipeline.core.confine import check_inside
+from pipeline.core.errors import PipelineError, ScriptError, ToolError
 from pipeline.core.model import Block, BuiltEpisode
 from pipeline.settings.direction import episode_pace, pauses
 from pipeline.speech.cache import AudioCache, utterance_key
@@ -38,12 +39,15 @@ if TYPE_CHECKING:  # the meter loads numpy, which a no-op build never needs
 def read_script(task: EpisodeTask) -> None:
     from pipeline.reading.ingest import read_script as read
 
+    check_inside(task.source, task.project.root, "script", ScriptError)
     in_project = task.source.parent == task.project.scripts
     task.script = read(task.source, task.show, task.records if in_project else None)
     for line in task.script.inferred:
         task.reporter.info(f"  inferred {line}")
     for warning in task.script.warnings:
         task.reporter.warn(f"{task.source}: {warning}")
+    for note in task.script.notes:
+        task.reporter.info(f"{task.source}: {note}")
 
 
 def narrate(task: EpisodeTask) -> None:
@@ -269,7 +273,7 @@ def page(task: EpisodeTask) -> None:
     from pipeline.release.page import write_episode_page
 
     assert task.built is not None
-    write_episode_page(task.show, task.built)
+    write_episode_page(task.show, task.built, task.narration)
 
 
 def report(task: EpisodeTask) -> None:

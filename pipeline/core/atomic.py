@@ -40,10 +40,31 @@ def output_error(exc: OSError, path: Path | None = None) -> OutputError:
     where = exc.filename if named else path  # our temporary files mean nothing to a producer
     what = exc.strerror or type(exc).__name__
     fix = FIXES.get(exc.errno or 0)
+    blocker = _file_in_the_way(where) if exc.errno == errno.ENOTDIR else None
+    if blocker is not None:
+        what, fix = f"{blocker} is a file, where a folder must be", "move or delete it"
     error = OutputError(f"{what}: {fix}" if fix else what)
     error.path = None if where is None else str(where)
     error.args = (f"cannot write {where}: {error.detail}",)
     return error
+
+
+def _file_in_the_way(path: object) -> Path | None:
+    """The nearest folder of ``path`` that is in fact a file (ENOTDIR names no culprit).
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "voices").write_text("")
+    0
+    >>> _file_in_the_way(root / "voices" / "digests.json") == root / "voices"
+    True
+    """
+    if path is None:
+        return None
+    for folder in reversed(Path(str(path)).parents):
+        if folder.exists() and not folder.is_dir():
+            return folder
+    return None
 
 
 def out_of_space(folder: Path, margin: int = 1 << 20) -> bool:

@@ -35,3 +35,31 @@ class OutputError(PipelineError):
 
     The build stops at the first one: every later output would fail the same way.
     """
+
+
+DEBUG_VARIABLE = "ESSAYCAST_DEBUG"  # set by `essaycast --debug`: print a bug's traceback
+
+
+def debugging() -> bool:
+    import os
+
+    return bool(os.environ.get(DEBUG_VARIABLE))
+
+
+class BugError(PipelineError):
+    """An exception essaycast did not expect (a bug), reduced to one line for one script.
+
+    ``traceback`` keeps the details for ``essaycast --debug``; the other scripts go on.
+    """
+
+    def __init__(self, exc: BaseException, path: Path | str | None = None) -> None:
+        import traceback
+
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        super().__init__(
+            f"essaycast failed here ({what}); this is a bug: please report it, "
+            "with the traceback `essaycast --debug ...` prints",
+            path,
+        )
+        self.traceback = "".join(traceback.format_exception(exc))

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pipeline.core.digest import file_digest
+
 BlockKind = Literal["intro", "heading", "paragraph", "outro"]
 
 
@@ -60,6 +62,7 @@ class Show:
     intro_music: Path | None = None
     outro_music: Path | None = None
     artwork: Path | None = None  # None: generate feed/artwork.jpg
+    artwork_alt: str | None = None  # the producer's artwork in words (the drawn card is described)
     cluster: str | None = None  # [build] cluster: a Dask scheduler or local:N; None: this machine
 
 
@@ -92,6 +95,9 @@ class EpisodeMeta:
     pronounce: tuple[
         Entry, ...
     ] = ()  # lexicon entries for this episode (pipeline.settings.lexicon)
+    keywords: tuple[str, ...] = ()  # a blog post's tags and categories
+    authors: tuple[str, ...] = ()  # each author credited, when the post lists several
+    artwork: Path | None = None  # the episode's own image (a post's cover), checked to exist
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,9 @@ class Script:
     warnings: tuple[str, ...] = ()  # e.g. "decoded as CP-1252"
     inferred: tuple[str, ...] = ()  # "title: 'X' (from the page's title)", one per field
     byline_lines: tuple[int, ...] = ()  # file lines read as byline/dateline: not narrated
+    extracted: bool = False  # the body is an extractor's reading of a saved page
+    notes: tuple[str, ...] = ()  # for the producer, not a problem: "keys not used: layout"
+    draft: bool = False  # the front matter says draft: true; the build skips it
 
 
 @dataclass(frozen=True)
@@ -127,11 +136,39 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Emphasis:
+    """Emphasized text in a block: characters [start, end) of Block.text."""
+
+    start: int
+    end: int
+    strong: bool = False  # **strong**, else *emphasis*
+
+
+@dataclass(frozen=True)
+class Form:
+    """How a block is written, so pages and books show it as the author marked it up.
+
+    A list item has the list's kind and a number shared by the items of one list (and by
+    the paragraphs of one item); a block quote's paragraphs share a quote number; 0 is none.
+    """
+
+    list_kind: Literal["ul", "ol"] | None = None
+    list_id: int = 0
+    item_id: int = 0
+    quote_id: int = 0
+    emphasis: tuple[Emphasis, ...] = ()
+
+
+PLAIN = Form()  # a paragraph as it is: no list, no quote, no emphasis
+
+
+@dataclass(frozen=True)
 class Block:
     """A heading, a paragraph, or the intro/outro: a run of sentences spoken together."""
 
     kind: BlockKind
     sentences: tuple[Sentence, ...]
+    form: Form = PLAIN  # lists, quotes, emphasis: shown, never heard
 
     @property
     def text(self) -> str:
@@ -142,6 +179,7 @@ class Block:
 class Chapter:
     title: str  # shown in chapter lists; "Introduction" for text before the first heading
     blocks: tuple[Block, ...]  # a "heading" block first when the heading is spoken
+    depth: int = 1  # 1: a top-level heading of the essay; 2: a subheading under it...
 
 
 @dataclass(frozen=True)
@@ -231,6 +269,11 @@ class EpisodeFiles:
         return self.named(".json")
 
     @property
+    def artwork(self) -> Path:
+        """The episode's own image, when its script names one (a blog post's cover)."""
+        return self.named(".jpg")
+
+    @property
     def epub(self) -> Path:
         """The talking book: EPUB 3 with Media Overlays."""
         return self.named(".epub")
@@ -312,4 +355,6 @@ def shown_meta(meta: EpisodeMeta) -> dict[str, object]:
     """
     fields = dataclasses.asdict(meta)
     del fields["source"]
+    if meta.artwork is not None:  # what the image is, not where the project lies
+        fields["artwork"] = file_digest(meta.artwork)
     return fields

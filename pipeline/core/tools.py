@@ -1,5 +1,10 @@
 """The one wrapper for every external program the pipeline runs (ffmpeg, ffprobe, and the
-book validators EPUBCheck and Ace)."""
+book validators EPUBCheck and Ace).
+
+Every wait on a program is bounded: each may run at most TOOL_LIMIT_S, and when the build is
+asked to stop (``cancel``), every program still running is killed after GRACE_S, so a stuck
+ffmpeg (one that stopped reading its input, or never exits) cannot hold a stopping build.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,22 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import IO
 
 from pipeline.core.errors import ToolError
 
+TOOL_LIMIT_S = 60 * 60  # far beyond any encode or validation of one book
+GRACE_S = 2.0  # after a stop request, how long a program may take to end before it is killed
+FFMPEG_VARIABLE = "ESSAYCAST_FFMPEG"  # another ffmpeg binary (the tests use a stuck fake)
+
 
 @functools.cache
 def ffmpeg_path() -> str:
     """imageio-ffmpeg's bundled binary (so `pip install` is enough); else a system ffmpeg."""
+    if os.environ.get(FFMPEG_VARIABLE):
+        return os.environ[FFMPEG_VARIABLE]
     try:
         import imageio_ffmpeg
 
@@ -44,15 +56,32 @@ def run(
     (a validator exits 1 when it finds problems, which its report then lists).
     """
     environment = None if env is None else {**os.environ, **env}
+    label = what or " ".join(args[:3])
     try:
-        done = subprocess.run(
-            list(args), input=input, capture_output=True, check=False, env=environment
+        process = subprocess.Popen(
+            list(args),
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environment,
         )
     except OSError as exc:
         raise ToolError(f"cannot run {args[0]}: {exc.strerror}") from exc
+    with _watched(process), process:
+        try:
+            stdout, stderr = process.communicate(input, timeout=TOOL_LIMIT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise ToolError(f"{label} did not finish in {TOOL_LIMIT_S} s; it was stopped") from None
+        except BaseException:
+            process.kill()
+            raise
+    done = subprocess.CompletedProcess(list(args), process.returncode, stdout, stderr)
+    if cancelled.is_set() and done.returncode not in ok_codes:
+        raise ToolError(f"{label} stopped: the build was interrupted")
     if done.returncode not in ok_codes:
         tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
-        label = what or " ".join(args[:3])
         raise ToolError(f"{label} failed (exit {done.returncode}): " + " | ".join(tail))
     return done
 
@@ -82,6 +111,53 @@ def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
 # Set when the build is asked to stop (Ctrl-C, SIGTERM): a thread streaming into ffmpeg
 # checks it between chunks, so no helper thread goes on feeding a build that is ending.
 cancelled = threading.Event()
+
+_running: dict[subprocess.Popen[bytes], float] = {}  # every program started here: its deadline
+_running_lock = threading.Lock()
+_watchdog: threading.Thread | None = None
+
+
+@contextlib.contextmanager
+def _watched(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Kill ``process`` if it outlives TOOL_LIMIT_S, or GRACE_S after a stop request."""
+    global _watchdog
+    with _running_lock:
+        _running[process] = time.monotonic() + TOOL_LIMIT_S
+        if _watchdog is None or not _watchdog.is_alive():
+            _watchdog = threading.Thread(target=_watch, name="tool-watchdog", daemon=True)
+            _watchdog.start()
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.pop(process, None)
+
+
+def _watch() -> None:
+    stop_seen: float | None = None
+    while True:
+        time.sleep(0.2)
+        now = time.monotonic()
+        if not cancelled.is_set():
+            stop_seen = None
+        elif stop_seen is None:
+            stop_seen = now
+        with _running_lock:
+            overdue = [
+                p
+                for p, deadline in _running.items()
+                if now > deadline or (stop_seen is not None and now > stop_seen + GRACE_S)
+            ]
+        for process in overdue:
+            with contextlib.suppress(OSError):
+                process.kill()  # its reader or writer then sees EOF or a broken pipe
+
+
+def cancel() -> None:
+    """The build is stopping: helper threads stop feeding, and every program still running
+    after GRACE_S is killed."""
+    cancelled.set()
+
 
 _holding = 0  # how deep the main thread is in signals_held()
 _held: list[int] = []
@@ -133,26 +209,46 @@ def stream_into_ffmpeg(args: Sequence[str], chunks: Iterable[bytes], what: str) 
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a pipe could fill and block
         process = popen_ffmpeg(*args, stderr=log)
         assert process.stdin is not None
-        try:
-            for chunk in chunks:
-                if cancelled.is_set():
-                    raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
-                process.stdin.write(chunk)
-        except BrokenPipeError:
-            pass  # ffmpeg exited early: its exit status and log say why
-        except BaseException:
-            process.kill()
-            raise
-        finally:
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-            code = process.wait()
+        with _watched(process):
+            code = _feed(process, chunks, what)
         log.seek(0)
         text = log.read().decode("utf-8", "replace")
+    if cancelled.is_set() and code != 0:
+        raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
     if code != 0:
         tail = " | ".join(text.strip().splitlines()[-4:])
         raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
     return text
+
+
+def _feed(process: subprocess.Popen[bytes], chunks: Iterable[bytes], what: str) -> int:
+    """Write every chunk to the process's stdin, close it and reap the process."""
+    assert process.stdin is not None
+    try:
+        for chunk in chunks:
+            if cancelled.is_set():
+                raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
+            process.stdin.write(chunk)
+    except BrokenPipeError:
+        pass  # ffmpeg exited early: its exit status and log say why
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        code = _reap(process)
+    return code
+
+
+def _reap(process: subprocess.Popen[bytes]) -> int:
+    """Wait for the process (the watchdog bounds the wait); kill it if we are unwinding."""
+    try:
+        return process.wait()
+    except BaseException:  # a stop request while waiting: do not leave it running
+        process.kill()
+        process.wait()
+        raise
 
 
 def read_ffmpeg(*args: str, what: str = "ffmpeg", chunk: int = 1 << 16) -> Iterator[bytes]:
@@ -174,14 +270,17 @@ def read_ffmpeg(*args: str, what: str = "ffmpeg", chunk: int = 1 << 16) -> Itera
         assert process.stdout is not None
         finished = False
         try:
-            while data := process.stdout.read(chunk):
-                yield data
-            finished = True
+            with _watched(process):
+                while data := process.stdout.read(chunk):
+                    yield data
+                finished = True
         finally:
             process.stdout.close()
             if not finished:  # the reader stopped early or failed: ffmpeg is not needed
                 process.kill()
-            code = process.wait()
+            code = _reap(process)
+        if cancelled.is_set() and code != 0:
+            raise ToolError(f"{what} stopped: the build was interrupted")
         if code != 0:
             log.seek(0)
             tail = log.read().decode("utf-8", "replace").strip().splitlines()[-5:]

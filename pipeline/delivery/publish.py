@@ -13,8 +13,12 @@ the prefix: for each key, the SHA-256 and size of what was uploaded and the vers
 ETag) the target gave it. A file is skipped only when its digest matches the manifest *and*
 the target still lists it with that size and version, so an object deleted or rewritten by
 anything else is uploaded again. (ETags alone cannot say this: a multipart upload's ETag is
-not the file's MD5.) The manifest is rewritten after each stage, never listing a file before
-it is up, so a rerun after an interruption uploads only what is still missing.
+not the file's MD5.) The manifest is rewritten as objects land (never listing a file before
+it is up), so a rerun after an interruption uploads only what is still missing.
+
+``--prune`` deletes only what an earlier publish recorded in that manifest and the build no
+longer makes. Anything else under the prefix (a file the producer put there by hand, another
+tool's) is listed and left alone: essaycast deletes only what it made.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ class PublishResult:
     uploaded: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
-    stale: list[str] = field(default_factory=list)  # on the target, no longer built
+    stale: list[str] = field(default_factory=list)  # published by essaycast, no longer built
+    foreign: list[str] = field(default_factory=list)  # under the prefix, never published by us
 
 
 @dataclass(frozen=True)
@@ -104,10 +109,12 @@ def read_manifest(storage: Storage) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in files.items() if isinstance(v, dict)}
 
 
-def write_manifest(storage: Storage, entries: dict[str, dict[str, Any]]) -> None:
+def write_manifest(storage: Storage, entries: dict[str, dict[str, Any]]) -> int:
+    """Write what is published; return the manifest's size in bytes."""
     document = {"version": MANIFEST_VERSION, "files": dict(sorted(entries.items()))}
     data = json.dumps(document, indent=1).encode("utf-8")
     storage.put(MANIFEST_KEY, data, "application/json", "no-store")
+    return len(data)
 
 
 def entry(file: SiteFile, stored: RemoteObject) -> dict[str, Any]:
@@ -161,7 +168,12 @@ def publish(
     recorded = read_manifest(storage)
     result = PublishResult()
     changes: list[Change] = []
-    kept: dict[str, dict[str, Any]] = {}
+    built = {file.key for file in files}
+    result.stale = sorted(key for key in remote if key not in built and key in recorded)
+    result.foreign = sorted(key for key in remote if key not in built and key not in recorded)
+    doomed = result.stale if prune else []
+    # Still on the target and still ours: remembered, so a later --prune can remove them.
+    kept: dict[str, dict[str, Any]] = {key: recorded[key] for key in result.stale}
     for file in files:
         reason = why_upload(file, recorded.get(file.key), remote.get(file.key))
         if reason is None:
@@ -169,9 +181,6 @@ def publish(
             result.unchanged += 1
         else:
             changes.append(Change(file, reason))
-    built = {file.key for file in files}
-    result.stale = sorted(key for key in remote if key not in built)
-    doomed = result.stale if prune else []
 
     if dry_run:
         for change in changes:
@@ -191,6 +200,7 @@ def publish(
         _mention_stale(result, prune, say)
         return result
 
+    progress = Progress(storage, kept)
     for stage, name in enumerate(STAGES):
         batch = [c for c in changes if c.file.kind.stage == stage]
         if not batch:
@@ -208,13 +218,14 @@ def publish(
                     f"{storage.description}/{file.key}: stored {stored.size} bytes of "
                     f"{file.size}; run `essaycast publish` again"
                 )
-            kept[file.key] = entry(file, stored)
             result.uploaded.append(file.key)
-        write_manifest(storage, kept)  # a rerun after this point skips what is up
+            progress.landed(file, stored)  # a rerun from here on skips what is up
+        progress.save()
 
     for key in doomed:  # only now: the new feed no longer points at them
         say(f"deleting {key} (no longer built)")
         storage.delete(key)
+        kept.pop(key, None)
         result.deleted.append(key)
     if doomed:
         write_manifest(storage, kept)  # forget what was deleted
@@ -225,6 +236,27 @@ def publish(
     )
     _mention_stale(result, prune, say)
     return result
+
+
+class Progress:
+    """The manifest, rewritten as objects land: after an upload whenever the bytes sent since
+    the last rewrite are at least four times the manifest's own size, so the rewrites cost at
+    most a quarter more traffic and an interrupted publish loses little of what it sent."""
+
+    def __init__(self, storage: Storage, kept: dict[str, dict[str, Any]]) -> None:
+        self.storage, self.kept = storage, kept
+        self.unsaved = 0  # bytes uploaded since the manifest was last written
+        self.cost = 0  # the manifest's size when last written
+
+    def landed(self, file: SiteFile, stored: RemoteObject) -> None:
+        self.kept[file.key] = entry(file, stored)
+        self.unsaved += file.size
+        if self.unsaved >= 4 * self.cost:
+            self.save()
+
+    def save(self) -> None:
+        self.cost = write_manifest(self.storage, self.kept)
+        self.unsaved = 0
 
 
 def verify_feed_targets(root: Path, base_url: str, files: list[SiteFile], storage: Storage) -> None:
@@ -257,3 +289,10 @@ def _mention_stale(result: PublishResult, prune: bool, say: Say) -> None:
             f"{len(result.stale)} file(s) on the target are no longer built; "
             "`essaycast publish --prune` removes them"
         )
+    if result.foreign:
+        say(
+            f"{len(result.foreign)} file(s) under the prefix were not published by essaycast; "
+            "left alone (delete them yourself if they should go):"
+        )
+        for key in result.foreign:
+            say(f"  {key}")

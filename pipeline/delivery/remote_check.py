@@ -4,8 +4,11 @@ It fetches the feed from its public URL and reads it with the same two client li
 `essaycast check` (pipeline.delivery.check.read_feed); then, for every episode, asks for the audio
 with HEAD and with a byte-range GET (apps seek with ranges; Apple requires them) and fetches
 every transcript, chapters file, page and the artwork, checking status, Content-Type and
-length against what the feed declares, and the contents with check's validators. MP3s are
-never downloaded whole. Each problem is one line starting with the URL it is about.
+length against what the feed declares, and the contents with check's validators. Last,
+every other file of the site that the feed or a page links to (the talking books: the M4B
+the feed offers as podcast:alternateEnclosure, the EPUBs the pages offer; the style, script
+and images of the pages) must answer too. MP3s are never downloaded whole. Each problem is
+one line starting with the URL it is about.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import io
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import Message
+from urllib.parse import urljoin, urlsplit
 
 from pipeline import __version__
 from pipeline.core.model import Show
@@ -86,6 +90,7 @@ class RemoteSite:
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
+        self.pages: dict[str, bytes] = {}  # the HTML pages fetched, for the links they hold
 
     def first_time(self, url: str) -> bool:
         new = url not in self.seen
@@ -113,6 +118,7 @@ def check_remote(show: Show, base_url: str) -> list[str]:
     """Every problem a listener's app would hit on the published site, one line each."""
     site = RemoteSite()
     url = feed_url(show, base_url)
+    site.first_time(url)
     answer, problems = site.get(url, "feed", FEED_TYPES)
     if answer is None:
         return problems
@@ -124,7 +130,66 @@ def check_remote(show: Show, base_url: str) -> list[str]:
     problems += _check_page(channel.findtext("link") or "", "show page", site)
     for item in channel.findall("item"):
         problems += _check_item(item, site)
+    linked = [(link, "the feed") for link in feed_links(answer.body)]
+    for page, body in site.pages.items():
+        linked += [(link, page) for link in page_links(body, page)]
+    problems += _check_linked(linked, base_url, site)
     return problems
+
+
+def feed_links(feed: bytes) -> list[str]:
+    """Every URL in the feed: url, href and uri attributes (podcast:source's), <link> texts.
+
+    >>> feed_links(b'<rss xmlns:p="https://podcastindex.org/namespace/1.0"><channel>'
+    ...     b'<link>https://a.example/feed/</link><p:alternateEnclosure><p:source '
+    ...     b'uri="https://a.example/b.m4b"/></p:alternateEnclosure></channel></rss>')
+    ['https://a.example/feed/', 'https://a.example/b.m4b']
+    """
+    found = []
+    for element in ET.fromstring(feed).iter():
+        found += [element.get(name, "") for name in ("url", "href", "uri")]
+        if element.tag == "link":
+            found.append((element.text or "").strip())
+    return [url for url in found if url]
+
+
+def page_links(page: bytes, page_url: str) -> list[str]:
+    """Every href and src of a page, made absolute.
+
+    >>> page_links(b'<a href="../b/x.epub">x</a><img src="a.jpg"><a href="#top">t</a>',
+    ...     "https://a.example/feed/")
+    ['https://a.example/b/x.epub', 'https://a.example/feed/a.jpg']
+    """
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.extend(v for k, v in attrs if k in ("href", "src") and v)
+
+    Links().feed(page.decode("utf-8", "replace"))
+    return [urljoin(page_url, url) for url in found if not url.startswith("#")]
+
+
+def _check_linked(
+    linked: Iterable[tuple[str, str]], base_url: str, site: RemoteSite
+) -> Iterator[str]:
+    """Every file of this site that something links to answers (other sites are not ours)."""
+    prefix = base_url.rstrip("/") + "/"
+    for url, where in linked:
+        url = url.split("#")[0]
+        if not url.startswith(prefix) or not urlsplit(url).path or not site.first_time(url):
+            continue
+        try:
+            answer = fetch(url, "HEAD")
+            if answer.status in (405, 501):  # a host that does not do HEAD
+                answer = fetch(url, "GET", {"Range": RANGE})
+        except Unreachable as exc:
+            yield f"{url}: linked from {where}, but cannot be fetched: {exc}"
+            continue
+        if answer.status not in (200, 206):
+            yield f"{url}: linked from {where}, but answers HTTP {answer.status}; publish again"
 
 
 def _check_artwork(channel: ET.Element, site: RemoteSite) -> Iterator[str]:
@@ -140,13 +205,17 @@ def _check_artwork(channel: ET.Element, site: RemoteSite) -> Iterator[str]:
 
 def _check_page(url: str, what: str, site: RemoteSite) -> Iterator[str]:
     if url and site.first_time(url):
-        yield from site.get(url, what, ("text/html",))[1]
+        answer, problems = site.get(url, what, ("text/html",))
+        if answer is not None and not problems:
+            site.pages[url] = answer.body
+        yield from problems
 
 
 def _check_item(item: ET.Element, site: RemoteSite) -> Iterator[str]:
     title = item.findtext("title") or "?"
     enclosure = item.find("enclosure")
     if enclosure is not None:
+        site.first_time(enclosure.get("url", ""))  # checked here, with HEAD and a range
         yield from _check_enclosure(enclosure, title)
     yield from _check_page(item.findtext("link") or "", "episode page", site)
     for transcript in item.findall(f"{{{P20}}}transcript"):

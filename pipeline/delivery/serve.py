@@ -1,6 +1,8 @@
 """`make serve`: a local preview of the published site, behaving like a podcast host.
 
-Only episodes/ and feed/ are public: scripts, config and the cache beside them are not. Like
+Only the published site is public (pipeline/delivery/site_files.py: the feed, the show page,
+what they link to in feed/, and the episodes the feed lists): scripts, config, the cache, and
+anything else a producer keeps in feed/ are not. Like
 the hosts Apple requires, it answers HEAD and single byte-range requests (players seek with
 them) and sends CORS headers so web players can fetch transcripts and chapters.
 """
@@ -11,14 +13,22 @@ import email.utils
 import http
 import os
 import re
+import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from pipeline.core.errors import PipelineError
-from pipeline.delivery.site_files import FEED_KEY, NAMED_KINDS, PRODUCER_ONLY, SUFFIX_KINDS
+from pipeline.delivery.site_files import (
+    FEED_KEY,
+    NAMED_KINDS,
+    PRODUCER_ONLY,
+    SUFFIX_KINDS,
+    public_paths,
+)
 
 PUBLIC_FOLDERS = ("episodes", "feed")
 HOME = "/feed/"
@@ -136,6 +146,41 @@ def private_files(root: Path) -> frozenset[Path]:
     return frozenset({show_toml} | {p.resolve() for p in named if p is not None} - {published})
 
 
+class PublishedSite:
+    """The files `publish` would upload, read again whenever the feed or show page changes
+    (a rebuild while serving); before the first build, nothing."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._seen: tuple[object, ...] | None = None
+        self._paths: frozenset[Path] = frozenset()
+        self._lock = threading.Lock()
+
+    def paths(self) -> frozenset[Path]:
+        with self._lock:
+            stamp = tuple(_stamp(self.root / name) for name in (FEED_KEY, "feed/" + INDEX))
+            if stamp != self._seen:
+                self._seen, self._paths = stamp, self._read()
+            return self._paths
+
+    def _read(self) -> frozenset[Path]:
+        from pipeline.settings.config import load_show
+
+        try:
+            show = load_show(self.root / "feed" / "show.toml")
+            return frozenset(p.resolve() for p in public_paths(self.root, show).values())
+        except PipelineError:  # not built yet, or show.toml is broken: nothing is the site
+            return frozenset()
+
+
+def _stamp(path: Path) -> object:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def entity_tag(stat: os.stat_result) -> str:
     """A strong ETag: a rebuilt file is a new inode (written beside, then renamed in), so
     a client resuming a download across a rebuild is never sent a piece of the new file.
@@ -158,6 +203,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: players send many range requests
     root: Path  # set by make_server on a subclass
     private: frozenset[Path] = frozenset()  # inputs in feed/ that are not the site
+    site: PublishedSite  # what is public: the published site's files
     quiet: bool = False
 
     def do_GET(self) -> None:
@@ -207,9 +253,9 @@ class SiteHandler(BaseHTTPRequestHandler):
                 self._redirect(url_path + "/")
                 return
             target = target / INDEX
-            if not target.is_file():
-                self.send_error(http.HTTPStatus.NOT_FOUND)
-                return
+        if target not in self.site.paths():
+            self.send_error(http.HTTPStatus.NOT_FOUND)
+            return
         try:
             with open(target, "rb") as file:
                 self._send_file(file, target, send_body=send_body)
@@ -284,7 +330,12 @@ def make_server(
     handler = type(
         "BoundSiteHandler",
         (SiteHandler,),
-        {"root": root, "private": private_files(root), "quiet": quiet},
+        {
+            "root": root,
+            "private": private_files(root),
+            "site": PublishedSite(root),
+            "quiet": quiet,
+        },
     )
     try:
         return ThreadingHTTPServer((host, port), handler)
@@ -297,7 +348,14 @@ def make_server(
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until Ctrl-C, then close the socket and return."""
+    """Serve until Ctrl-C or SIGTERM (`kill`, a service manager), then close the socket and
+    return."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
     with make_server(root, host, port) as server:
         origin = f"http://{host}:{server.server_port}"
         print(f"Serving {root} at {origin}{HOME} (Ctrl-C to stop)")

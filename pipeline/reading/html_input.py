@@ -1,33 +1,43 @@
 """A saved web page -> the essay as Markdown, and what the page says about itself.
 
-The main text comes from trafilatura, which scores a page's blocks by text and link density
-and knows the chrome of the common platforms (navigation, share bars, newsletter boxes,
-author bios, related posts); comments are excluded. Its XML output keeps the structure, so
-headings become Markdown headings (chapters) and lists and quotes stay lists and quotes.
-Figures and captions are left out (images are not extracted at all). Where trafilatura finds
-nothing, a plain reading of the page's paragraphs and headings outside its navigation,
-header, footer, sidebars, forms and figures is the fallback.
+The main text comes from trafilatura, given the page as it was saved (the raw HTML) and its
+recall-minded settings: ``favor_recall``, tables on, its own fallbacks (readability and
+jusText) where its first pass finds little. It scores a page's blocks by text and link
+density and knows the chrome of the common platforms (navigation, share bars, newsletter
+boxes, author bios, related posts); comments are excluded. Its XML output keeps the
+structure, so headings become Markdown headings (chapters) and lists and quotes stay lists
+and quotes; every piece of text in it is read, whatever element holds it. Figures and
+captions are left out (images are not extracted at all).
 
-Two things trafilatura keeps that a listener must not hear are removed here: citation
-markers such as "[1]" or "[citation needed]", and the back matter of reference works
-("See also", "References", "External links"...), from its heading to the next heading of
-the same or a higher level.
+Tables: a table whose cells hold prose (a layout table) is read cell by cell as paragraphs;
+a data table is announced in one sentence ("The page has a table here, of 4 rows and 3
+columns: Year, Town, Trees; it is not read aloud.") instead of being read cell by cell.
 
-Metadata (title, author, date, description, canonical URL, site name) comes from
-trafilatura's metadata extraction; the language from the page's ``<html lang>``.
+essaycast's own rules only remove what is proven chrome:
+
+* a block that trafilatura found only inside the page's navigation, sidebars, figures, a
+  site header or footer outside the article, or a box named as chrome by its class or id
+  (signup, subscribe, share, related, author bio, comments), not the article's text;
+* citation markers such as "[1]" or "[citation needed]", and the back matter of reference
+  works ("See also", "References", "External links"...), from its heading to the next
+  heading of the same or a higher level.
+
+Where trafilatura finds nothing, a plain reading of the page's paragraphs and headings
+outside its chrome is the fallback. Metadata is pipeline.reading.page_meta's business.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import lxml.etree
 import lxml.html
 
 from pipeline.core.errors import ScriptError
+from pipeline.reading.page_meta import Page, page_facts
 
 # Sections that close a reference work: bibliography and links, never the essay.
 BACK_MATTER = frozenset(
@@ -47,39 +57,45 @@ BACK_MATTER = frozenset(
 )
 CITATION_MARKER = re.compile(
     r"\s?\[(?:\d{1,3}|[a-z]|citation needed|clarification needed|according to whom\?|"
-    r"who\?|when\?|note \d+|nb \d+)\]",
+    r"who\?|when\?|note \d+|nb \d+|edit|edit source)\]",
     re.IGNORECASE,
 )
 # Markdown punctuation that would change how a line parses; escaped so the text reads as text.
+# A space between an inline element's end and the next inline tag: trafilatura drops it.
+SPACE_AFTER_INLINE = re.compile(
+    r"(</(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)\s*>)[ \t\r\n]+"
+    r"(?=</?(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)\b)",
+    re.I,
+)
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 LINE_START_SPECIAL = re.compile(r"^(\s*)(\d+)?([#>+-]|(?<=\d)[.)])(?=\s|$)")
-# Fallback reader: the elements that hold a page's chrome, not its text.
-CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "figure", "script", "style", "noscript")
+# The elements that hold a page's chrome, not its text, wherever they stand; and those that
+# do only outside the article (an article's own <header> holds its title and standfirst).
+CHROME_TAGS = ("nav", "aside", "figure", "script", "style", "noscript", "template")
+SITE_TAGS = ("header", "footer")
+ARTICLE_TAGS = ("article", "main")
 # Boxes that sit inside an article's body on some platforms (a Ghost signup card, a Substack
-# subscribe widget) and that trafilatura keeps: matched by a class or id token.
+# subscribe widget) and that trafilatura keeps: matched by a class or id token. A paywall
+# box is not among them: on news sites it wraps the article itself.
 CHROME_CLASS = re.compile(
     r"(?:^|[\s_-])(?:signup|sign-up|subscribe|subscription|newsletter|share|sharing|sharedaddy|"
-    r"related|relatedposts|author-bio|author-card|comments?|promo|cta|paywall)(?:$|[\s_-])",
+    r"related|relatedposts|author-bio|author-card|comments?|promo|cta|preheader|infobox|navbox)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# A standfirst (dek) as platforms mark it; read only where it is not the page's description,
+# which the episode's summary already says. A "lede" or "intro" class is the first paragraph.
+STANDFIRST_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:standfirst|dek|sub-?title|subtitle-paragraph|excerpt|strap(?:line)?)"
+    r"(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+STANDFIRST_BLOCKS = 3  # the standfirst stands among the first blocks of the article
 MAX_CHROME_SHARE = 0.25  # a "chrome" box holding more of the page's text is the article
-STANDFIRST_BLOCKS = 3  # the page's description repeated among its first blocks is a standfirst
 FALLBACK_BLOCKS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6, "p": 0, "li": -1, "blockquote": -2}
-
-
-@dataclass(frozen=True)
-class Page:
-    """What a saved page holds: the essay as Markdown, and facts about it (None: not given)."""
-
-    markdown: str
-    title: str | None = None
-    author: str | None = None
-    date: str | None = None  # YYYY-MM-DD
-    description: str | None = None
-    url: str | None = None
-    sitename: str | None = None
-    language: str | None = None
-    extractor: str = "trafilatura"  # or "fallback"
+# A table cell of prose (a layout table) rather than data: this many words, or a sentence.
+PROSE_CELL_WORDS = 25
+Shown = Callable[[str], bool]
+TABLE_NOTE = -3  # a block level: our sentence announcing a data table, not the page's text
 
 
 DECLARED_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
@@ -98,13 +114,31 @@ def declared_encoding(data: bytes) -> str | None:
     return None if name.replace("-", "").replace("_", "") in ("utf8", "usascii", "ascii") else name
 
 
-def decode_page(data: bytes, source: Path) -> str | None:
-    """A page's text in the encoding it declares; None when it declares UTF-8 or nothing."""
+def decode_page(data: bytes, source: Path) -> tuple[str, tuple[str, ...]] | None:
+    """A page's text in the encoding it declares, and any warning; None when it declares
+    UTF-8 or nothing. Bytes that are valid UTF-8 beyond ASCII are UTF-8 whatever the page
+    declares (a page written in UTF-8 under an old template's iso-8859-1 declaration would
+    otherwise read as "NaÃ¯ve"): decoded as UTF-8, with a warning.
+
+    >>> decode_page('<meta charset="iso-8859-1"><p>Naïve</p>'.encode(), Path("p.html"))[0][-12:]
+    '<p>Naïve</p>'
+    """
     encoding = declared_encoding(data)
     if encoding is None:
         return None
+    if not data.isascii():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            warning = (
+                f"the page declares {encoding}, but its bytes are UTF-8: read as UTF-8 "
+                f'(save it again with <meta charset="utf-8"> to silence this)'
+            )
+            return text.replace("\r\n", "\n").replace("\r", "\n"), (warning,)
     try:
-        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n"), ()
     except LookupError:
         raise ScriptError(
             f"the page declares an unknown encoding '{encoding}'; save it again as UTF-8", source
@@ -126,71 +160,71 @@ def looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html", "<?xml")) or "<head" in head
 
 
+DEPTH = "ERR_RESOURCE_LIMIT"  # libxml2's error type for "Excessive depth in document"
+
+
 def read_page(html: str, source: Path) -> Page:
     """Extract the essay and the page's metadata. ScriptError when there is no text."""
     # Imported here, not above: it takes 70 ms, and most builds read no page at all (the
     # ingest module, which imports this one, is loaded for every script).
     import trafilatura
 
+    parser = lxml.html.HTMLParser()
     try:
-        tree = lxml.html.fromstring(html)
+        tree = lxml.html.fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError) as error:
         raise ScriptError(f"cannot parse the page as HTML ({error})", source) from None
-    meta = trafilatura.extract_metadata(lxml.html.fromstring(html))
-    drop_chrome_boxes(tree)
+    if any("depth" in entry.message for entry in parser.error_log if entry.type_name == DEPTH):
+        # libxml2 stops descending at 256 levels: the text below is lost, not boilerplate.
+        raise ScriptError(
+            "the page is nested too deeply (elements more than 256 levels inside one "
+            "another), so its text cannot be read; paste the essay as text or Markdown",
+            source,
+        )
+    facts = page_facts(html)
     xml = trafilatura.extract(
-        tree,
+        keep_spaces_between_tags(html),
         output_format="xml",
+        favor_recall=True,
         include_comments=False,
         include_images=False,
-        include_tables=False,
+        include_tables=True,
         include_formatting=True,
         include_links=False,
         deduplicate=False,
     )
-    description = meta.description if meta else None
-    outside = compact(clean_text(without_chrome(lxml.html.fromstring(html)).text_content()))
-    blocks = xml_blocks(xml) if xml else iter(())
+    outside = compact(clean_text(" ".join(without_chrome(tree).itertext())))
+    blocks = xml_blocks(xml, lambda text: compact(text) in outside) if xml else iter(())
     # On a page with little text trafilatura falls back to reading everything, menus too:
-    # a block found only inside navigation, header, footer, sidebar or form is not the essay.
-    essay_blocks = (block for block in blocks if compact(block[1]) in outside)
-    markdown, extractor = to_markdown_from(essay_blocks, description), "trafilatura"
+    # a block found only inside navigation, sidebars or chrome boxes is not the essay.
+    found = (block for block in blocks if block[0] == TABLE_NOTE or compact(block[1]) in outside)
+    essay_blocks = without_standfirst(found, standfirsts(tree, facts.description))
+    markdown, extractor = to_markdown_from(essay_blocks), "trafilatura"
     if not markdown.strip():
-        markdown, extractor = fallback_markdown(lxml.html.fromstring(html), description), "fallback"
+        markdown, extractor = fallback_markdown(lxml.html.fromstring(html)), "fallback"
     if not markdown.strip():
         raise ScriptError(
             "no article text found in the page (nothing but navigation, forms or scripts); "
             "save the page again once it has loaded, or paste the essay as text",
             source,
         )
-    return Page(
-        markdown=markdown,
-        title=meta.title if meta else None,
-        author=meta.author if meta else None,
-        date=meta.date if meta else None,
-        description=meta.description if meta else None,
-        url=meta.url if meta else None,
-        sitename=meta.sitename if meta else None,
-        language=page_language(tree),
-        extractor=extractor,
-    )
+    return dataclasses.replace(facts, markdown=markdown, extractor=extractor)
 
 
-def page_language(tree: lxml.html.HtmlElement) -> str | None:
-    """The page's declared language: ``<html lang>``, else its Content-Language meta.
+def keep_spaces_between_tags(html: str) -> str:
+    """Move a space that only separates two inline elements inside the first one.
 
-    >>> page_language(lxml.html.fromstring('<html lang="fr-FR"><body><p>x</p></body></html>'))
-    'fr-FR'
+    trafilatura drops such a space ("<b>very</b> <i>good</i>" came out "verygood"), and the
+    two words ran together in the narration; inside the element, the space is kept.
+
+    >>> keep_spaces_between_tags("<p>A <b>very</b> <i>good</i> <i><b>x</b></i> <a>day</a>.</p>")
+    '<p>A <b>very </b><i>good </i><i><b>x </b></i><a>day</a>.</p>'
     """
-    root = tree.getroottree().getroot()
-    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    if not lang:
-        metas = root.xpath(
-            '//meta[translate(@http-equiv,"CONTENT-LANGUAGE","content-language")'
-            '="content-language"]/@content'
-        )
-        lang = metas[0] if metas else None
-    return str(lang).strip().replace("_", "-") or None if lang else None
+    while True:
+        moved = SPACE_AFTER_INLINE.sub(r" \1", html)
+        if moved == html:
+            return html
+        html = moved
 
 
 def escape(text: str) -> str:
@@ -211,24 +245,103 @@ def clean_text(text: str) -> str:
     return " ".join(CITATION_MARKER.sub("", text).split())
 
 
-def xml_blocks(xml: str) -> Iterator[tuple[int, str]]:
+def xml_blocks(xml: str, shown: Shown = lambda text: True) -> Iterator[tuple[int, str]]:
     """trafilatura XML -> (level, text): level 1-6 a heading, 0 a paragraph, -1 a list
-    item, -2 a quotation."""
+    item, -2 a quotation. Every text in the XML is read, whatever element holds it.
+    ``shown`` says whether a data table's text is the article's (else it is not announced).
+
+    >>> list(xml_blocks("<doc><main>Loose.<p>One.</p><div>Two.</div><list><item>a"
+    ...     "<list><item>b</item></list></item></list><quote><p>Q.</p></quote></main></doc>"))
+    [(0, 'Loose.'), (0, 'One.'), (0, 'Two.'), (-1, 'a'), (-1, 'b'), (-2, 'Q.')]
+    """
     root = lxml.etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
-    for element in main.iter("head", "p", "item", "quote") if main is not None else ():
-        if (
-            element.tag == "p"
-            and element.getparent() is not None
-            and (element.getparent().tag in ("quote", "item"))
-        ):
-            continue  # read as part of its quotation or list item
+    if main is None:
+        return
+    yield from loose_text(main.text)
+    for element in main:
+        yield from element_blocks(element, 0, shown)
+        yield from loose_text(element.tail)
+
+
+def loose_text(text: str | None, level: int = 0) -> Iterator[tuple[int, str]]:
+    cleaned = clean_text(text or "")
+    if cleaned:
+        yield level, cleaned
+
+
+def element_blocks(
+    element: lxml.etree._Element, level: int = 0, shown: Shown = lambda text: True
+) -> Iterator[tuple[int, str]]:
+    """One element of trafilatura's XML as blocks; ``level`` is that of the paragraphs
+    inside it (-1 inside a list item, -2 inside a quotation)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in ("", "graphic", "code"):
+        return  # a comment, an image, a listing: nothing to say aloud
+    if tag == "head":
+        match = re.fullmatch(r"h([1-6])", element.get("rend", ""))
         for text in filter(None, map(clean_text, broken_lines(element))):
-            if element.tag == "head":
-                match = re.fullmatch(r"h([1-6])", element.get("rend", ""))
-                yield (int(match[1]) if match else 2), text
+            yield (int(match[1]) if match else 2), text
+    elif tag == "list":
+        yield from loose_text(element.text, level)
+        for child in element:
+            yield from element_blocks(child, -1 if child.tag == "item" else level, shown)
+            yield from loose_text(child.tail, level)
+    elif tag == "table":
+        yield from table_blocks(element, shown)
+    elif tag in ("quote", "item") or any(
+        child.tag in ("p", "list", "head", "quote", "table") for child in element
+    ):
+        inner = -2 if tag == "quote" else -1 if tag == "item" else level
+        yield from loose_text(element.text, inner)
+        for child in element:
+            if child.tag in ("p", "list", "head", "quote", "table", "item"):
+                yield from element_blocks(child, inner, shown)
             else:
-                yield {"p": 0, "item": -1, "quote": -2}[element.tag], text
+                for text in filter(None, map(clean_text, broken_lines(child))):
+                    yield inner, text
+            yield from loose_text(child.tail, inner)
+    else:
+        for text in filter(None, map(clean_text, broken_lines(element))):
+            yield level, text
+
+
+def table_blocks(
+    table: lxml.etree._Element, shown: Shown = lambda text: True
+) -> Iterator[tuple[int, str]]:
+    """A layout table's prose as paragraphs; a data table announced in one sentence.
+
+    >>> xml = "<table><row><cell>Year</cell><cell>Trees</cell></row>"
+    >>> xml += "<row><cell>2021</cell><cell>40</cell></row></table>"
+    >>> [(level, text)] = table_blocks(lxml.etree.fromstring(xml))
+    >>> print(level, text)
+    -3 The page has a table here, of 2 rows and 2 columns (Year, Trees); it is not read aloud.
+    """
+    rows = [row for row in table.iter("row")]
+    cells = [cell for row in rows for cell in row.iter("cell")]
+    texts = [clean_text(" ".join(cell.itertext())) for cell in cells]
+    columns = max((len(row.findall("cell")) for row in rows), default=0)
+    prose = any(
+        len(text.split()) >= PROSE_CELL_WORDS or text.endswith((".", "!", "?", "…"))
+        for text in texts
+    )
+    if prose or columns <= 1 or len(rows) <= 1:
+        for cell in cells:
+            for child in cell if len(cell) else ():
+                if child.tag in ("p", "list", "head", "quote"):
+                    yield from element_blocks(child)
+            if not any(child.tag in ("p", "list", "head", "quote") for child in cell):
+                yield from loose_text(" ".join(cell.itertext()))
+        return
+    if not shown(" ".join(texts)):
+        return  # a table of the page's chrome (a wiki's infobox): not announced
+    header = [text for text in (clean_text(" ".join(c.itertext())) for c in rows[0]) if text]
+    named = f" ({', '.join(header)})" if header and all(len(h) < 40 for h in header) else ""
+    yield (
+        TABLE_NOTE,
+        f"The page has a table here, of {len(rows)} rows and {columns} columns{named}; "
+        "it is not read aloud.",
+    )
 
 
 def broken_lines(element: lxml.etree._Element) -> list[str]:
@@ -304,35 +417,38 @@ def to_markdown(blocks: Iterator[tuple[int, str]]) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def without_standfirst(
-    blocks: Iterator[tuple[int, str]], description: str | None
-) -> Iterator[tuple[int, str]]:
-    """Skip the page's description where the page repeats it as a subtitle at the top: it
-    is the episode's summary, not a sentence of the essay.
+def standfirsts(tree: lxml.html.HtmlElement, description: str | None) -> set[str]:
+    """The page's standfirst, when it is marked as one and repeats the page's description.
 
-    >>> list(without_standfirst(iter([(2, "A dek."), (0, "Text.")]), " A  dek. "))
+    >>> page = lxml.html.fromstring('<div><p class="dek">A  dek.</p><p>A dek.</p></div>')
+    >>> standfirsts(page, "A dek."), standfirsts(page, "Other.")
+    ({'adek.'}, set())
+    """
+    wanted = compact(description or "").casefold()
+    return {
+        wanted
+        for element in tree.xpath("//*[@class]")
+        if wanted
+        and STANDFIRST_CLASS.search(element.get("class", ""))
+        and compact(element.text_content()).casefold() == wanted
+    }
+
+
+def without_standfirst(
+    blocks: Iterator[tuple[int, str]], marked: set[str]
+) -> Iterator[tuple[int, str]]:
+    """Skip a marked standfirst among the first blocks: the summary says it already.
+
+    >>> list(without_standfirst(iter([(2, "A dek."), (0, "Text.")]), {"adek."}))
     [(0, 'Text.')]
     """
-    wanted = " ".join(description.split()).casefold() if description else None
     for index, (level, text) in enumerate(blocks):
-        if not (wanted and index < STANDFIRST_BLOCKS and text.casefold() == wanted):
+        if not (index < STANDFIRST_BLOCKS and compact(text).casefold() in marked):
             yield level, text
 
 
-def drop_chrome_boxes(tree: lxml.html.HtmlElement) -> None:
-    """Remove signup, share, related-post, bio and comment boxes named as such by class or id,
-    unless one holds a large share of the page's text (then it is the article's wrapper)."""
-    total = len(tree.text_content()) or 1
-    for element in tree.xpath("//*[@class or @id]"):
-        if element.getparent() is None or element.tag in ("html", "body"):
-            continue
-        names = f"{element.get('class', '')} {element.get('id', '')}"
-        if CHROME_CLASS.search(names) and len(element.text_content()) < MAX_CHROME_SHARE * total:
-            element.drop_tree()
-
-
-def to_markdown_from(blocks: Iterator[tuple[int, str]], description: str | None = None) -> str:
-    return to_markdown(without_standfirst(without_back_matter(blocks), description))
+def to_markdown_from(blocks: Iterator[tuple[int, str]]) -> str:
+    return to_markdown(without_back_matter(blocks))
 
 
 def compact(text: str) -> str:
@@ -341,13 +457,32 @@ def compact(text: str) -> str:
 
 
 def without_chrome(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """``tree`` with its navigation, header, footer, sidebars, forms and figures removed."""
-    for element in tree.xpath("|".join(f"//{tag}" for tag in CHROME_TAGS)):
-        element.drop_tree()
+    """``tree`` without its chrome: navigation, sidebars, figures, scripts; the site's
+    header and footer (outside the article); boxes named as chrome by class or id, unless
+    one holds a large share of the page's text (then it is the article's wrapper).
+
+    >>> page = lxml.html.fromstring("<div><nav>Menu</nav><article><header>Title</header>"
+    ...     "<p>Text.</p><div class='share-bar'>Share</div></article><footer>(c)</footer></div>")
+    >>> " ".join(without_chrome(page).itertext())
+    'Title Text.'
+    """
+    total = len(tree.text_content()) or 1
+    doomed = tree.xpath("|".join(f"//{tag}" for tag in CHROME_TAGS))
+    inside = "|".join(f"ancestor::{tag}" for tag in ARTICLE_TAGS)
+    doomed += tree.xpath("|".join(f"//{tag}[not({inside})]" for tag in SITE_TAGS))
+    for element in tree.xpath("//*[@class or @id]"):
+        if element.tag in ("html", "body"):
+            continue
+        names = f"{element.get('class', '')} {element.get('id', '')}"
+        if CHROME_CLASS.search(names) and len(element.text_content()) < MAX_CHROME_SHARE * total:
+            doomed.append(element)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
     return tree
 
 
-def fallback_markdown(tree: lxml.html.HtmlElement, description: str | None = None) -> str:
+def fallback_markdown(tree: lxml.html.HtmlElement) -> str:
     """The page's headings and paragraphs outside its chrome, for when trafilatura fails."""
     tree = without_chrome(tree)
     containers = tree.xpath("//article") or tree.xpath("//main") or tree.xpath("//body") or [tree]
@@ -360,4 +495,4 @@ def fallback_markdown(tree: lxml.html.HtmlElement, description: str | None = Non
             for text in filter(None, map(clean_text, broken_lines(element))):
                 yield FALLBACK_BLOCKS[element.tag], text
 
-    return to_markdown_from(blocks(), description)
+    return to_markdown_from(blocks())

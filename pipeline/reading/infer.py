@@ -82,7 +82,12 @@ class Inferred:
         """
         >>> Inferred("title", "Walls", "the page's title").line()
         "title: 'Walls' (from the page's title)"
+        >>> Inferred("author", "", "no byline").line()
+        'author: left out (no byline)'
+
         """
+        if not self.value:  # left out for lack of evidence; ``origin`` says why
+            return f"{self.key}: left out ({self.origin})"
         return f"{self.key}: {self.value!r} (from {self.origin})"
 
 

@@ -10,25 +10,32 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Script, Show
-from pipeline.reading.html_input import Page, decode_page, looks_like_html, read_page
+from pipeline.reading.fields import existing_image
+from pipeline.reading.html_input import decode_page, looks_like_html, read_page
 from pipeline.reading.infer import (
     Inferred,
+    find_date,
     opening_sentences,
     slugify,
     strip_site_name,
     text_facts,
     title_from_name,
 )
+from pipeline.reading.page_meta import Page, people
 from pipeline.reading.records import Entry, Records
 from pipeline.reading.script import (
     HTML_SUFFIXES,
+    Given,
+    dated_name,
     decode,
     front_fields,
+    is_markdown_name,
     parse_name,
     split_front_matter,
 )
@@ -43,16 +50,16 @@ def is_html(path: Path, body: str) -> bool:
 def assemble(
     path: Path,
     show: Show,
-    fields: dict[str, Any],
-    front_line: int,
+    given: Given,
     body: str,
     body_first_line: int,
     warnings: tuple[str, ...],
     records: Records,
 ) -> Script:
     """Front matter fields + body -> Script, every field filled in."""
+    fields, front_line, notes = dict(given.fields), given.first_line, list(given.notes)
     page: Page | None = None
-    is_markdown = path.suffix.lower() == ".md"
+    is_markdown = is_markdown_name(path)
     if is_html(path, body):
         page = read_page(body, path)
         body, body_first_line, is_markdown = page.markdown, 1, True
@@ -65,17 +72,34 @@ def assemble(
 
     facts = text_facts(body, is_markdown)
     if page and page.title:
-        infer("title", "title", strip_site_name(page.title, page.sitename), "the page's title")
+        origin = page.origin("title", "the page's title")
+        infer("title", "title", strip_site_name(page.title, page.sitename), origin)
     infer("title", "title", facts.title, facts.title_origin)
     infer("title", "title", title_from_name(path.stem), "the file name")
     if page:
-        infer("author", "author", page.author, "the page's author")
-    infer("author", "author", facts.author, facts.author_origin)
+        infer("author", "author", page.author, page.origin("author", "the page's author"))
+    byline = facts.author if page is None or facts.author is None else people(facts.author)
+    infer("author", "author", byline, facts.author_origin)
+    if page and "author" not in fields:
+        # a wrong name said aloud is worse than none: the intro leaves the name out
+        found += [Inferred(key, "", why) for key, why in page.missing]
     if page:
         infer("source", "source_url", page.url, "the page's canonical URL")
         infer("language", "language", page.language, "the page's lang attribute")
-        infer("date", "date", _iso(page.date), "the page's publication date")
+        infer("date", "date", _iso(page.date), page.origin("date", "the page's publication date"))
     infer("date", "date", facts.date, "a date line at the top")
+    dated = dated_name(path)
+    if dated:
+        infer("date", "date", _iso(dated[0]), "the file name")
+    if given.artwork:
+        artwork = existing_image(given.artwork, path)
+        if artwork:
+            fields["artwork"] = artwork
+        else:
+            notes.append(
+                f"image '{given.artwork}' is not a JPEG or PNG file in the project; "
+                "the episode uses the show's artwork"
+            )
 
     entry = records.get(path.name)
     remember = Entry()
@@ -83,16 +107,21 @@ def assemble(
     if named:
         slug, number = named
     else:
-        given: int | None = fields.get("number") or entry.number
-        if given is None:
+        known: int | None = fields.get("number") or entry.number
+        if known is None:
             number = records.next_number()
             found.append(Inferred("number", str(number), "the next free number"))
         else:
-            number = given
-        slug = entry.slug or f"{number:03d}-{slugify(fields['title'])}"
+            number = known
+        given_slug, slug_origin = given.slug, "the front matter's slug"
+        if not given_slug and dated:
+            given_slug, slug_origin = dated[1], "the file name"
+        if not given_slug:
+            given_slug, slug_origin = slugify(fields["title"]), "the title"
+        slug = entry.slug or f"{number:03d}-{given_slug}"
         remember = Entry(number if "number" not in fields else None, slug)
         if not entry.slug:
-            found.append(Inferred("slug", slug, "the title"))
+            found.append(Inferred("slug", slug, slug_origin))
     if "date" not in fields:
         if entry.date:
             infer("date", "date", entry.date, f"the first build, recorded in {records.path}")
@@ -112,8 +141,23 @@ def assemble(
         meta = EpisodeMeta(source=path, slug=slug, **fields)
     except TypeError as error:  # a field front matter cannot give; a bug, not bad input
         raise ScriptError(f"front matter line {front_line}: {error}", path) from None
-    bylines = tuple(body_first_line + index for index in facts.byline_lines)
-    script = Script(meta, body, is_markdown, body_first_line, warnings, byline_lines=bylines)
+    lines = body.split("\n")
+    bylines = tuple(
+        body_first_line + index
+        for index in facts.byline_lines
+        if page is None or credits_episode(lines[index], meta)
+    )
+    script = Script(
+        meta,
+        body,
+        is_markdown,
+        body_first_line,
+        warnings,
+        byline_lines=bylines,
+        extracted=page is not None,
+        notes=tuple(notes),
+        draft=given.draft,
+    )
     if has_summary and meta.summary == PLACEHOLDER_SUMMARY:
         summary = opening_sentences(first_paragraph(script) or meta.title)
         script = dataclasses.replace(script, meta=dataclasses.replace(meta, summary=summary))
@@ -123,6 +167,21 @@ def assemble(
     order = ("title", "author", "date", "summary", "number", "slug", "source", "language")
     found.sort(key=lambda item: order.index(item.key))
     return dataclasses.replace(script, inferred=tuple(item.line() for item in found))
+
+
+def credits_episode(line: str, meta: EpisodeMeta) -> bool:
+    """Whether a line of an extracted page is its byline: not a list item (a list of
+    dates is the essay's), and naming the episode's author or date.
+
+    >>> import pathlib
+    >>> meta = EpisodeMeta(pathlib.Path("p.html"), "001-x", 1, "X", dt.date(2024, 3, 2), "S.",
+    ...     author="Ana Ruiz")
+    >>> [credits_episode(s, meta) for s in ("By Ana Ruiz", "March 2, 2024", "- March 3, 2021")]
+    [True, True, False]
+    """
+    if re.match(r"\s*(?:[-*+]|\d+[.)])\s", line):
+        return False
+    return bool(meta.author and meta.author in line) or find_date(line) == meta.date
 
 
 def first_paragraph(script: Script) -> str | None:
@@ -164,7 +223,7 @@ def read_script(path: Path, show: Show, records: Records | None = None) -> Scrip
     if path.suffix.lower() in HTML_SUFFIXES:
         page_text = decode_page(data, path)  # a page saved in the encoding it declares
         if page_text is not None:
-            text, warnings = page_text.removeprefix("\ufeff"), ()
+            text, warnings = page_text[0].removeprefix("\ufeff"), page_text[1]
     front = split_front_matter(text, path)
     body, body_first_line = (front.body, front.body_first_line) if front else (text, 1)
     if not body.strip():
@@ -173,7 +232,7 @@ def read_script(path: Path, show: Show, records: Records | None = None) -> Scrip
             "write the essay below the closing '---'",
             path,
         )
-    fields, front_line = front_fields(front, path)
+    given = front_fields(front, path)
     if records is None:
         records = Records.load(path.parent, persistent=False)
-    return assemble(path, show, fields, front_line, body, body_first_line, warnings, records)
+    return assemble(path, show, given, body, body_first_line, warnings, records)

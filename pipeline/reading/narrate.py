@@ -6,14 +6,18 @@ voice). The cleaning report says which lines were not read, and why.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import (
+    PLAIN,
     Block,
     BlockKind,
     Chapter,
     DroppedLine,
+    Emphasis,
+    Form,
     Narration,
     Script,
     Sentence,
@@ -22,6 +26,7 @@ from pipeline.core.model import (
 from pipeline.reading.script import HTML_SUFFIXES
 from pipeline.text.chrome import BLOCK_KINDS
 from pipeline.text.clean import clean
+from pipeline.text.markup import MAX_NESTING, nesting_depth, quote_depth
 from pipeline.text.normalize import speakable
 from pipeline.text.readings import without_pictographs
 from pipeline.text.segment import MAX_UTTERANCE_CHARS, split_sentences, split_utterances
@@ -29,7 +34,12 @@ from pipeline.text.structure import collapse, structure
 
 
 def spoken_block(
-    kind: BlockKind, text: str, language: str, *, max_chars: int = MAX_UTTERANCE_CHARS
+    kind: BlockKind,
+    text: str,
+    language: str,
+    *,
+    max_chars: int = MAX_UTTERANCE_CHARS,
+    form: Form = PLAIN,
 ) -> Block:
     """One block of text as sentences of utterances (the build uses it for intro and outro).
 
@@ -49,7 +59,48 @@ def spoken_block(
         )
         for sentence in split_sentences(collapse(text))
     )
-    return Block(kind, sentences)
+    if form.emphasis:
+        form = dataclasses.replace(form, emphasis=moved_emphasis(text, sentences, form.emphasis))
+    return Block(kind, sentences, form)
+
+
+def moved_emphasis(
+    text: str, sentences: Sequence[Sentence], emphasis: Sequence[Emphasis]
+) -> tuple[Emphasis, ...]:
+    """Emphasis in ``text`` moved onto the block's text (its sentences joined by a space) and
+    cut at sentence ends, so each piece lies inside one sentence.
+
+    >>> s = [Sentence("A b.", ()), Sentence("C d.", ())]
+    >>> moved_emphasis("A b.  C d.", s, [Emphasis(2, 9)])  # "b.  C d" -> "b." and "C d"
+    (Emphasis(start=2, end=4, strong=False), Emphasis(start=5, end=8, strong=False))
+    """
+    spans = []  # (where the sentence is in text, where it is in the block's text)
+    at = block_at = 0
+    for sentence in sentences:
+        found = text.find(sentence.text, at)
+        if found < 0:
+            return ()  # the sentence is not the text as written: show no emphasis, not a wrong one
+        spans.append((found, block_at, len(sentence.text)))
+        at, block_at = found + len(sentence.text), block_at + len(sentence.text) + 1
+    moved = []
+    for mark in emphasis:
+        for found, block_at, length in spans:
+            start, end = max(mark.start, found), min(mark.end, found + length)
+            if end > start:
+                moved.append(
+                    Emphasis(start - found + block_at, end - found + block_at, mark.strong)
+                )
+    return tuple(moved)
+
+
+def announced_block(text: str, note: str, language: str) -> Block:
+    """A code block or a table: the transcript shows ``text``, the voice says ``note``.
+
+    >>> block = announced_block("x = 1", "Here the text shows a code example.", "en")
+    >>> [(u.text, u.spoken) for s in block.sentences for u in s.utterances]
+    [('x = 1', 'Here the text shows a code example.')]
+    """
+    return Block("paragraph", (Sentence(text, (Utterance(text, speakable(note, language)),)),))
 
 
 def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narration:
@@ -58,24 +109,42 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
     Raises ScriptError when cleaning and structure leave nothing to read.
     """
     cleaned = clean(script)
+    if cleaned.is_markdown and quote_depth(script.body) > MAX_NESTING:
+        too_deep(script, quote_depth(script.body))  # the parser would drop the words below
     language = script.meta.language
     chapters = []
-    for section in structure(cleaned):
+    sections = structure(cleaned)
+    top = min((s.level for s in sections if s.heading is not None), default=1)
+    depth = 1
+    prose = 0
+    for section in sections:
         heading = () if section.heading is None else (section.heading,)
         blocks = [spoken_block("heading", text, language, max_chars=max_chars) for text in heading]
+        announced = dict(section.announced)
         blocks += [
-            spoken_block("paragraph", text, language, max_chars=max_chars)
-            for text in section.paragraphs
+            announced_block(text, announced[index], language)
+            if index in announced
+            else spoken_block(
+                "paragraph", text, language, max_chars=max_chars, form=section.form(index)
+            )
+            for index, text in enumerate(section.paragraphs)
         ]
-        chapters.append(Chapter(section.title, tuple(blocks)))
-    if not any(block.sentences for chapter in chapters for block in chapter.blocks):
+        # never deeper than one below the chapter before: "#" then "###" is a heading and
+        # its subheading, with no level skipped
+        depth = min(depth + 1, max(1, section.level - top + 1)) if section.heading else 1
+        chapters.append(Chapter(section.title, tuple(blocks), depth))
+        prose += len(section.paragraphs) - len(announced) + len(heading)
+    if not prose:  # nothing but code and tables: the notes alone are no episode
         lines = sum(1 for line in script.body.split("\n") if line.strip())
         dropped = len(cleaned.dropped)
+        depth = nesting_depth(script.body)
+        if depth > MAX_NESTING:  # the parser stops descending: the words below are lost
+            too_deep(script, depth)
         why = (
             f"all {lines} lines were boilerplate"
             if dropped == lines
             else f"{dropped} of {lines} lines were boilerplate and the rest is not read "
-            "aloud (code, HTML, images)"
+            "aloud (code and tables are only announced; HTML, images)"
         )
         raise ScriptError(
             f"line {script.body_first_line}: nothing left to narrate after cleaning: {why}; "
@@ -83,6 +152,15 @@ def narrate(script: Script, *, max_chars: int = MAX_UTTERANCE_CHARS) -> Narratio
             script.meta.source,
         )
     return Narration(script.meta.title, tuple(chapters), cleaned.dropped)
+
+
+def too_deep(script: Script, depth: int) -> None:
+    raise ScriptError(
+        f"line {script.body_first_line}: the text is nested too deeply ({depth} levels of "
+        f"quotes or elements inside one another; at most {MAX_NESTING} are read), so words "
+        "would be lost; flatten it, or paste the essay as plain text",
+        script.meta.source,
+    )
 
 
 def dropped_entries(script: Script, dropped: Sequence[DroppedLine]) -> list[str]:
@@ -147,6 +225,8 @@ def cleaning_report(script: Script, narration: Narration) -> str:
         f"{sum(len(block.sentences) for block in blocks)} sentences.",
     ]
     cleaned = clean(script)
+    if cleaned.is_markdown and quote_depth(script.body) > MAX_NESTING:
+        too_deep(script, quote_depth(script.body))  # the parser would drop the words below
     if cleaned.hidden:
         report += ["", f"{len(cleaned.hidden)} inline HTML element(s) skipped within lines:"]
         report += [f"line {d.line_number}: {d.reason}: {d.text}" for d in cleaned.hidden]
@@ -163,6 +243,7 @@ def cleaning_report(script: Script, narration: Narration) -> str:
     if script.inferred:
         report += ["", "Not in the front matter, so inferred:"]
         report += [f"  {line}" for line in script.inferred]
-    if script.warnings:
-        report += ["", "Reading the file:", *(f"  {warning}" for warning in script.warnings)]
+    if script.warnings or script.notes:
+        lines = (*script.warnings, *script.notes)
+        report += ["", "Reading the file:", *(f"  {line}" for line in lines)]
     return "\n".join(report) + "\n"

@@ -30,6 +30,7 @@ from pipeline.core.errors import ScriptError
 
 FILE_NAME = ".essaycast.toml"
 NUMBERED = re.compile(r"^(\d+)-")
+DATED = re.compile(r"^\d{4}-\d{2}-\d{2}-")  # a blog post's date, not an episode number
 HEADER = (
     "# Written by essaycast: what it inferred for scripts that do not say it themselves,\n"
     "# recorded so that rebuilds, edits and `make clean` never move an episode's date,\n"
@@ -93,7 +94,11 @@ class Records:
         """One more than any episode number in use: NNN- file names and recorded numbers."""
         used = [entry.number for entry in self.entries.values() if entry.number]
         if self.folder.is_dir():
-            used += [int(m[1]) for p in self.folder.iterdir() if (m := NUMBERED.match(p.name))]
+            used += [
+                int(m[1])
+                for p in self.folder.iterdir()
+                if (m := NUMBERED.match(p.name)) and not DATED.match(p.name)
+            ]
         return max(used, default=0) + 1
 
     def remember(self, name: str, entry: Entry) -> None:

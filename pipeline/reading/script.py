@@ -1,7 +1,10 @@
 """Read one script file: bytes -> text -> front matter + body, checked.
 
-A script is any ``.txt`` (plain text), ``.md`` (Markdown) or ``.html``/``.htm`` (a saved
-web page) file in ``scripts/``, best named ``NNN-slug``, optionally starting with::
+A script is any ``.txt`` (plain text), Markdown (``.md``, ``.markdown``, ``.mdown``,
+``.mkd``, ``.mdx``), ``.html``/``.htm`` (a saved web page) or extensionless (plain text)
+file in ``scripts/``, best named ``NNN-slug`` (a blog's ``YYYY-MM-DD-slug`` gives the date
+and the slug), optionally starting with front matter in YAML, TOML or JSON
+(pipeline.reading.frontmatter)::
 
     ---
     title: "The Invisible Walls"
@@ -21,34 +24,38 @@ Decisions worth knowing:
 * Front matter is optional, and so is each key: what it leaves out is inferred from the
   essay (pipeline.reading.ingest, pipeline.reading.infer). ``number`` defaults to the NNN of
   the file name.
-* Given keys are checked; unknown keys are errors: a typo such as ``sumary`` must not
-  silently vanish.
+* Given keys are checked (pipeline.reading.fields); a blog engine's well-known keys are
+  mapped, and any other key is listed in one note, with "did you mean" for a near miss
+  such as ``sumary``: a typo must not silently vanish, nor stop a blog post's build.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
-
-import yaml
+from typing import Any
 
 from pipeline.core.errors import ScriptError
-from pipeline.core.model import Entry
+from pipeline.reading.fields import (
+    BLOG_KEYS,
+    FIELDS,
+    joined_names,
+    people,
+    unknown_note,
+)
+from pipeline.reading.frontmatter import FrontMatter, parse, split_front_matter
 from pipeline.reading.infer import slugify
-from pipeline.settings.direction import check_pace
-from pipeline.settings.lexicon import entries_from_mapping
+
+__all__ = ["FIELDS", "FrontMatter", "Given", "split_front_matter"]
 
 SCRIPT_NAME = re.compile(r"^(?P<number>\d+)-(?P<slug>.*)\.(?P<ext>[^.]+)$")
-SCRIPT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+# A blog's post name: the date, then the slug (Jekyll's _posts, many Hugo and Eleventy sites)
+DATED_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>.+)$")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mdx")
 HTML_SUFFIXES = (".html", ".htm")
+SCRIPT_SUFFIXES = (".txt", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FENCE = "---"
 
 # Bytes below 0x20 that plain text legitimately contains: tab, newline, form feed, return.
 TEXT_CONTROLS = frozenset(b"\t\n\f\r")
@@ -109,189 +116,9 @@ def check_is_text(data: bytes, source: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
-class FrontMatter:
-    """The YAML text between the fences, where it sits, and the body after it."""
-
-    yaml_text: str
-    first_line: int  # file line number of the first YAML line
-    body: str
-    body_first_line: int
-
-
-def split_front_matter(text: str, source: Path) -> FrontMatter | None:
-    """Split ``---``-fenced front matter from the body; None when the file has none.
-
-    >>> fm = split_front_matter("---\\ntitle: T\\n---\\nBody\\n", Path("s.txt"))
-    >>> fm.yaml_text, fm.first_line, fm.body, fm.body_first_line
-    ('title: T\\n', 2, 'Body\\n', 4)
-    >>> split_front_matter("Just a body\\n", Path("s.txt")) is None
-    True
-    """
-    lines = text.split("\n")
-    if lines[0].rstrip() != FENCE:
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() == FENCE:
-            yaml_lines = lines[1:index]
-            yaml_text = "".join(line + "\n" for line in yaml_lines)
-            return FrontMatter(yaml_text, 2, "\n".join(lines[index + 1 :]), index + 2)
-    raise ScriptError(
-        "front matter line 1: '---' opens front matter that is never closed; "
-        "add a '---' line after the last field",
-        source,
-    )
-
-
-class FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so that a bad date gets our own message."""
-
-    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class attribute, copied)
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def refuse_merge_keys(node: yaml.Node | None, front: FrontMatter, source: Path) -> None:
-    """A merge key (``<<: {...}``) would bring in keys no line of the file shows."""
-    if not isinstance(node, yaml.MappingNode):
-        return
-    for key_node, _ in node.value:
-        if key_node.tag == MERGE_TAG:
-            line = front.first_line + key_node.start_mark.line
-            raise ScriptError(
-                f"front matter line {line}: YAML merge keys ('<<') are not supported; "
-                "write each key out on its own line",
-                source,
-            )
-
-
-def parse_yaml(front: FrontMatter, source: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    """YAML text -> (mapping, file line of each key). Duplicate keys are errors."""
-    try:
-        node = yaml.compose(front.yaml_text, Loader=FrontMatterLoader)
-        refuse_merge_keys(node, front, source)
-        data = yaml.load(front.yaml_text, Loader=FrontMatterLoader)
-    except yaml.YAMLError as error:
-        # the context mark is where the broken construct starts: the line to look at
-        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
-        where = f"front matter line {front.first_line + mark.line}" if mark else "front matter"
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ScriptError(
-            f"{where}: invalid YAML ({problem}); write one 'key: value' per line, "
-            "quoting values that contain ': ' or ' #'",
-            source,
-        ) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict) or (node is not None and not isinstance(node, yaml.MappingNode)):
-        raise ScriptError(
-            f"front matter line {front.first_line}: must be 'key: value' lines, "
-            f"not a {type(data).__name__}",
-            source,
-        )
-    lines: dict[str, int] = {}
-    for key_node, _ in node.value if node is not None else []:
-        key = str(key_node.value)
-        line = front.first_line + key_node.start_mark.line
-        if key in lines:
-            raise ScriptError(
-                f"front matter line {line}: '{key}' is given twice (also on line {lines[key]})",
-                source,
-            )
-        lines[key] = line
-    return {str(key): value for key, value in data.items()}, lines
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be non-empty text (put it in quotes if it looks like a number)")
-    return " ".join(value.split())
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, str) and ISO_DATE.match(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(
-                f"must be YYYY-MM-DD, and {value.strip()} is not a real date"
-            ) from None
-    raise ValueError("must be YYYY-MM-DD")
-
-
-def _number(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("must be a whole number from 1 up")
-    return value
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-def _episode_type(value: Any) -> str:
-    if value not in ("full", "trailer", "bonus"):
-        raise ValueError("must be one of full, trailer, bonus")
-    return cast(str, value)
-
-
-def _language(value: Any) -> str:
-    if not isinstance(value, str) or not LANGUAGE.match(value):
-        raise ValueError("must be a language code such as en or en-US")
-    return value
-
-
-def _url(value: Any) -> str:
-    if not isinstance(value, str) or not re.match(r"^https?://\S+$", value.strip()):
-        raise ValueError("must be the page's address, starting with http:// or https://")
-    return value.strip()
-
-
-def _lines(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError("must be a list of lines, one '- text' per line")
-    return tuple(" ".join(item.split()) for item in value)
-
-
-def _pronounce(value: Any) -> tuple[Entry, ...]:
-    if not isinstance(value, dict):
-        raise ValueError("must be lines of 'Word: {ipa: ..., say: ...}' (or 'Word: alias')")
-    return entries_from_mapping(value, "front matter 'pronounce'")
-
-
-# front matter key -> (EpisodeMeta field, checker that returns the value or raises ValueError)
-FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "title": ("title", _text),
-    "date": ("date", _date),
-    "summary": ("summary", _text),
-    "number": ("number", _number),
-    "explicit": ("explicit", _bool),
-    "episode_type": ("episode_type", _episode_type),
-    "language": ("language", _language),
-    "engine": ("engine", _optional_text),
-    "voice": ("voice", _optional_text),
-    "keep": ("keep_lines", _lines),
-    "drop": ("drop_lines", _lines),
-    "guid": ("guid", _optional_text),
-    "author": ("author", _optional_text),
-    "source": ("source_url", _url),
-    "pace": ("pace", check_pace),
-    "pronounce": ("pronounce", _pronounce),
-}
-
-
 def parse_name(path: Path) -> tuple[str, int] | None:
-    """An ``NNN-slug`` file name -> (slug, number); None for a name without ``NNN-``.
+    """An ``NNN-slug`` file name -> (slug, number); None for a name without ``NNN-``,
+    and for a blog's ``YYYY-MM-DD-slug`` (see dated_name): 2013 is a year, not a number.
 
     A name that is not quite a slug is made one, so it builds under a predictable name.
 
@@ -299,11 +126,28 @@ def parse_name(path: Path) -> tuple[str, int] | None:
     ('001-invisible-walls', 1)
     >>> parse_name(Path("scripts/002-Bad_Name.md")), parse_name(Path("Quiet Hobbies.html"))
     (('002-bad-name', 2), None)
+    >>> parse_name(Path("2013-05-06-jekyll-1-0-0-released.markdown")) is None
+    True
     """
     match = SCRIPT_NAME.match(path.name)
-    if not match:
+    if not match or dated_name(path):
         return None
     return Path(suggest_name(path)).stem, int(match["number"])
+
+
+def dated_name(path: Path) -> tuple[str, str] | None:
+    """A ``YYYY-MM-DD-slug`` post name -> (the date as written, the slug).
+
+    >>> dated_name(Path("_posts/2013-05-06-jekyll-1-0-0-released.markdown"))
+    ('2013-05-06', 'jekyll-1-0-0-released')
+    >>> dated_name(Path("001-walls.txt")) is None
+    True
+    """
+    stem = path.stem if path.suffix.lower() in SCRIPT_SUFFIXES else path.name
+    match = DATED_NAME.match(stem)
+    if not match:
+        return None
+    return match["date"], slugify(match["slug"], empty="post")
 
 
 def suggest_name(path: Path) -> str:
@@ -315,39 +159,92 @@ def suggest_name(path: Path) -> str:
     numbered = re.match(r"^(\d+)-(.*)$", path.stem)
     number, rest = (numbered[1], numbered[2]) if numbered else ("001", path.stem)
     slug = slugify(rest, empty="title")
-    extension = ".md" if path.suffix.lower() == ".md" else ".txt"
+    extension = ".md" if path.suffix.lower() in MARKDOWN_SUFFIXES else ".txt"
     return f"{number}-{slug}{extension}"
 
 
-def front_fields(front: FrontMatter | None, path: Path) -> tuple[dict[str, Any], int]:
-    """Front matter -> (checked EpisodeMeta fields, its first line). Unknown keys are errors."""
+@dataclass(frozen=True)
+class Given:
+    """What the front matter gives: EpisodeMeta fields, and what the reading acts on."""
+
+    fields: dict[str, Any]  # checked EpisodeMeta fields
+    first_line: int  # the front matter's first line (1 without front matter)
+    slug: str = ""  # from 'slug' or 'permalink'
+    artwork: str | None = None  # the image a post names, not yet looked for
+    draft: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def front_fields(front: FrontMatter | None, path: Path) -> Given:
+    """Front matter -> its checked fields. A blog's keys are mapped, others noted
+    (pipeline.reading.fields)."""
     if front is None:
-        return {}, 1
-    data, lines = parse_yaml(front, path)
+        return Given({}, 1)
+    data, lines = parse(front, path)
     fields: dict[str, Any] = {}
+    blog: dict[str, Any] = {}
+    unknown: list[str] = []
     for key, value in data.items():
-        if key not in FIELDS:
-            known = ", ".join(FIELDS)
-            raise ScriptError(
-                f"front matter line {lines[key]}: unknown key '{key}'; known keys: {known}", path
-            )
-        name, check = FIELDS[key]
+        table = FIELDS if key in FIELDS else BLOG_KEYS if key in BLOG_KEYS else None
+        if table is None:
+            unknown.append(key)
+            continue
+        name, check = table[key]
+        if key == "author" and isinstance(value, list | dict):
+            name, check = "authors", people  # Jekyll themes: author: [a, b] or {name: a}
         try:
-            fields[name] = check(value)
+            checked = check(value)
         except ValueError as error:
             raise ScriptError(f"front matter line {lines[key]}: '{key}' {error}", path) from None
-    return fields, front.first_line
+        if table is FIELDS and name not in ("authors",):
+            fields[name] = checked
+        elif name not in blog and checked not in ("", None, ()):
+            blog[name] = checked
+    for name in ("summary", "date"):
+        if name in blog:
+            fields.setdefault(name, blog.pop(name))
+    if "keywords" in blog:
+        fields["keywords"] = blog["keywords"]
+    if "authors" in blog:
+        fields["authors"] = blog["authors"]
+        fields.setdefault("author", joined_names(blog["authors"]))
+    note = unknown_note(unknown)
+    return Given(
+        fields,
+        front.first_line,
+        slug=blog.get("slug", ""),
+        artwork=blog.get("artwork"),
+        draft=blog.get("draft", False) or blog.get("published") is False,
+        notes=(note,) if note else (),
+    )
+
+
+def is_markdown_name(path: Path) -> bool:
+    return path.suffix.lower() in MARKDOWN_SUFFIXES
 
 
 def find_scripts(folder: Path) -> list[Path]:
-    """The script files in ``folder``, sorted by name: any ``.txt``, ``.md``, ``.html``
-    or ``.htm`` file (extension in any case), whatever its name; hidden files are skipped."""
+    """The script files in ``folder``, sorted by name: any ``.txt``, Markdown (``.md``,
+    ``.markdown``, ``.mdown``, ``.mkd``, ``.mdx``), ``.html`` or ``.htm`` file (extension in
+    any case), and a file with no extension at all (plain text, as a copy is often saved),
+    whatever its name; hidden files are skipped."""
     if not folder.is_dir():
         return []  # the build says "no scripts found in <folder>"
-    return sorted(
+    return sorted(  # not only regular files: a link or a pipe is refused by name, not skipped
         path
         for path in folder.iterdir()
-        if path.is_file()
+        if not path.is_dir()
         and not path.name.startswith(".")
-        and path.suffix.lower() in SCRIPT_SUFFIXES
+        and (path.suffix.lower() in SCRIPT_SUFFIXES or is_bare_name(path))
     )
+
+
+def is_bare_name(path: Path) -> bool:
+    """A name without an extension (``notes``, ``2024-05-06-walls``): read as plain text.
+    A suffix that is not a word (``v1.2``) is part of the name.
+
+    >>> [is_bare_name(Path(n)) for n in ("notes", "Makefile.bak", "essay v1.2", "a.jpg")]
+    [True, False, True, False]
+    """
+    suffix = path.suffix
+    return not suffix or not suffix[1:].isalpha()

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFile, ImageFont, ImageOps, UnidentifiedIm
 
 from pipeline.core import atomic
 from pipeline.core.digest import file_digest, json_digest
-from pipeline.core.errors import ConfigError
+from pipeline.core.errors import ConfigError, ScriptError
 from pipeline.core.model import Show
 
 ARTWORK_NAME = "artwork.jpg"  # what the feed serves, inside feed/
@@ -43,13 +43,14 @@ FORMATS = frozenset({"JPEG", "PNG"})
 
 # The title card: near-white type on one of a few dark colours, picked by the title's hash.
 TEXT_RGB = (0xF8, 0xF5, 0xEC)
-BACKGROUNDS_RGB = (
-    (0x1B, 0x2A, 0x41),  # navy
-    (0x12, 0x37, 0x2A),  # forest
-    (0x3B, 0x1C, 0x32),  # plum
-    (0x1F, 0x29, 0x33),  # slate
-    (0x40, 0x1F, 0x14),  # walnut
-)
+BACKGROUND_NAMES = {  # the colour as a cover's alternative text names it
+    (0x1B, 0x2A, 0x41): "navy blue",
+    (0x12, 0x37, 0x2A): "forest green",
+    (0x3B, 0x1C, 0x32): "plum",
+    (0x1F, 0x29, 0x33): "slate grey",
+    (0x40, 0x1F, 0x14): "walnut brown",
+}
+BACKGROUNDS_RGB = tuple(BACKGROUND_NAMES)
 MARGIN_PX = 300
 TITLE_SIZES_PX = (420, 380, 340, 300, 270, 240, 215, 190, 170, 150, 135, 120)
 AUTHOR_SIZE_PX = 150
@@ -270,6 +271,23 @@ def card_text(title: str, author: str | None) -> tuple[CardFont, str, str]:
     return card_font, without(title, missing), without(author, missing)
 
 
+def card_description(title: str, author: str | None) -> str:
+    """The title card described in words, for a cover's alternative text.
+
+    >>> print(card_description("Essaycast", "Ana O'Neil"))  # doctest: +ELLIPSIS
+    Title card: the words “Essaycast” in large cream letters on a plain ... background, \
+above a short rule and the name “Ana O'Neil”.
+    >>> card_description("Essaycast", "Essaycast").endswith("background.")
+    True
+    """
+    _, shown_title, shown_author = card_text(title, author)
+    colour = BACKGROUND_NAMES[background_for(shown_title)]
+    words = f"Title card: the words “{shown_title}” in large cream letters on a plain {colour}"
+    if shown_author:
+        return f"{words} background, above a short rule and the name “{shown_author}”."
+    return f"{words} background."
+
+
 def render_title_card(title: str, author: str | None) -> Image.Image:
     """A CARD_PX square RGB image: the title, large and centred, and the author below it."""
     card_font, title, author = card_text(title, author)
@@ -447,6 +465,32 @@ def ensure_artwork(show: Show, feed_dir: Path) -> Path:
             )
             atomic.write_bytes(target, data)
     return target
+
+
+def write_episode_artwork(source: Path, target: Path) -> Path:
+    """An episode's own image (a post's cover) as the square RGB JPEG apps want, 1400 to
+    3000 px (cropped to its centre), at ``target``; rewritten only when its bytes change.
+    Raises ScriptError naming the image when it cannot be read."""
+    try:
+        with Image.open(source) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise ScriptError(f"its image {source} cannot be read ({error})", source) from None
+    side = min(max(min(upright.size), MIN_PX), MAX_PX)
+    square = ImageOps.fit(upright, (side, side), Image.Resampling.LANCZOS)
+    data = encode_jpeg(square, MAX_ARTWORK_BYTES)
+    if not target.is_file() or target.read_bytes() != data:
+        atomic.write_bytes(target, data)
+    return target
+
+
+def cover_description(show: Show) -> str:
+    """The show's artwork in words: the drawn title card described, the producer's own
+    image as the producer describes it (``[show] artwork_alt``), else named as the show's."""
+    if show.artwork is None:
+        return card_description(show.title, show.author)
+    return show.artwork_alt or f"Cover art of {show.title}"
 
 
 def cover_jpeg(artwork: Path, size: int = 600) -> bytes:

@@ -219,6 +219,62 @@ def sentence_cues(sentence: TimedSentence, not_before_ms: int = 0) -> list[Cue]:
     return cues
 
 
+@dataclass(frozen=True)
+class Clause:
+    """Where one cue of a sentence is: its time, and its words in the sentence's text."""
+
+    start_ms: int
+    end_ms: int
+    first: int  # characters [first, last) of TimedSentence.text
+    last: int
+
+
+def sentence_clauses(timeline: Timeline) -> list[list[Clause]]:
+    """For every sentence of the timeline, in order, its cues as places in its text: the
+    talking book highlights a long sentence clause by clause, on the captions' boundaries."""
+    out: list[list[Clause]] = []
+    last_end = 0
+    for block in timeline.blocks:
+        for sentence in block.sentences:
+            offsets = _token_offsets(sentence)
+            tokens = [t for u in sentence.utterances for t in _tokens(u)]
+            cues = sentence_cues(sentence, last_end)
+            clauses, at = [], 0
+            for cue in cues:
+                count = _count(tokens, cue, at)
+                first = offsets[at][0]
+                last = offsets[at + count - 1][1]
+                clauses.append(Clause(cue.start_ms, cue.end_ms, first, last))
+                at += count
+                last_end = cue.end_ms
+            out.append(clauses)
+    return out
+
+
+def _count(tokens: Sequence[_Token], cue: Cue, at: int) -> int:
+    """How many tokens from ``at`` the cue shows (its lines, squashed, are their texts)."""
+    shown = "".join(cue.lines).replace(" ", "")
+    count, said = 0, ""
+    while said != shown and at + count < len(tokens):
+        said += tokens[at + count].text
+        count += 1
+    return count
+
+
+def _token_offsets(sentence: TimedSentence) -> list[tuple[int, int]]:
+    """Each token's characters in the sentence's text (its utterances joined by a space)."""
+    offsets: list[tuple[int, int]] = []
+    base = 0
+    for utterance in sentence.utterances:
+        for match in re.finditer(r"\S+", utterance.text):
+            offset = base + match.start()
+            for piece in hard_wrap(match.group()):
+                offsets.append((offset, offset + len(piece)))
+                offset += len(piece)
+        base += len(utterance.text) + 1
+    return offsets
+
+
 def timeline_cues(timeline: Timeline) -> list[tuple[str, list[Cue]]]:
     """Every block's kind with its cues, in order, no two overlapping."""
     out: list[tuple[str, list[Cue]]] = []

@@ -32,7 +32,13 @@ from pipeline.core.errors import ScriptError
 from pipeline.core.model import BuiltEpisode, EpisodeMeta, Show
 from pipeline.reading.credit import credit_text
 from pipeline.release import podcastindex
-from pipeline.release.podcastindex import AlternateEnclosure, ChaptersLink, Locked, Transcript
+from pipeline.release.podcastindex import (
+    AlternateEnclosure,
+    ChaptersLink,
+    Locked,
+    Person,
+    Transcript,
+)
 from pipeline.release.transcripts import clock
 from pipeline.settings.categories import check_category, check_medium
 
@@ -274,8 +280,14 @@ def _add_item(fg: FeedGenerator, episode: BuiltEpisode, base_url: str) -> None:
     if meta.author:
         fe.podcast.itunes_author(xml_text(meta.author))
     fe.apple_explicit.explicit = meta.explicit
+    if meta.artwork is not None:  # Apple Podcasts and most apps show an item's own image
+        fe.podcast.itunes_image(episode_file_url(base_url, files.artwork))
+    for keyword in meta.keywords:  # RSS <category>: what apps read, itunes:keywords is retired
+        fe.category(term=xml_text(keyword))
 
     p20 = podcastindex.entry_extension(fe)
+    writers = meta.authors or ((meta.author,) if meta.author else ())
+    p20.persons.extend(Person(xml_text(name)) for name in writers)
     for attribute, mime_type, rel in TRANSCRIPT_FILES:
         url = episode_file_url(base_url, getattr(files, attribute))
         p20.transcripts.append(Transcript(url, mime_type, meta.language, rel))

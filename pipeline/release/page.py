@@ -21,11 +21,14 @@ from typing import Any
 
 from pipeline.core import atomic
 from pipeline.core.language import primary_language
-from pipeline.core.model import BuiltEpisode, Show, TimedBlock, Timeline
+from pipeline.core.model import BuiltEpisode, Narration, Show, TimedBlock, TimedSentence, Timeline
 from pipeline.release.templating import render
 from pipeline.release.transcripts import KIND_LABELS, chapter_blocks, clock
+from pipeline.release.written import Node, Run, Written, nodes, sentence_runs, written
 
 ASSETS = ("essaycast.css", "essaycast.js")
+# The player's speeds, as a fast listener picks them (the page remembers the choice).
+SPEEDS = (0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5)
 # Names for the caption track's label; other languages show their code.
 LANGUAGE_NAMES = {
     "en": "English",
@@ -121,25 +124,60 @@ class Download:
 
 
 @dataclass(frozen=True)
+class ShownBlock:
+    """A block of the transcript: its timing, and each sentence with its emphasis."""
+
+    block: TimedBlock
+    said: tuple[tuple[TimedSentence, tuple[Run, ...]], ...]
+
+    @property
+    def kind(self) -> str:
+        return self.block.kind
+
+    @property
+    def start(self) -> float:
+        return self.block.start
+
+
+@dataclass(frozen=True)
 class TranscriptChapter:
     """One chapter of the transcript as the template lays it out."""
 
     number: int  # 1-based, for ids
     title: str
-    heading: TimedBlock | None  # the spoken heading, shown as said
-    blocks: tuple[TimedBlock, ...]  # the rest, in order
+    level: int  # its heading element: h3 for the essay's top headings (h2 is "Transcript")
+    heading: ShownBlock | None  # the spoken heading, shown as said
+    nodes: tuple[Node, ...]  # the rest, in order: paragraphs, lists, quotes
 
 
-def transcript_chapters(timeline: Timeline) -> list[TranscriptChapter]:
+def shown(block: TimedBlock, writing: Written, index: int) -> ShownBlock:
+    texts = [s.text for s in block.sentences]
+    emphasis = writing.form(index).emphasis
+    said = zip(block.sentences, sentence_runs(texts, emphasis), strict=True)
+    return ShownBlock(block, tuple(said))
+
+
+def transcript_chapters(
+    timeline: Timeline, narration: Narration | None = None
+) -> list[TranscriptChapter]:
+    """The transcript by chapter; with the narration, lists, quotes, emphasis and heading
+    levels are shown as the author wrote them."""
     marks = dict(enumerate(timeline.chapters))
+    writing = written(narration, timeline)
+    place = {id(block): index for index, block in enumerate(timeline.blocks)}
     chapters = []
     for index, blocks in chapter_blocks(timeline):
         if not blocks and index not in marks:
             continue
         spoken = next((b for b in blocks if b.kind == "heading"), None)
         mark = marks.get(index)
-        rest = tuple(b for b in blocks if b is not spoken)
-        chapters.append(TranscriptChapter(index + 1, mark.title if mark else "", spoken, rest))
+        rest = [b for b in blocks if b is not spoken]
+        laid = nodes((shown(b, writing, place[id(b)]), writing.form(place[id(b)])) for b in rest)
+        heading = None if spoken is None else shown(spoken, writing, place[id(spoken)])
+        level = min(6, 2 + writing.depth(index))
+        chapters.append(
+            TranscriptChapter(index + 1, mark.title if mark else "", level, heading, laid)
+        )
     return chapters
 
 
@@ -175,7 +213,9 @@ def _render(name: str, **context: Any) -> str:
     return render(name, filters, kind_labels=KIND_LABELS, **context)
 
 
-def render_episode_page(show: Show, episode: BuiltEpisode) -> str:
+def render_episode_page(
+    show: Show, episode: BuiltEpisode, narration: Narration | None = None
+) -> str:
     meta = episode.meta
     return _render(
         "episode.html",
@@ -189,7 +229,8 @@ def render_episode_page(show: Show, episode: BuiltEpisode) -> str:
         feed_href="../../feed/feed.xml",
         body_class="episode-page",
         marks=sorted(episode.timeline.chapters, key=lambda m: m.start),
-        chapters=transcript_chapters(episode.timeline),
+        chapters=transcript_chapters(episode.timeline, narration),
+        speeds=SPEEDS,
         downloads=downloads(episode),
     )
 
@@ -227,10 +268,13 @@ def write_assets(folder: Path) -> None:
         atomic.write_bytes(folder / name, data)
 
 
-def write_episode_page(show: Show, episode: BuiltEpisode) -> None:
-    """Write episodes/<slug>/index.html and its assets."""
+def write_episode_page(
+    show: Show, episode: BuiltEpisode, narration: Narration | None = None
+) -> None:
+    """Write episodes/<slug>/index.html and its assets (with the narration, the transcript
+    shows lists, quotes and emphasis as written)."""
     write_assets(episode.files.folder)
-    atomic.write_text(episode.files.page, render_episode_page(show, episode))
+    atomic.write_text(episode.files.page, render_episode_page(show, episode, narration))
 
 
 def write_show_page(

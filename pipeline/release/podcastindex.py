@@ -107,6 +107,16 @@ class ChaptersLink:
     type: str = CHAPTERS_TYPE
 
 
+@dataclass(frozen=True)
+class Person:
+    """podcast:person: someone who made the episode, with a role from the Podcast
+    Taxonomy Project's list (an essay's writer: group "writing", role "author")."""
+
+    name: str
+    role: str = "author"
+    group: str = "writing"
+
+
 class PodcastIndexExtension(BaseExtension):
     """Channel-level tags. Unset (None) attributes are left out of the feed."""
 
@@ -141,11 +151,15 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
     transcripts: list[Transcript] = field(default_factory=list)
     chapters: ChaptersLink | None = None
     alternate_enclosures: list[AlternateEnclosure] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
 
     def extend_ns(self) -> dict[str, str]:
         return {PREFIX: NAMESPACE}
 
     def extend_rss(self, item: Any) -> Any:
+        for person in self.persons:
+            element = xml_elem(_tag("person"), item, role=person.role, group=person.group)
+            element.text = person.name
         for transcript in self.transcripts:
             element = xml_elem(_tag("transcript"), item)
             element.set("url", transcript.url)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core import tools
+from pipeline.core.confine import check_inside
 from pipeline.core.errors import ConfigError, ToolError
 from pipeline.core.model import Show
 from pipeline.settings.showcheck import check_show
@@ -31,6 +32,7 @@ TABLES: dict[str, dict[str, str]] = {
         "medium": "medium",
         "guid": "podcast_guid",
         "artwork": "artwork",
+        "artwork_alt": "artwork_alt",
     },
     "owner": {"name": "owner_name", "email": "owner_email"},
     "publish": {
@@ -73,6 +75,9 @@ def load_show(path: Path) -> Show:
     for name, value in list(values.items()):
         values[name] = _coerce(name, value, path)
         if name in ("artwork", "intro_music", "outro_music"):
+            check_inside(
+                path.parent / value, path.parent.parent, f"'{name}' file", ConfigError, path
+            )
             values[name] = (path.parent / value).resolve()
     show = Show(**values)
     check_show(show, path)  # what the values mean, every problem at once

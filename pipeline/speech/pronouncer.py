@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.core.confine import check_inside
 from pipeline.core.errors import ConfigError
 from pipeline.core.model import Entry, EpisodeMeta, Lexicon
 from pipeline.settings.lexicon import possessive_ipa, read_toml
@@ -83,6 +84,8 @@ def show_lexicon(feed: Path) -> Lexicon:
     """feed/lexicon.pls, then feed/lexicon.toml over it; either (or both) may be absent."""
     lexicon = Lexicon()
     pls, toml = feed / "lexicon.pls", feed / "lexicon.toml"
+    for path in (pls, toml):
+        check_inside(path, feed.parent, "lexicon", ConfigError)
     if pls.exists():
         lexicon = read_pls(pls)
     if toml.exists():

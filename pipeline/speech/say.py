@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core import atomic
+from pipeline.core.errors import PipelineError
 from pipeline.core.model import Entry, EpisodeMeta, Script, Show
 from pipeline.settings.direction import episode_pace
 from pipeline.speech.engines import Engine, Speech, VoiceChoice, load_engine
@@ -63,13 +64,22 @@ class Said:
 def say(voice: Voice, text: str, out: Path) -> Said:
     """Speak ``text`` as a build would and write it to ``out`` as a WAV file."""
     from pipeline.reading.narrate import spoken_block
-    from pipeline.speech.synth import trim_silence
+    from pipeline.speech.cache import utterance_key
+    from pipeline.speech.synth import TRIM_SETTINGS, trim_silence
 
     block = spoken_block("paragraph", text, voice.language)
     spoken = " ".join(
         voice.pronouncer.apply(u.spoken) for s in block.sentences for u in s.utterances
     )
-    speech = trim_silence(voice.engine.synthesize(spoken))
+    if not any(c.isalnum() for c in spoken):  # "", spaces, emoji, symbols: no word to say
+        raise PipelineError(
+            f"nothing to say in {text!r}: it has no words or numbers; give a line of text"
+        )
+    # Seeded as a build seeds it, so the line sounds as it will in the episode.
+    key = utterance_key(voice.engine.identity(), TRIM_SETTINGS, spoken)
+    speech = trim_silence(voice.engine.synthesize(spoken, seed=key))
+    if not speech.pcm:
+        raise PipelineError(f"the voice made no sound for {text!r}: try other words")
     write_wav(out, speech)
     return Said(
         spoken,

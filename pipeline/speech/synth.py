@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pipeline.core import tools
 from pipeline.core.errors import EngineError
@@ -22,13 +22,23 @@ from pipeline.core.lifeline import die_with_parent
 from pipeline.speech.cache import AudioCache
 from pipeline.speech.engines import Engine, Speech, VoiceChoice, load_engine
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
 # Piper pads each utterance with silence of its own; we trim it to this and add our own
 # pauses, so the rhythm is the same everywhere. Part of every cache key.
 TRIM_THRESHOLD = 300  # |sample| of int16; about -40 dBFS
 TRIM_MARGIN_S = 0.04
+# A voice may start a sibilant at full strength on its first sample (Piper's "S", "Sh",
+# "Ch"), and the pause before it is digital silence: a step a listener hears as a click.
+# A raised-cosine fade this long at both ends of every utterance takes the step away
+# (at 1 ms in, the gain is 0.04, -28 dB) and is far shorter than any consonant.
+FADE_S = 0.008
 TRIM_SETTINGS: dict[str, object] = {
     "trim_threshold": TRIM_THRESHOLD,
     "trim_margin_s": TRIM_MARGIN_S,
+    "fade_s": FADE_S,
 }
 
 
@@ -55,11 +65,16 @@ class Executor(Protocol):
 
 
 def trim_silence(speech: Speech) -> Speech:
-    """Cut leading and trailing near-silence, keeping a short margin so no consonant is clipped.
+    """Cut leading and trailing near-silence, keeping a short margin so no consonant is clipped,
+    then fade both ends in and out over FADE_S, so no utterance starts or ends with a step.
 
     >>> s = Speech(b"\\0\\0" * 22050 + b"\\xff\\x7f" * 100 + b"\\0\\0" * 22050, 22050)
     >>> round(trim_silence(s).seconds, 3)
     0.085
+    >>> loud = Speech(b"\\xff\\x7f" * 22050, 22050)  # full scale from the first sample
+    >>> import numpy as np; pcm = np.frombuffer(trim_silence(loud).pcm, dtype="<i2")
+    >>> int(pcm[0]), int(pcm[22]), int(pcm[len(pcm) // 2]), int(pcm[-1])
+    (0, 1247, 32767, 0)
     """
     import numpy as np
 
@@ -70,7 +85,21 @@ def trim_silence(speech: Speech) -> Speech:
     margin = int(TRIM_MARGIN_S * speech.sample_rate)
     first = max(0, int(loud[0]) - margin)
     last = min(samples.size, int(loud[-1]) + 1 + margin)
-    return Speech(samples[first:last].tobytes(), speech.sample_rate)
+    return Speech(faded(samples[first:last], speech.sample_rate).tobytes(), speech.sample_rate)
+
+
+def faded(samples: NDArray[np.int16], rate: int) -> NDArray[np.int16]:
+    """``samples`` with a raised-cosine fade in and out of FADE_S (shorter for a short clip)."""
+    import numpy as np
+
+    length = min(int(FADE_S * rate), samples.size // 2)
+    if length < 1:
+        return samples
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(length) / length)
+    out = samples.astype(np.float64)
+    out[:length] *= ramp
+    out[samples.size - length :] *= ramp[::-1]
+    return np.round(out).astype("<i2")
 
 
 # Below this many utterances (a small edit), starting worker processes costs more than
@@ -85,11 +114,10 @@ _worker_cache: AudioCache | None = None
 _inherited: list[object] = []
 
 
-def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, parent: int) -> None:
+def _init_worker(choice: VoiceChoice, cache_folder: Path, parent: int) -> None:
     global _worker_engine, _worker_cache
     die_with_parent(parent)
     _inherited.extend(kept for kept in (_worker_engine, _worker_cache) if kept is not None)
-    os.environ["ESSAYCAST_ORT_THREADS"] = str(ort_threads)
     _worker_engine = load_engine(choice)
     _worker_cache = AudioCache(cache_folder)
 
@@ -97,7 +125,7 @@ def _init_worker(choice: VoiceChoice, cache_folder: Path, ort_threads: int, pare
 def _synthesize_one(job: Job) -> str:
     assert _worker_engine is not None and _worker_cache is not None
     try:
-        speech = _worker_engine.synthesize(job.spoken)
+        speech = _worker_engine.synthesize(job.spoken, seed=job.key)
     except EngineError as exc:
         if job.spoken[:20] in exc.detail:
             raise
@@ -145,14 +173,12 @@ class LocalPool:
                 for job in jobs:
                     yield _landed(job)
             return
-        cores = os.cpu_count() or 1
-        ort_threads = max(1, cores // workers)
         context = multiprocessing.get_context("fork")
         with cf.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(choice, cache.folder, ort_threads, os.getpid()),
+            initargs=(choice, cache.folder, os.getpid()),
         ) as pool:
             yield from _drain(pool, jobs)
 

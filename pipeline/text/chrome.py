@@ -47,6 +47,7 @@ RELATIVE_TIME = r"\d+\s*(?:s|m|h|d|w|mo|y|mins?|hours?|hrs?|days?|weeks?|months?
 WHEN = rf"(?:{DAY_DATE}(?:,?\s*(?:at|@|-|·)?\s*{CLOCK})?|{CLOCK}|{RELATIVE_TIME})"
 BULLETS = " •·|–—-"
 NAME = r"[\w.'’@-]+(?: [\w.'’@-]+){0,3}"
+SORT_TAB = r"(?:Top|Latest|Newest|Oldest|Best|Discussion|Popular|Most liked|Restacks)"
 SOCIAL = r"Facebook|Twitter|X|LinkedIn|Pinterest|Reddit|WhatsApp|Email|Instagram|Threads|Bluesky"
 
 
@@ -73,6 +74,26 @@ CHROME_LINES = tuple(
         (rf"^{NAME}\s+(?:says|said|wrote)\s*:?\s*{WHEN}\s*:?$", "comment author", True),
         (rf"^{NAME}\s*(?:[·|•,–-]|on)\s*{WHEN}$", "comment author", False),
         (r"^Sort (?:by|comments|discussion)\b.{0,20}$|^Report abuse$", "comment", True),
+        # a thread's sort tabs, on one line or one a line (Substack, Disqus, Medium, Ghost)
+        (rf"^{SORT_TAB}(?:\s*[/|·•∙]?\s*{SORT_TAB}){{1,4}}$", "comment", True),
+        (rf"^{SORT_TAB}$", "comment", False),
+        # what a thread, or a platform's list of posts, says when it is empty or ends
+        (
+            r"^(?:No (?:comments|responses|replies|posts)(?: yet)?|Start the conversation|"
+            r"Be the first to (?:comment|respond|reply)|Ready for more\?|"
+            r"(?:Load|Show|See|View) (?:more|all|older|newer) (?:comments|responses|replies)|"
+            r"Write a (?:response|comment)|Join the discussion…?|Load more)\W*$",
+            "comment",
+            True,
+        ),
+        (
+            r"^(?:Become a (?:member|subscriber|paid subscriber) (?:of|to) .{1,60} to "
+            r"(?:start commenting|comment|join the discussion)\.?|Log in with|"
+            r"or sign up with Disqus\W*|Already a member\? Sign in)$",
+            "comment form",
+            True,
+        ),
+        (r"^What are your thoughts\?$", "comment form", False),
         (r"^Code of Conduct\b.{0,30}$", "footer", True),
         (rf"^(?:on\s+|posted\s+)?{WHEN}$", "date", False),
         (r"^(?:About the (?:Author|Writer)|Meet the Author|Author bio)\s*:?$", "author bio", True),
@@ -251,7 +272,8 @@ BLOCK_OPENERS = tuple(
                 r"(?:Related|Similar|Recommended|Popular|Recent|More|Trending|Latest)"
                 r"(?: Posts?| Articles?| Stories| Reading| Reads?| Essays)?\s*:?",
                 r"(?:You (?:may|might) also (?:like|enjoy)|Read (?:next|more)|Keep reading|Up next|"
-                r"Most (?:read|popular)|Editor'?s picks|Ready for more\?)\b.{0,40}" + NO_FINAL_STOP,
+                r"Most (?:read|popular)|Editor'?s picks)\b.{0,40}" + NO_FINAL_STOP,
+                r"Ready for more\?",
                 r"(?:More from|Recommended from|See all from|Also by|More by|More articles by|"
                 r"Other posts by)\s+.{1,60}" + NO_FINAL_STOP,
                 r"[«‹←<\s]*(?:Previous|Next|Older|Newer) (?:Post|Article|Entry|Story)\s*[:»›→>]?",

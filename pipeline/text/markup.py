@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 HTML_BLOCK_REASON = "raw HTML (markup is not read aloud)"
 HIDDEN_ELEMENTS = ("script", "style")  # their contents are code, not words
@@ -30,7 +32,9 @@ class _EveryLink(MarkdownIt):
 
 
 def parser() -> MarkdownIt:
-    return _EveryLink("commonmark")
+    """CommonMark as GitHub and blog engines extend it: tables, task lists and
+    definition lists (mdit-py-plugins)."""
+    return _EveryLink("commonmark").enable("table").use(tasklists_plugin).use(deflist_plugin)
 
 
 def parse(text: str) -> list[Token]:
@@ -48,6 +52,19 @@ def html_block_lines(text: str) -> set[int]:
     lines: set[int] = set()
     for token in parse(text):
         if token.type == "html_block" and token.map:
+            lines.update(range(token.map[0], token.map[1]))
+    return lines
+
+
+def code_block_lines(text: str) -> set[int]:
+    """0-based indices of the lines of ``text`` that code blocks take up, fences included.
+
+    >>> sorted(code_block_lines("Words.\\n\\n```\\nHome\\n```\\n"))
+    [2, 3, 4]
+    """
+    lines: set[int] = set()
+    for token in parse(text):
+        if token.type in ("fence", "code_block") and token.map:
             lines.update(range(token.map[0], token.map[1]))
     return lines
 
@@ -93,3 +110,40 @@ def hidden_elements(text: str) -> list[HiddenElement]:
                 where = next((i for i in range(first, last) if child.content in lines[i]), first)
                 found.append(HiddenElement(where, opening[1].lower()))
     return found
+
+
+MAX_NESTING = 20  # markdown-it's limit ("maxNesting"): deeper blocks are not parsed
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*?(/?)>")
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+    | {"track", "wbr"}
+)
+
+
+def quote_depth(text: str) -> int:
+    """The deepest block quote of a Markdown text: the most ``>`` opening one line.
+
+    >>> quote_depth("> > > quoted"), quote_depth("Plain words, 3 > 2.")
+    (3, 0)
+    """
+    marks = (len(m[0].replace(" ", "")) for m in re.finditer(r"^[> ]*>", text, re.M))
+    return max(marks, default=0)
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply the text's blocks sit inside one another: block quotes (``>``) on one
+    line, or HTML elements, whichever is deeper. For telling a producer why a text that
+    is nothing but nesting has nothing to read.
+
+    >>> nesting_depth("> > > quoted"), nesting_depth("<div><div><br><p>x</p></div></div>")
+    (3, 3)
+    >>> nesting_depth("Plain words.")
+    0
+    """
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(text):
+        if name.lower() in VOID_TAGS or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return max(quote_depth(text), deepest)

@@ -24,6 +24,8 @@ NEVER_FINAL = frozenset(
     "dr mr mrs ms mx prof st mt rev fr sr jr gen sen rep gov capt col lt sgt hon "  # noqa: SIM905
     "vs cf viz al approx ca no nos fig figs p pp vol ch sec eq".split()
 )
+# Abbreviations only before a number; "No." before a word is the word no, ending a sentence.
+BEFORE_A_NUMBER = frozenset(("no", "nos", "fig", "figs", "p", "pp", "vol", "ch", "sec", "eq"))
 DOTTED_ABBREVIATION = re.compile(r"^(?:[A-Za-z]\.){2,}$")  # U.S., e.g., i.e., a.m.
 INITIAL = re.compile(r"^[A-Z]\.$")  # J. R. R. Tolkien
 OPENING_MARKS = "\"'“‘«([¿¡"
@@ -41,6 +43,8 @@ def is_sentence_end(text: str, match: re.Match[str]) -> bool:
     word = text[word_start : match.end()].lstrip(OPENING_MARKS)
     if INITIAL.match(word) or DOTTED_ABBREVIATION.match(word):
         return False
+    if word[:-1].lower() in BEFORE_A_NUMBER:  # "No. 5" and "Fig. 3", but "No. Wait."
+        return not following.isdigit()
     return word[:-1].lower() not in NEVER_FINAL
 
 
@@ -50,6 +54,8 @@ def split_sentences(paragraph: str) -> list[str]:
     ['Dr. Smith met J. R. R. Tolkien in the U.S. on Monday.', 'It rained 3.5 cm!']
     >>> split_sentences("Wait... what? “Why?” she asked. Fine, e.g. this. Then go.")
     ['Wait... what?', '“Why?” she asked.', 'Fine, e.g. this.', 'Then go.']
+    >>> split_sentences("No. Wait. Yes. It is No. 5 in Fig. 2 of the list.")
+    ['No.', 'Wait.', 'Yes.', 'It is No. 5 in Fig. 2 of the list.']
     """
     if not paragraph:
         return []

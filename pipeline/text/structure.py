@@ -11,21 +11,31 @@ than the lines after it. Text before the first heading is the chapter "Introduct
 whose heading is not spoken.
 
 Markdown (CommonMark, parsed by markdown-it-py): every heading (#, ## and deeper) starts a
-chapter; paragraphs, list items and block quotes become paragraphs. Never read aloud:
-emphasis marks, link targets of any scheme, footnote markers ``[^1]``, HTML blocks, tags,
-comments and inline <script>/<style> elements (pipeline.text.markup), code blocks, images (their
-alt text is a caption, unless the front matter lists it under ``keep``).
+chapter; paragraphs, list items (task lists without their boxes), block quotes and a
+definition list's terms and definitions become paragraphs, each with its Form (which list,
+which item, which quote, what is emphasized) so pages and books can show them as the author
+marked them up, and each heading keeps its level. A code block or a table is a paragraph the
+transcript shows as written and the voice announces in one sentence (pipeline.text.listings).
+Never read aloud: emphasis marks, link targets of any scheme (a reference link is read as its
+text), footnote markers ``[^1]`` (footnotes are left out, and the cleaning report lists them),
+HTML blocks, tags, comments and inline <script>/<style> elements (pipeline.text.markup),
+template tags (pipeline.text.templates), images (their alt text is a caption, unless the front
+matter lists it under ``keep``).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from markdown_it.token import Token
 
+from pipeline.core.model import Emphasis, Form
 from pipeline.text.clean import SMALL_WORDS, Cleaned, Line, normalized
+from pipeline.text.listings import code_note, table_note, table_text
 from pipeline.text.markup import parse, without_hidden_elements
 
 INTRODUCTION = "Introduction"
@@ -46,6 +56,36 @@ class Section:
     title: str
     heading: str | None
     paragraphs: tuple[str, ...]  # whitespace collapsed to single spaces
+    forms: tuple[Form, ...] = ()  # one per paragraph, when any is more than a paragraph
+    level: int = 1  # the heading's level: 1 for "#" (and plain text), 2 for "##"...
+    # paragraphs the voice says otherwise than they are written (a code block, a table):
+    # (index into paragraphs, what the listener hears instead)
+    announced: tuple[tuple[int, str], ...] = ()
+
+    def form(self, index: int) -> Form:
+        return self.forms[index] if index < len(self.forms) else Form()
+
+
+class Unit(NamedTuple):
+    """One readable block: a "heading" or a "paragraph", its text, its form, its level, and
+    what the voice says instead of the text (a code block's or a table's note), if anything."""
+
+    kind: str
+    text: str
+    form: Form = Form()
+    level: int = 1
+    instead: str | None = None
+
+
+# Emphasis marks inside a block's text while it is collapsed (private-use characters, which
+# no essay holds), so their places survive; unmarked() takes them out.
+EM_OPEN, EM_CLOSE, STRONG_OPEN, STRONG_CLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
+EMPHASIS_TOKENS = {
+    "em_open": EM_OPEN,
+    "em_close": EM_CLOSE,
+    "strong_open": STRONG_OPEN,
+    "strong_close": STRONG_CLOSE,
+}
 
 
 def collapse(text: str) -> str:
@@ -128,16 +168,17 @@ def is_list(block: Sequence[str]) -> bool:
     )
 
 
-def plain_units(lines: Sequence[Line]) -> list[tuple[str, bool]]:
-    """Plain text -> its units in order: (text, whether it may be a heading)."""
+def plain_units(lines: Sequence[Line]) -> list[tuple[str, bool, int]]:
+    """Plain text -> its units in order: (text, whether it may be a heading, the number of
+    the list it is an item of, or 0)."""
     texts = [line.text for line in lines if line.text.strip()]
     if len(texts) == len(trim_blank(lines)):  # no blank line at all: a paragraph a line
-        return [(collapse(text), True) for text in texts]
+        return [(collapse(text), True, 0) for text in texts]
     blocks = text_blocks(lines)
-    units: list[tuple[str, bool]] = []
-    for block in blocks:
+    units: list[tuple[str, bool, int]] = []
+    for number, block in enumerate(blocks, 1):
         if is_list(block):
-            units += [(collapse(item), False) for item in block]  # items, never headings
+            units += [(collapse(item), False, number) for item in block]  # never headings
             continue
         first, rest = block[0], block[1:]
         if (
@@ -145,9 +186,9 @@ def plain_units(lines: Sequence[Line]) -> list[tuple[str, bool]]:
             and is_heading_like(first)
             and len(first.strip()) <= HEADING_IN_BLOCK_RATIO * max(len(r.strip()) for r in rest)
         ):
-            units.append((collapse(first), True))
+            units.append((collapse(first), True, 0))
             block = rest
-        units.append((collapse(" ".join(block)), True))
+        units.append((collapse(" ".join(block)), True, 0))
     return units
 
 
@@ -155,9 +196,9 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
     """
     >>> text = ["Intro text here.", "", "A Heading", "", "Body text.", "", "Short end"]
     >>> for s in plain_sections([Line(n, t) for n, t in enumerate(text, 1)]):
-    ...     print(s)
-    Section(title='Introduction', heading=None, paragraphs=('Intro text here.',))
-    Section(title='A Heading', heading='A Heading', paragraphs=('Body text.', 'Short end'))
+    ...     print(s.title, s.heading, s.paragraphs, s.forms)
+    Introduction None ('Intro text here.',) ()
+    A Heading A Heading ('Body text.', 'Short end') ()
     """
     units = plain_units(lines)
     kinds = [
@@ -167,24 +208,65 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
         and index + 1 < len(units)
         and not is_heading_like(units[index + 1][0])
         else "paragraph"
-        for index, (unit, may_be_heading) in enumerate(units)
+        for index, (unit, may_be_heading, _) in enumerate(units)
     ]
-    return sections_of(zip(kinds, (unit for unit, _ in units), strict=True))
+    return sections_of(
+        Unit(kind, text, Form("ul", item_list, next_item) if item_list else Form())
+        for kind, (text, _, item_list), next_item in zip(
+            kinds, units, itertools.count(len(units) + 1), strict=False
+        )
+    )
 
 
-def sections_of(units: Iterable[tuple[str, str]]) -> list[Section]:
-    """("heading" | "paragraph", text) units -> sections; each heading starts one."""
+SCRIPT_URL = re.compile(
+    r"(?<![\w/])(?:(?:java|vb|live)script:(?=\S)|data:[a-z]+/[\w.+-]+[;,])\S*", re.IGNORECASE
+)
+
+
+def without_script_urls(text: str) -> str:
+    """Text without script URLs: a link's target shown as its text (an autolink
+    ``<javascript:...>``, a page's "javascript:void(0)") is code, never words to say.
+
+    >>> without_script_urls("Click javascript:void(0) here, or JavaScript:alert('x')")
+    'Click here, or'
+    >>> without_script_urls("Data: the new oil. See data:text/html;base64,PGI+ now.")
+    'Data: the new oil. See now.'
+    >>> without_script_urls("JavaScript: The Good Parts")  # a word and a colon: prose
+    'JavaScript: The Good Parts'
+    """
+    return collapse(SCRIPT_URL.sub("", text)) if SCRIPT_URL.search(text) else text
+
+
+def sections_of(units: Iterable[Unit]) -> list[Section]:
+    """Units -> sections; each heading starts one."""
     sections: list[Section] = []
-    title, heading, paragraphs = INTRODUCTION, None, list[str]()
-    for kind, text in units:
-        if kind == "heading":
-            if paragraphs or heading:
-                sections.append(Section(title, heading, tuple(paragraphs)))
-            title, heading, paragraphs = text, text, []
+    title, heading, level = INTRODUCTION, None, 1
+    paragraphs: list[str] = []
+    forms: list[Form] = []
+    announced: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if paragraphs or heading:
+            shown = tuple(forms) if any(f != Form() for f in forms) else ()
+            sections.append(
+                Section(title, heading, tuple(paragraphs), shown, level, tuple(announced))
+            )
+
+    for unit in units:
+        # what the voice says of a code block is its note; the code itself is shown whole
+        text = unit.text if unit.instead is not None else without_script_urls(unit.text)
+        if not text:
+            continue
+        if unit.kind == "heading":
+            close()
+            title, heading, level = text, text, unit.level
+            paragraphs, forms, announced = [], [], []
         else:
+            if unit.instead is not None:
+                announced.append((len(paragraphs), unit.instead))
             paragraphs.append(text)
-    if paragraphs or heading:
-        sections.append(Section(title, heading, tuple(paragraphs)))
+            forms.append(unit.form)
+    close()
     return sections
 
 
@@ -201,7 +283,8 @@ def markdown_source(lines: Sequence[Line]) -> str:
 
 
 def inline_text(children: Sequence[Token], keep: frozenset[str]) -> str:
-    """The words of one inline token: text and code spans; kept image alt texts."""
+    """The words of one inline token: text and code spans; kept image alt texts; emphasis
+    marked with EM_OPEN... (see unmarked)."""
     parts: list[str] = []
     for child in without_hidden_elements(children):
         if child.type in ("text", "code_inline"):
@@ -210,30 +293,120 @@ def inline_text(children: Sequence[Token], keep: frozenset[str]) -> str:
             parts.append(" ")
         elif child.type == "image" and normalized(child.content) in keep:
             parts.append(child.content)
+        elif child.type in EMPHASIS_TOKENS:
+            parts.append(EMPHASIS_TOKENS[child.type])
     return collapse("".join(parts))
 
 
-def markdown_units(source: str, keep: frozenset[str]) -> Iterator[tuple[str, str]]:
-    """Yield ("heading" | "paragraph", text) for every readable block of a Markdown text."""
+def unmarked(marked: str) -> tuple[str, tuple[Emphasis, ...]]:
+    """A text without its emphasis marks, and where they were (empty emphasis dropped).
+
+    >>> unmarked("a \ue000b \ue002c\ue003\ue001 d\ue002\ue003")
+    ('a b c d', (Emphasis(start=4, end=5, strong=True), Emphasis(start=2, end=5, strong=False)))
+    """
+    text: list[str] = []
+    at = 0
+    open_em: list[int] = []
+    open_strong: list[int] = []
+    found: list[Emphasis] = []
+    for ch in marked:
+        if ch in (EM_OPEN, STRONG_OPEN):
+            (open_em if ch == EM_OPEN else open_strong).append(at)
+        elif ch in (EM_CLOSE, STRONG_CLOSE):
+            opened = open_em if ch == EM_CLOSE else open_strong
+            start = opened.pop() if opened else at
+            if at > start:
+                found.append(Emphasis(start, at, strong=ch == STRONG_CLOSE))
+        else:
+            text.append(ch)
+            at += 1
+    plain = "".join(text)
+    if plain != plain.strip():  # a mark beside a space at either end: collapse again
+        lead = len(plain) - len(plain.lstrip())
+        plain = plain.strip()
+        found = [
+            Emphasis(max(0, e.start - lead), min(len(plain), e.end - lead), e.strong)
+            for e in found
+            if min(len(plain), e.end - lead) > max(0, e.start - lead)
+        ]
+    return plain, tuple(found)
+
+
+def markdown_units(source: str, keep: frozenset[str]) -> Iterator[Unit]:
+    """Every readable block of a Markdown text, with the lists and quotes it is in: headings,
+    paragraphs, list items, a definition list's terms; code blocks and tables as text the
+    transcript shows and a note the voice says (pipeline.text.listings)."""
     tokens = parse(source)
+    table: list[list[str]] | None = None
+    numbers = itertools.count(1)
+    lists: list[tuple[str, int]] = []  # the lists, items and quotes open here, innermost last
+    items: list[int] = []
+    quotes: list[int] = []
     for index, token in enumerate(tokens):
-        if token.type != "inline" or index == 0:
+        kind = token.type
+        if kind in ("fence", "code_block") and token.content.strip():
+            code = collapse(token.content)
+            yield Unit("paragraph", code, instead=code_note(token.info, token.content))
+        elif kind == "table_open":
+            table = []
+        elif kind == "tr_open" and table is not None:
+            table.append([])
+        elif kind == "table_close":
+            if table:
+                yield Unit("paragraph", table_text(table), instead=table_note(table))
+            table = None
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(("ul" if kind == "bullet_list_open" else "ol", next(numbers)))
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            items.append(next(numbers))
+        elif kind == "list_item_close":
+            items.pop()
+        elif kind == "blockquote_open":
+            quotes.append(next(numbers))
+        elif kind == "blockquote_close":
+            quotes.pop()
+        if kind != "inline" or index == 0:
             continue
-        opener = tokens[index - 1].type
-        text = inline_text(token.children or [], keep)
-        if text and opener == "heading_open":
-            yield "heading", text
-        elif text and opener == "paragraph_open":
-            yield "paragraph", text
+        opener = tokens[index - 1]
+        text, emphasis = unmarked(inline_text(token.children or [], keep))
+        if table and opener.type in ("th_open", "td_open"):
+            table[-1].append(text)
+        elif text and opener.type == "heading_open":
+            yield Unit("heading", text, level=int(opener.tag[1:]))
+        elif text and opener.type in ("paragraph_open", "dt_open"):
+            list_kind, list_id = lists[-1] if lists else (None, 0)
+            form = Form(
+                "ul" if list_kind == "ul" else "ol" if list_kind == "ol" else None,
+                list_id,
+                items[-1] if items else 0,
+                quotes[0] if quotes else 0,
+                emphasis,
+            )
+            yield Unit("paragraph", text, form)
 
 
 def markdown_sections(lines: Sequence[Line], keep: frozenset[str]) -> list[Section]:
     """
-    >>> md = ["Hi *there* [x](http://a.b).", "", "## Part [^1]", "", "- one", "- two"]
+    >>> md = ["Hi *there* [x](http://a.b).", "", "## Part [^1]", "", "- one", "- two", "",
+    ...       "> quoted"]
     >>> for s in markdown_sections([Line(n, t) for n, t in enumerate(md, 1)], frozenset()):
-    ...     print(s)
-    Section(title='Introduction', heading=None, paragraphs=('Hi there x.',))
-    Section(title='Part', heading='Part', paragraphs=('one', 'two'))
+    ...     print(s.title, s.heading, s.level, s.paragraphs)
+    ...     for form in s.forms:
+    ...         print("   ", form.list_kind, form.list_id, form.item_id, form.quote_id,
+    ...               form.emphasis)
+    Introduction None 1 ('Hi there x.',)
+        None 0 0 0 (Emphasis(start=3, end=8, strong=False),)
+    Part Part 2 ('one', 'two', 'quoted')
+        ul 1 2 0 ()
+        ul 1 3 0 ()
+        None 0 0 4 ()
+    >>> md = ["- [x] one", "", "```sh", "ls", "```", "", "[a]: http://a.b"]
+    >>> for s in markdown_sections([Line(n, t) for n, t in enumerate(md, 1)], frozenset()):
+    ...     print(s.paragraphs, s.announced)
+    ('one', 'ls') ((1, 'Here the text shows a shell code example, 1 line long; the transcript \
+has it.'),)
     """
     return sections_of(markdown_units(markdown_source(lines), keep))
 

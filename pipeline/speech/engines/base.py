@@ -42,7 +42,10 @@ class Engine(Protocol):
 
     def speaks(self, language: str) -> bool: ...
 
-    def synthesize(self, text: str) -> Speech: ...
+    def synthesize(self, text: str, seed: str = "") -> Speech:
+        """``text`` spoken. Any randomness is drawn from ``seed`` (hex: the utterance's
+        cache key), so the same utterance gives the same samples on every worker."""
+        ...
 
     def phonemize(self, text: str) -> str | None:
         """The phonemes the voice would say for ``text``; None for a text-only engine."""

@@ -28,7 +28,7 @@ class FakeEngine:
     def speaks(self, language: str) -> bool:
         return True
 
-    def synthesize(self, text: str) -> Speech:
+    def synthesize(self, text: str, seed: str = "") -> Speech:
         # Pitch from the text's hash, so different utterances sound (and hash) different.
         pitch = 180 + int(hashlib.sha256(text.encode()).hexdigest()[:4], 16) % 200
         count = max(1, int(len(text) * self.seconds_per_char * self.pace * self.sample_rate))

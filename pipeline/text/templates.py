@@ -1,0 +1,128 @@
+"""What blog engines put inside a post's Markdown that is not the essay: template tags.
+
+A post is written for Jekyll, Hugo, Eleventy, Astro or Obsidian, and carries their syntax
+between its sentences. None of it is ever spoken:
+
+* Liquid and Nunjucks (Jekyll, Eleventy): ``{% tag %}``, ``{{ output }}``, ``{# comment #}``;
+  a ``{% raw %}`` pair's tags go and what it holds stays; a ``{% highlight %}`` pair (and
+  Hugo's ``{{< highlight >}}``) holds code, announced like any code block;
+* Hugo shortcodes: ``{{< figure ... >}}`` and ``{{% note %}}``; the text *between* a
+  paired shortcode's tags is prose and is read;
+* Obsidian: embeds ``![[file]]``, comments ``%% ... %%``, a callout's ``[!note]`` marker
+  (its title and text are read); a ``[[wikilink]]`` is read as its text (``[[Page|text]]``
+  as ``text``);
+* MDX: ``import``/``export`` lines, JSX tags of components (``<Chart data={x} />``,
+  ``<Aside>``), and ``{/* comments */}``; the text between a component's tags is read.
+
+Each tag becomes spaces (its newlines kept), so every line keeps its number and a
+dropped line still parts two paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+
+TEMPLATE_TAGS = re.compile(
+    r"\{\{<.*?>\}\}|\{\{%.*?%\}\}"  # Hugo shortcodes, before Liquid's {{ }}
+    r"|\{%-?.*?-?%\}|\{\{-?.*?-?\}\}|\{#.*?#\}"  # Liquid, Nunjucks
+    r"|%%.*?%%"  # Obsidian comments
+    r"|!\[\[[^\]\n]*\]\]",  # Obsidian embeds
+    re.DOTALL,
+)
+WIKILINK = re.compile(r"\[\[([^\]|\n]+?)(?:\|([^\]\n]+))?\]\]")
+CALLOUT = re.compile(r"^(\s*(?:>\s*)+)\[![\w-]+\][+-]?", re.MULTILINE)
+MDX_STATEMENT = re.compile(r"^(?:import|export)\b.*$", re.MULTILINE)
+JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
+# A component's tag: capitalized (HTML's own are lower case), with attributes that may
+# hold {expressions} and span lines
+JSX_TAG = re.compile(r"</?[A-Z][\w.]*(?:\s+(?:[^<>{}]|\{[^{}]*\})*)?/?>")
+
+
+def blank(match: re.Match[str]) -> str:
+    """The matched text as spaces, with its newlines kept."""
+    return re.sub(r"[^\n]", " ", match[0])
+
+
+def wikilink_text(match: re.Match[str]) -> str:
+    """
+    >>> WIKILINK.sub(wikilink_text, "See [[Slow Hobbies]] and [[notes/walls#Why|the walls]].")
+    'See Slow Hobbies and the walls.'
+    """
+    if match[2]:
+        return match[2].strip()
+    return match[1].split("#", 1)[0].rsplit("/", 1)[-1].strip() or match[1].strip("# ")
+
+
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Jekyll's {% highlight ruby %} and Hugo's {{< highlight go >}} pairs hold code: on lines
+# of their own, they become a fence, so the code is announced like any other code block
+HIGHLIGHT_OPEN = re.compile(
+    r"^[ \t]*(?:\{%-?\s*highlight\s+([\w+#-]+)[^%\n]*%\}"
+    r"|\{\{[<%]\s*highlight\s+([\w+#-]+)[^}\n]*[>%]\}\})[ \t]*$",
+    re.MULTILINE,
+)
+HIGHLIGHT_CLOSE = re.compile(
+    r"^[ \t]*(?:\{%-?\s*endhighlight\s*-?%\}|\{\{[<%]\s*/highlight\s*[>%]\}\})[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def outside_code(text: str) -> list[tuple[str, bool]]:
+    """``text`` in runs: (run, whether it is a fenced code block). A code block's
+    template tags are the code's own, shown in the transcript.
+
+    >>> outside_code("a\\n```\\n{{ x }}\\n```\\nb")
+    [('a\\n', False), ('```\\n{{ x }}\\n```\\n', True), ('b', False)]
+    """
+    runs: list[tuple[str, bool]] = []
+    current: list[str] = []
+    fence = ""
+    for line in text.splitlines(keepends=True):
+        opening = FENCE.match(line)
+        if not fence and opening:
+            if current:
+                runs.append(("".join(current), False))
+            current, fence = [line], opening[1][0] * len(opening[1])
+            continue
+        current.append(line)
+        if fence and line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+            runs.append(("".join(current), True))
+            current, fence = [], ""
+    if current:
+        runs.append(("".join(current), bool(fence)))
+    return runs
+
+
+def without_templates(text: str, *, mdx: bool = False) -> str:
+    """``text`` with every template tag blanked out, line for line.
+
+    >>> lines = without_templates("Hi {{ page.title }}.\\n{% include note.html %}\\nBye.")
+    >>> [" ".join(line.split()) for line in lines.split("\\n")]
+    ['Hi .', '', 'Bye.']
+    >>> without_templates('{{< figure src="a.jpg" >}}').strip()
+    ''
+    >>> " ".join(without_templates("{{% note %}}Read **this**.{{% /note %}}").split())
+    'Read **this**.'
+    >>> without_templates("> [!warning] Mind the step\\n> It is steep.").split("\\n")
+    ['>            Mind the step', '> It is steep.']
+    >>> " ".join(without_templates("import X from './x'\\n\\n<Aside kind={1}>Yes.</Aside>",
+    ...                             mdx=True).split())
+    'Yes.'
+    """
+    text = HIGHLIGHT_OPEN.sub(lambda m: "```" + (m[1] or m[2]), text)
+    text = HIGHLIGHT_CLOSE.sub("```", text)
+    return "".join(
+        run if is_code else prose_without_templates(run, mdx=mdx)
+        for run, is_code in outside_code(text)
+    )
+
+
+def prose_without_templates(text: str, *, mdx: bool) -> str:
+    text = TEMPLATE_TAGS.sub(blank, text)
+    text = CALLOUT.sub(lambda match: match[1] + " " * (len(match[0]) - len(match[1])), text)
+    text = WIKILINK.sub(wikilink_text, text)
+    if mdx:
+        text = JSX_COMMENT.sub(blank, text)
+        text = MDX_STATEMENT.sub(blank, text)
+        text = JSX_TAG.sub(blank, text)
+    return text
