@@ -8,7 +8,7 @@ ESSAYCAST := $(BIN)/essaycast
 ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all build add test test-fast lint docs check serve publish report bench bench-extract clean test-deps fuzz soak
+.PHONY: all build add update test test-fast lint docs check serve publish report bench bench-extract clean test-deps fuzz soak
 
 all: build
 
@@ -25,7 +25,12 @@ build: $(INSTALLED)
 	@$(BIN)/python -m pipeline.delivery.validatebooks
 
 add: $(INSTALLED)
-	$(ESSAYCAST) add $(FILE) $(ARGS)
+	$(ESSAYCAST) add $(FILE) $(URL) $(ARGS)
+
+# For cron: fetch the [[follow]] feeds in feed/show.toml, import what is new, build, publish.
+update: $(INSTALLED)
+	$(ESSAYCAST) update $(ARGS)
+	@$(BIN)/python -m pipeline.delivery.validatebooks
 
 check: $(INSTALLED)
 	$(ESSAYCAST) check

@@ -66,7 +66,30 @@ def parser() -> argparse.ArgumentParser:
     add = commands.add_parser(
         "add", help="import saved pages or texts as scripts/NNN-slug.md, front matter filled in"
     )
-    add.add_argument("files", nargs="+", type=Path, help="saved pages (.html) or texts")
+    add.add_argument(
+        "files",
+        nargs="+",
+        help="saved pages (.html) or texts, or http(s) URLs of pages or feeds to fetch",
+    )
+
+    update = commands.add_parser(
+        "update", help="fetch the [[follow]] feeds, import what is new, build, publish"
+    )
+    update.add_argument("--engine", help="voice engine for the build: piper (default) or gtts")
+    update.add_argument(
+        "--jobs", type=int, default=default_jobs(), help="synthesis workers (default: cores)"
+    )
+    update.add_argument(
+        "--cluster", metavar="ADDRESS", help="build on a Dask cluster: tcp://host:8786 or local:N"
+    )
+    update.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="build, but do not publish even if [publish] is set",
+    )
+    update.add_argument(
+        "--quiet", action="store_true", help="print only warnings, errors and the summary"
+    )
 
     check = commands.add_parser("check", help="re-read the built site as a podcast app would")
     check.add_argument("--base-url", help="the base URL the site was built with")
@@ -161,20 +184,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise PipelineError("--jobs must be at least 1")
-    if args.engine is not None:
-        from pipeline.speech.engines import check_engine_name
-
-        try:
-            check_engine_name(args.engine)  # once, here: not once per script
-        except PipelineError as exc:
-            raise PipelineError(f"--engine: {exc.detail}") from None
-    if args.cluster is not None:
-        from pipeline.build.cluster import check_address
-
-        try:
-            check_address(args.cluster)
-        except PipelineError as exc:
-            raise PipelineError(f"--cluster: {exc.detail}") from None
+    _check_engine_and_cluster(args)
     project = Project(args.root.resolve())
     if not project.scripts.is_dir():  # not a project: write nothing here, not even the lock
         raise no_scripts(project)
@@ -210,19 +220,66 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_engine_and_cluster(args: argparse.Namespace) -> None:
+    if args.engine is not None:
+        from pipeline.speech.engines import check_engine_name
+
+        try:
+            check_engine_name(args.engine)  # once, here: not once per script
+        except PipelineError as exc:
+            raise PipelineError(f"--engine: {exc.detail}") from None
+    if args.cluster is not None:
+        from pipeline.build.cluster import check_address
+
+        try:
+            check_address(args.cluster)
+        except PipelineError as exc:
+            raise PipelineError(f"--cluster: {exc.detail}") from None
+
+
 def run_add(args: argparse.Namespace) -> int:
     from pipeline.build.lock import exclusive
     from pipeline.build.task import Project
+    from pipeline.follow.fetch import Fetcher
+    from pipeline.follow.update import add_urls
     from pipeline.reading.add import add
     from pipeline.settings.config import load_show
 
     project = Project(args.root.resolve())
     show = load_show(project.show_toml)
+    urls = [name for name in args.files if name.startswith(("http://", "https://"))]
+    files = [Path(name).resolve() for name in args.files if name not in urls]
+    failed: list[object] = []
     with exclusive(project.lock, print, "add"):  # numbers are handed out one build or add at a time
-        _, failed = add([path.resolve() for path in args.files], project.scripts, show, print)
+        if files:
+            failed += add(files, project.scripts, show, print)[1]
+        if urls:
+            failed += add_urls(urls, project, Fetcher(say=print), print)
     for error in failed:
         print(f"error: {error}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def run_update(args: argparse.Namespace) -> int:
+    from pipeline.build.lock import exclusive
+    from pipeline.build.task import Options, Project
+    from pipeline.core.reporter import Reporter
+    from pipeline.follow.fetch import Fetcher
+    from pipeline.follow.update import update
+
+    if args.jobs < 1:
+        raise PipelineError("--jobs must be at least 1")
+    _check_engine_and_cluster(args)
+    project = Project(args.root.resolve())
+    reporter = Reporter(verbose=not args.quiet)
+    options = Options(engine=args.engine, jobs=args.jobs, cluster=args.cluster)
+    stop_cleanly_on_signals()
+    with exclusive(project.lock, reporter.info, "update"):
+        summary = update(
+            project, options, reporter, Fetcher(say=reporter.info), publish=not args.no_publish
+        )
+    print(summary.line())  # always, even with --quiet: the one line cron mails
+    return EXIT_FAILED if summary.failed else EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -362,6 +419,7 @@ def _project_and_script(
 COMMANDS = {
     "build": run_build,
     "add": run_add,
+    "update": run_update,
     "check": run_check,
     "publish": run_publish,
     "say": run_say,

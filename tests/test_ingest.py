@@ -223,6 +223,7 @@ def test_first_build_date_number_and_slug_are_recorded_and_never_move(tmp_path: 
     assert not (scripts / FILE_NAME).exists()  # held until the episode has built
     records.commit(path.name)
     record = tomllib.loads((scripts / FILE_NAME).read_text(encoding="utf-8"))
+    # a text this short is no identity (too short to tell essays apart): none recorded
     assert record == {
         "a pasted essay.txt": {"number": 4, "slug": "004-small-rooms", "date": dt.date.today()}
     }

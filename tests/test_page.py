@@ -32,6 +32,7 @@ from test_transcripts import (
 
 from pipeline.core import tools
 from pipeline.core.model import BuiltEpisode, EpisodeFiles, Show
+from pipeline.release.feed import write_feed
 from pipeline.release.page import write_episode_page, write_show_page
 from pipeline.release.transcripts import write_transcripts
 
@@ -84,7 +85,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[BuiltEpis
     feed = root / "feed"
     feed.mkdir()
     Image.new("RGB", (1400, 1400), (40, 90, 140)).save(feed / "artwork.jpg", quality=80)
-    (feed / "feed.xml").write_text("<rss version='2.0'><channel/></rss>\n", encoding="utf-8")
+    # the real feed: the preview serves only the site a feed names
+    write_feed(SHOW, episodes, FEED_URL.removesuffix("/feed/feed.xml"), feed / "feed.xml")
     write_show_page(SHOW, episodes, feed, FEED_URL)
     return root, episodes
 

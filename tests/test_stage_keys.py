@@ -244,21 +244,28 @@ def test_one_paragraph_edit_synthesizes_only_its_utterances(copied: Project, spy
     assert len(spy.encodes) == 1 and "001-first" not in " ".join(spy.encodes[0])
 
 
+CHAPTERED = FIRST.replace("\nRooms\n", "\n## Rooms\n").replace("\nDoors\n", "\n## Doors\n")
+# Said by the fake voice with the very tone of "That is all a door does." (the same length,
+# and a pitch from its hash that happens to be the same): the episode's loudness, and so
+# its gain, cannot move, whatever the rounding.
+SAME_TONE = "That is any A wall does!"
+
+
 def test_one_paragraph_edit_encodes_only_its_chapter_and_reuses_the_others_frames(
     tmp_path: Path, spy: Spy
 ) -> None:
-    """The MP3 is its chapters' encodes joined: an edit in the last chapter encodes that
-    chapter alone (MP3 and AAC), and the frames of the chapters before it are the very
-    bytes they were, behind a new Info header that counts the whole file."""
-    chaptered = FIRST.replace("\nRooms\n", "\n## Rooms\n").replace("\nDoors\n", "\n## Doors\n")
-    project = make_project(tmp_path, {"001-first.md": chaptered}, seed=False)
+    """The MP3 is its chapters' encodes joined: an edit in the last chapter that leaves the
+    episode's gain where it was encodes that chapter alone (MP3 and AAC), and the frames of
+    the chapters before it are the very bytes they were, behind a new Info header that
+    counts the whole file."""
+    project = make_project(tmp_path, {"001-first.md": CHAPTERED}, seed=False)
     run_build(project, engine="fake", jobs=1)
     files = EpisodeFiles(project.episodes / "001-first")
     before = manifest.read(files)
     assert before is not None and len(before.segments) == 2  # Rooms (with the intro), Doors
     old = mp3frames.split(audio_frames(files.mp3))
     spy.reset()
-    edit_script(project, "001-first.md", "That is all a door does.", "That is all.")
+    edit_script(project, "001-first.md", "That is all a door does.", SAME_TONE)
     result, log = run_build(project, engine="fake", jobs=1)
     assert result.synthesized == 1 and not result.failed
     assert len(spy.encodes) == 1 and len(spy.aac_encodes) == 1
@@ -270,9 +277,36 @@ def test_one_paragraph_edit_encodes_only_its_chapter_and_reuses_the_others_frame
     new = mp3frames.split(audio_frames(files.mp3))
     kept = sum(len(mp3frames.split(store_entry(project, s)).frames) for s in before.segments[:1])
     assert kept > 0 and new.frames[:kept] == old.frames[:kept]
-    assert new.frames[kept:] != old.frames[kept:]
+    # the edited chapter was encoded again (its key changed); the same tone gives the same
+    # frames, since an encode depends on nothing but what it is made of
+    assert new.frames[kept:] == old.frames[kept:]
     # The new Info frame counts the whole joined file, as players read it.
     assert new.frame_count == sum(mp3frames.frames_for(s.samples) for s in after.segments)
+    assert after.gain == before.gain
+
+
+def test_an_edit_that_moves_the_gain_encodes_every_chapter_as_a_clean_build_would(
+    tmp_path: Path, spy: Spy
+) -> None:
+    """The gain comes from the episode's audio alone (same input, same bytes: an edited
+    project's MP3 is a clean build's). An edit that moves it by a step changes how every
+    chapter sounds, so every chapter is encoded again, and nothing of the last build's
+    gain is kept."""
+    project = make_project(tmp_path / "edited", {"001-first.md": CHAPTERED}, seed=False)
+    run_build(project, engine="fake", jobs=1)
+    files = EpisodeFiles(project.episodes / "001-first")
+    before = manifest.read(files)
+    spy.reset()
+    edit_script(project, "001-first.md", "That is all a door does.", "That is all.")
+    result, log = run_build(project, engine="fake", jobs=1)
+    after = manifest.read(files)
+    assert before is not None and after is not None and not result.failed
+    assert after.gain != before.gain  # this edit is one that moves it
+    assert len(spy.encodes) == 2 and "encoded 2 of 2 chapter(s) of the MP3" in log.text
+    edited = CHAPTERED.replace("That is all a door does.", "That is all.")
+    clean = make_project(tmp_path / "clean", {"001-first.md": edited}, seed=False)
+    run_build(clean, engine="fake", jobs=1)
+    assert (clean.episodes / "001-first" / "001-first.mp3").read_bytes() == files.mp3.read_bytes()
     info = MP3(files.mp3).info
     assert info is not None and abs(info.length - after.timeline.duration) < 0.06
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.build.stages import WORK_STAGES
-from pipeline.build.task import EpisodeTask, Project
 from pipeline.build.stages import synthesize as synthesize_stage
-from pipeline.speech.engines import Engine, VoiceChoice
+from pipeline.build.task import EpisodeTask, Project
 from pipeline.core.errors import BugError, PipelineError, debugging
 from pipeline.core.model import BuiltEpisode
 from pipeline.core.reporter import Reporter
+from pipeline.speech.engines import Engine, VoiceChoice
 from pipeline.speech.synth import Executor, Job
 
 Stage = Callable[[EpisodeTask], None]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import re
 import socket
 import tempfile
 import zlib
@@ -24,14 +23,13 @@ from typing import Any
 
 from pipeline.build.batch import Outcome, build_together
 from pipeline.build.task import EpisodeTask, Project
-from pipeline.core.reporter import Reporter
-from pipeline.speech.cache import AudioCache
 from pipeline.core.digest import json_digest
-from pipeline.speech.engines import Engine, Speech, VoiceChoice, load_engine
-from pipeline.settings.showcheck import LOCAL_CLUSTER, cluster_problem
 from pipeline.core.errors import ConfigError, EngineError, PipelineError
+from pipeline.core.reporter import Reporter
+from pipeline.settings.showcheck import LOCAL_CLUSTER, cluster_problem
+from pipeline.speech.cache import AudioCache
+from pipeline.speech.engines import Engine, Speech, VoiceChoice, load_engine
 from pipeline.speech.synth import Job, Landed, trim_silence
-
 
 CONNECT_TIMEOUT_S = 5  # an address that does not answer fails fast, before anything is built
 GREETING_TIMEOUT_S = 3  # a Dask scheduler sends its handshake the moment it accepts
@@ -53,6 +51,8 @@ def check_address(address: str, where: Path | str | None = None) -> None:
     problem = cluster_problem(address)
     if problem:
         raise ConfigError(problem, where)
+
+
 @contextlib.contextmanager
 def connect(address: str) -> Iterator[Any]:
     """A Dask client for `address`; `local:N` starts N single-threaded worker processes here."""

@@ -19,11 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.digest import file_digest, json_digest
-from pipeline.settings.direction import pauses
-from pipeline.audio.master import Loudness
 from pipeline.audio.layout import PlannedBlock
+from pipeline.audio.master import Loudness
+from pipeline.core.digest import file_digest, json_digest
 from pipeline.core.model import EpisodeMeta, Show, Timeline, shown_meta
+from pipeline.settings.direction import pauses
 
 Inputs = dict[str, str]  # what a producer calls the input -> its digest
 

@@ -13,8 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.core import atomic
 from pipeline.audio.master import Gain
+from pipeline.audio.segments import Segment
+from pipeline.core import atomic
 from pipeline.core.model import (
     ChapterMark,
     EpisodeFiles,
@@ -23,7 +24,6 @@ from pipeline.core.model import (
     TimedUtterance,
     Timeline,
 )
-from pipeline.audio.segments import Segment
 
 VERSION = 4
 

@@ -25,6 +25,7 @@ from pipeline.core import atomic
 from pipeline.core.errors import BugError, OutputError, PipelineError, debugging
 from pipeline.core.model import BuiltEpisode
 from pipeline.core.reporter import Reporter
+from pipeline.reading.identity import Index, identity
 from pipeline.reading.records import Records
 from pipeline.reading.script import find_scripts
 from pipeline.release import published
@@ -100,6 +101,7 @@ def build(
             reporter.info(f"{source}: a draft (its front matter says so): not built")
             continue
         tasks.append(task)
+    tasks = one_episode_per_essay(tasks, before, reporter)
 
     for folder in (project.episodes, project.feed, project.root / ".cache"):
         atomic.remove_leftovers(folder)  # what a killed build left half-written
@@ -131,11 +133,36 @@ def build(
     return BuildResult(built, failed, reporter.synthesized, dict(reporter.stage_seconds))
 
 
+def one_episode_per_essay(
+    tasks: list[EpisodeTask], before: dict[str, BuiltEpisode], reporter: Reporter
+) -> list[EpisodeTask]:
+    """The tasks less second copies of one essay (pipeline.reading.identity): the copy
+    whose episode is published holds it, else the first by name; each other copy is
+    named, with the script that holds it, and not built."""
+    ranked = sorted(
+        tasks, key=lambda task: bool(task.script and task.script.meta.slug not in before)
+    )
+    index, keep = Index(), set()
+    for task in ranked:
+        assert task.script is not None
+        ident = identity(task.script)
+        held = index.holder(ident)
+        if held is not None:
+            holder, why = held
+            reporter.warn(
+                f"{task.source}: the same essay as {holder} ({why}), which holds its "
+                "episode; not built as a second episode (remove one of the two)"
+            )
+            continue
+        index.add(ident, task.source)
+        keep.add(id(task))
+    return [task for task in tasks if id(task) in keep]
+
+
 def no_scripts(project: Project) -> PipelineError:
     return PipelineError(
         f"no scripts found in {project.scripts} (expected .md, .txt or .html files)"
     )
-
 
 
 def _check_cache_folders(project: Project) -> None:

@@ -280,7 +280,12 @@ def report(task: EpisodeTask) -> None:
     """The producer's report (episodes/<slug>/report.html), redrawn only when what it shows
     changed; and the one summary line per episode."""
     from pipeline.core.digest import json_digest
-    from pipeline.release.report import EpisodeInputs, read_record, summary_line, write_episode_report
+    from pipeline.release.report import (
+        EpisodeInputs,
+        read_record,
+        summary_line,
+        write_episode_report,
+    )
 
     assert task.script and task.narration and task.timeline
     inferred = dict(line.split(": ", 1) for line in task.script.inferred if ": " in line)

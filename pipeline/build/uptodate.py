@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.build import keys, manifest
-from pipeline.core.digest import file_digest
 from pipeline.audio.master import Gain
+from pipeline.build import keys, manifest
 from pipeline.build.task import EpisodeTask
+from pipeline.core.digest import file_digest
 from pipeline.core.model import Timeline
-
 
 
 def why(task: EpisodeTask, message: str) -> None:

@@ -63,3 +63,11 @@ class BugError(PipelineError):
             path,
         )
         self.traceback = "".join(traceback.format_exception(exc))
+
+
+class FetchError(PipelineError):
+    """A page or feed could not be fetched: an HTTP error, a timeout, robots.txt said no."""
+
+
+class RobotsDenied(FetchError):
+    """The site's robots.txt does not allow essaycast to fetch the page."""

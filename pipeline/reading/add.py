@@ -7,7 +7,9 @@ with the page's chrome, bylines and captions already left out. Building it makes
 episode as building the original would.
 
 A file that is already in scripts/ is moved to scripts/.originals/ once its script is
-written, so that the two do not build as two episodes.
+written, so that the two do not build as two episodes. A page or text whose essay a script
+in scripts/ holds already (the same canonical URL, or the same text: pipeline.reading.identity)
+is not added again; the line names that script.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,10 @@ from pipeline.core import atomic
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import Script, Show
 from pipeline.reading.html_input import escape
+from pipeline.reading.identity import Index, identity
 from pipeline.reading.ingest import read_script
 from pipeline.reading.records import Records
+from pipeline.reading.script import find_scripts
 from pipeline.text.clean import TITLE_REASON, clean
 from pipeline.text.structure import Section, structure
 
@@ -91,13 +95,29 @@ def front_matter(script: Script, show: Show) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def script_text(script: Script, show: Show) -> str:
+def script_text(script: Script, show: Show, origin: str | None = None) -> str:
     """The whole text of the new script: front matter, then the essay as Markdown."""
     fields = front_matter(script, show)
     yaml_text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=100)
     body = markdown_body(structure(clean(script)))
-    note = f"# imported from {script.meta.source.name} by essaycast add: review, then build\n"
+    origin = origin or script.meta.source.name
+    note = f"# imported from {origin} by essaycast add: review, then build\n"
     return f"---\n{note}{yaml_text}---\n{body}"
+
+
+def index_folder(folder: Path, show: Show, skip: Iterable[Path] = ()) -> Index:
+    """Which script holds which essay, in ``folder`` (a script that cannot be read is left
+    out: the build reports it)."""
+    skipped = {path.resolve() for path in skip}
+    index = Index()
+    for path in find_scripts(folder):
+        if path.resolve() in skipped:
+            continue
+        try:
+            index.add(identity(read_script(path, show)), path)
+        except ScriptError:
+            continue
+    return index
 
 
 def add(
@@ -108,14 +128,18 @@ def add(
     written, failed = [], []
     for source in sources:
         try:
-            written.append(add_one(source, scripts, show, say))
+            path = add_one(source, scripts, show, say)
         except ScriptError as error:
             failed.append(error)
+            continue
+        if path is not None:
+            written.append(path)
     return written, failed
 
 
-def add_one(source: Path, scripts: Path, show: Show, say: Callable[[str], None]) -> Path:
-    """Write the script for one source; ScriptError if it cannot be read or narrated."""
+def add_one(source: Path, scripts: Path, show: Show, say: Callable[[str], None]) -> Path | None:
+    """Write the script for one source: its path, or None when a script holds its essay
+    already. ScriptError if it cannot be read or narrated."""
     from pipeline.reading.narrate import narrate
 
     if not source.is_file():
@@ -123,6 +147,10 @@ def add_one(source: Path, scripts: Path, show: Show, say: Callable[[str], None])
     records = Records.load(scripts, persistent=False)
     script = read_script(source, show, records)
     narrate(script)  # refuses a page with nothing to narrate, before anything is written
+    held = index_folder(scripts, show, skip=[source]).holder(identity(script))
+    if held is not None:
+        say(f"{source}: already in {held[0]} ({held[1]}); nothing written, no second episode")
+        return None
     target = scripts / f"{script.meta.slug}.md"
     if target.exists() and target.resolve() != source.resolve():
         raise ScriptError(f"{target} already exists; rename or remove it first", source)

@@ -18,6 +18,7 @@ from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Script, Show
 from pipeline.reading.fields import existing_image
 from pipeline.reading.html_input import decode_page, looks_like_html, read_page
+from pipeline.reading.identity import MIN_WORDS, WORD, normal_url, text_key
 from pipeline.reading.infer import (
     Inferred,
     find_date,
@@ -104,6 +105,13 @@ def assemble(
     entry = records.get(path.name)
     remember = Entry()
     named = parse_name(path)
+    source = normal_url(fields.get("source_url"))
+    text = text_key([body]) if len(WORD.findall(body)) >= MIN_WORDS else None
+    if not named:
+        old = records.renamed_from(path.name, source, text)
+        if old is not None:
+            entry = records.adopt(old, path.name)
+            found.append(Inferred("number", str(entry.number), f"{old}, renamed: {records.path}"))
     if named:
         slug, number = named
     else:
@@ -119,7 +127,7 @@ def assemble(
         if not given_slug:
             given_slug, slug_origin = slugify(fields["title"]), "the title"
         slug = entry.slug or f"{number:03d}-{given_slug}"
-        remember = Entry(number if "number" not in fields else None, slug)
+        remember = Entry(number if "number" not in fields else None, slug, None, source, text)
         if not entry.slug:
             found.append(Inferred("slug", slug, slug_origin))
     if "date" not in fields:

@@ -12,8 +12,11 @@ lives beside the scripts and is meant to be committed with them::
     slug = "004-what-counts-as-a-quiet-hobby"
     date = 2026-11-26
 
-Entries are keyed by file name: renaming a script starts it afresh. A producer may edit a
-value here, or pin it in the script's front matter, which always wins.
+Entries are keyed by file name. A script without ``NNN-`` also has its identity recorded:
+its canonical URL (``source``) and a digest of its text (``text``). A script renamed to
+another name without ``NNN-`` is found by them and keeps its number, slug (so its guid)
+and date, instead of being removed and published again as a new episode. A producer may
+edit a value here, or pin it in the script's front matter, which always wins.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Entry:
     number: int | None = None
     slug: str | None = None
     date: dt.date | None = None
+    source: str | None = None  # the canonical URL, normalized (pipeline.reading.identity)
+    text: str | None = None  # a digest of the script's words as written
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Records:
     entries: dict[str, Entry] = field(default_factory=dict)
     persistent: bool = True  # False: never write (a script read from elsewhere, or `add`)
     written: dict[str, Entry] = field(default_factory=dict)  # what the file holds
+    renamed: dict[str, str] = field(default_factory=dict)  # new name -> the name it had
 
     @property
     def path(self) -> Path:
@@ -75,16 +81,18 @@ class Records:
             if not isinstance(values, dict):
                 raise ScriptError(f"'{name}' must be a [\"file name\"] table", path)
             number, slug, date = values.get("number"), values.get("slug"), values.get("date")
+            source, text = values.get("source"), values.get("text")
             if not (
                 (number is None or (isinstance(number, int) and number > 0))
-                and (slug is None or isinstance(slug, str))
+                and all(value is None or isinstance(value, str) for value in (slug, source, text))
                 and (date is None or type(date) is dt.date)
             ):
                 raise ScriptError(
-                    f"['{name}']: number must be a whole number, slug text and date YYYY-MM-DD",
+                    f"['{name}']: number must be a whole number, slug, source and text text, "
+                    "and date YYYY-MM-DD",
                     path,
                 )
-            entries[name] = Entry(number, slug, date)
+            entries[name] = Entry(number, slug, date, source, text)
         return cls(folder, entries, persistent, dict(entries))
 
     def get(self, name: str) -> Entry:
@@ -106,11 +114,36 @@ class Records:
         number is taken from then on. ``commit`` writes it, once the episode has built."""
         old = self.get(name)
         self.entries[name] = Entry(
-            old.number or entry.number, old.slug or entry.slug, old.date or entry.date
+            old.number or entry.number,
+            old.slug or entry.slug,
+            old.date or entry.date,
+            entry.source or old.source,  # identity: the latest, so an edit is followed
+            entry.text or old.text,
         )
+
+    def renamed_from(self, name: str, source: str | None, text: str | None) -> str | None:
+        """The recorded name whose file is gone and whose identity (canonical URL, else
+        text) is this script's: the name ``name`` had before a rename."""
+        if name in self.entries:
+            return None
+        for old, entry in sorted(self.entries.items()):
+            gone = not (self.folder / old).exists()
+            same = (source and entry.source == source) or (text and entry.text == text)
+            if gone and same and entry.number:
+                return old
+        return None
+
+    def adopt(self, old: str, name: str) -> Entry:
+        """Give the record of ``old`` (a script renamed) to ``name``."""
+        self.entries[name] = self.entries.pop(old)
+        self.renamed[name] = old
+        return self.entries[name]
 
     def commit(self, name: str) -> None:
         """Write what is held for ``name`` to the file: its episode is built."""
+        if name in self.renamed:
+            self.written.pop(self.renamed.pop(name), None)
+            self.written.pop(name, None)
         if name in self.entries and self.written.get(name) != self.entries[name]:
             self.written[name] = self.entries[name]
             if self.persistent:
@@ -142,4 +175,8 @@ def render(entries: dict[str, Entry]) -> str:
             out.append(f"slug = {json.dumps(entry.slug, ensure_ascii=False)}")
         if entry.date is not None:
             out.append(f"date = {entry.date.isoformat()}")
+        if entry.source is not None:
+            out.append(f"source = {json.dumps(entry.source, ensure_ascii=False)}")
+        if entry.text is not None:
+            out.append(f"text = {json.dumps(entry.text)}")
     return "\n".join(out) + "\n"

@@ -235,6 +235,45 @@ def render_episode_page(
     )
 
 
+EMBED_SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")  # as the select offers them
+EMBED_HEIGHT = 150  # px: the player's height in the snippet before it reports its own
+
+
+def render_embed(show: Show, episode: BuiltEpisode) -> str:
+    """episodes/<slug>/embed.html: the small player a publisher puts beside the article."""
+    return _render(
+        "embed.html",
+        show=show,
+        meta=episode.meta,
+        files=episode.files,
+        timeline=episode.timeline,
+        speeds=EMBED_SPEEDS,
+    )
+
+
+def embed_snippet(embed_url: str, title: str) -> str:
+    """What a publisher pastes into the article's page: the frame, and a line of script
+    that lets the player set its own height.
+
+    >>> snippet = embed_snippet("https://p.example/episodes/001-x/embed.html", 'A "B"')
+    >>> snippet.startswith('<iframe src="https://p.example/episodes/001-x/embed.html"')
+    True
+    >>> 'title="Listen to this article: A &quot;B&quot;"' in snippet, snippet.count("<script>")
+    (True, 1)
+    """
+    from html import escape
+
+    return (
+        f'<iframe src="{escape(embed_url)}" title="Listen to this article: {escape(title)}"\n'
+        f'  loading="lazy" style="width: 100%; max-width: 40rem; height: {EMBED_HEIGHT}px; '
+        'border: 0"></iframe>\n'
+        '<script>addEventListener("message", function (e) { var d = e.data || {};\n'
+        '  document.querySelectorAll("iframe").forEach(function (f) {\n'
+        '    if (d.essaycast === "height" && f.contentWindow === e.source) '
+        'f.style.height = d.height + "px"; }); });</script>'
+    )
+
+
 def newest_first(episodes: Iterable[BuiltEpisode]) -> list[BuiltEpisode]:
     return sorted(episodes, key=lambda e: (e.meta.date, e.meta.number), reverse=True)
 
@@ -247,10 +286,16 @@ def render_show_page(
     if book is not None and book.is_file():
         label = f"Every episode as one talking book (EPUB, {megabytes(book.stat().st_size)})"
         link = Download(book.name, label)
+    newest = newest_first(episodes)
+    site = feed_url.rsplit("/feed/", 1)[0] if "/feed/" in feed_url else feed_url.rsplit("/", 1)[0]
+    slug = newest[0].meta.slug if newest else "NNN-slug"
+    title = newest[0].meta.title if newest else "Title"
+    snippet = embed_snippet(f"{site}/episodes/{slug}/embed.html", title)
     return _render(
         "show.html",
         show=show,
-        episodes=newest_first(episodes),
+        episodes=newest,
+        embed_snippet=snippet,
         feed_url=feed_url,
         title=show.title,
         description=show.description,
@@ -272,9 +317,10 @@ def write_episode_page(
     show: Show, episode: BuiltEpisode, narration: Narration | None = None
 ) -> None:
     """Write episodes/<slug>/index.html and its assets (with the narration, the transcript
-    shows lists, quotes and emphasis as written)."""
+    shows lists, quotes and emphasis as written), and embed.html (the player)."""
     write_assets(episode.files.folder)
     atomic.write_text(episode.files.page, render_episode_page(show, episode, narration))
+    atomic.write_text(episode.files.folder / "embed.html", render_embed(show, episode))
 
 
 def write_show_page(

@@ -96,6 +96,8 @@ def _flatten(raw: dict[str, Any], path: Path) -> dict[str, Any]:
                 values[TABLES[key][inner]] = inner_value
         elif key in fields:
             values[key] = value
+        elif key == "follow":
+            continue  # [[follow]] entries: read by pipeline.follow.rules, for `essaycast update`
         else:
             raise ConfigError(f"unknown setting '{key}'", path)
     return values

@@ -1,0 +1,1 @@
+"""Following a publication: pages and feeds fetched politely over HTTP, imported once each."""
