@@ -34,10 +34,7 @@ class Segment:
 
     key: str
     samples: int  # at the MP3's rate, what the layout counted (the encode holds exactly these)
-    # What it is made of, the chain apart (segment_key with no chain), and the gain and trim
-    # it was encoded at: a later build keeps it while its level is close enough
-    # (pipeline/audio/streaming.py).
-    content: str = ""
+    # The drive and the trim it was encoded at (pipeline/audio/streaming.py), in its key too.
     gain_db: float = 0.0
     trim_db: float = 0.0
 
@@ -107,24 +104,6 @@ def segment_key(pieces: Sequence[Piece], samples: int, chain: str, bitrate_kbps:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def encode_mp3s(
-    chapters: Sequence[tuple[Segment, Sequence[Piece]]],
-    cache: AudioCache,
-    rate: int,
-    chain: str,
-    bitrate_kbps: int,
-    store: SegmentStore,
-    jobs: int = 2,
-) -> int:
-    """Encode (``jobs`` at a time) every chapter the store lacks; return how many."""
-
-    def encode(chapter: tuple[Segment, Sequence[Piece]]) -> None:
-        encode_mp3(chapter[0], chapter[1], cache, rate, chain, bitrate_kbps, store)
-
-    lacking = lambda chapter: store.mp3(chapter[0]) is None  # noqa: E731
-    return len(encode_missing(chapters, lacking, encode, jobs))
 
 
 def encode_missing(

@@ -1,39 +1,39 @@
 """The back half of a build, streamed behind synthesis: each chapter is mastered, encoded,
 decoded and metered as soon as its utterances are in the cache, while later chapters are
-still being synthesized. Then the episode's figure is settled and the MP3 joined.
+still being synthesized (and its AAC for the talking book encoded from it). Then the
+chapters' meters are joined into the episode's, and the MP3 is joined from their frames.
 
-Chapters are taken in order, one at a time, each at the figure known so far, so the same
-inputs give the same encodes whatever order synthesis finishes in:
+Each chapter's figure comes from that chapter's own audio, never from the chapters before it
+or from the last build, so the same scripts give the same bytes whatever order synthesis
+finishes in and whatever edits came before (tests/test_reproducible.py, tests/test_soak.py),
+and an edit encodes its own chapter and no other:
 
-- the gain into the compressor (the drive) sets the raw speech's loudness DRIVE_DB over the
-  target; the raw loudness is the gating of the utterances' blocks, kept in the cache
-  (pipeline/audio/levels.py), so it is a sum, not a decode. It is set on the first chapter
-  and kept for the episode while the whole's raw loudness stays within DRIVE_KEPT_DB;
-- the trim after the limiter lands the MP3 on the target: the first chapter is encoded at
-  the last build's trim (none on a first build), each later one at the trim that brings the
-  chapters metered so far to the target.
+- the gain into the compressor (the drive) brings the chapter's raw speech DRIVE_DB over the
+  target. Its raw loudness is the gating of its utterances' 400 ms blocks, measured once
+  and kept in the cache (pipeline/audio/levels.py): a sum, not a decode;
+- the trim after the limiter starts at LANDING_GUESS_DB, where Piper's voices land at that
+  drive (+0.3 to +0.6 LU over the target, measured on the seed and a 5,000-word book). The
+  chapter is encoded, decoded and metered; when it missed the target by more than
+  CHAPTER_TOLERANCE_LU, or its true peak is over the ceiling, it is encoded again with the
+  trim corrected (exact after the limiter). The bench counts how often.
 
-When every chapter is in, the drive and the trim are settled on the whole episode. A chapter
-is encoded again only when the settled figure moves its level by more than
-CHAPTER_TOLERANCE_LU; the others keep their encodes, as they measured. The MP3 as a whole,
-its chapters' meters joined, must come within EPISODE_TOLERANCE_LU of the target with its true peak
-under the ceiling, or every chapter is encoded again at a corrected figure.
-
-An edit does the same with the last build's figure: each chapter it did not touch is found
-in the store as it was (by the chain it was encoded with, or by what it is made of when its
-level is within the tolerance), so only the edited chapter is encoded and metered.
+Every chapter within CHAPTER_TOLERANCE_LU puts the episode, their meters joined, within it
+too; it is checked (EPISODE_TOLERANCE_LU) before the MP3 is written, and every chapter
+encoded again at a common correction if it were not.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
+import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pipeline.audio.aac import encode_chapter_aac
 from pipeline.audio.layout import (
     OUTPUT_RATE,
     Piece,
@@ -48,14 +48,12 @@ from pipeline.audio.levels import (
     cached_blocks,
     chapter_levels,
     joined,
-    trim_for,
 )
 from pipeline.audio.loudness import Meter, gated_loudness
 from pipeline.audio.master import (
-    COMPRESSION_GUESS_DB,
-    SEARCH_SPREAD_DB,
     Gain,
     Loudness,
+    gain_step,
     processing,
 )
 from pipeline.audio.mp3frames import FRAME_SAMPLES, frames_for
@@ -65,30 +63,30 @@ from pipeline.core.errors import ToolError
 from pipeline.settings.direction import Pauses
 from pipeline.speech.cache import AudioCache
 
-# How far over the target the raw speech is driven into the compressor: where the gain
-# search of earlier builds landed for Piper's voices.
-DRIVE_DB = COMPRESSION_GUESS_DB + SEARCH_SPREAD_DB
-# The drive is set on the first chapter (or is the last build's) and kept while the whole
-# episode's raw loudness puts it within this of where it would set it: a compressor driven
-# 2 dB harder or softer is not heard, and one drive keeps every chapter's sound alike.
-DRIVE_KEPT_DB = 2.0
-# LU out per dB of drive in, through the compressor and the limiter at that drive (about
-# 0.25 measured on Piper's voices; rounded up, so a chapter is re-encoded sooner, not later).
-DRIVE_SLOPE = 0.3
-# A chapter kept at an earlier figure sits at most this far from where the settled figure
-# would put it: under a third of the 1 dB a listener notices between two voices' levels.
-CHAPTER_TOLERANCE_LU = 0.3
-# The whole MP3 (its chapters' meters joined) must land this close to the target: the
-# build's promise is ±0.5 LU (Apple allows ±1), and 0.2 of that is left for other meters
-# (ffmpeg's ebur128 reads our MP3s within 0.1 LU of ours, tests/test_loudness.py).
+# How far over the target each chapter's raw speech is driven into the compressor, which
+# takes about 8 LU of it back with the limiter: where the whole-episode gain search of
+# earlier builds landed for Piper's voices.
+DRIVE_DB = 10.0
+# The first trim tried: where a chapter lands at that drive with Piper's voices (its
+# measured offset, +0.32 to +0.59 LU, taken at its middle). Another voice may land
+# elsewhere; its chapters are then encoded twice, still to the same bytes every build.
+LANDING_GUESS_DB = -0.47
+# How close to the target each chapter must land (the earlier whole-episode search's own
+# tolerance); under a fifth of the 1 dB a listener notices between two levels.
+CHAPTER_TOLERANCE_LU = 0.2
+# The whole MP3 (its chapters' meters joined) must land this close: the build's promise is
+# ±0.5 LU (Apple allows ±1), and 0.2 of that is left for other meters (ffmpeg's ebur128
+# reads our MP3s within 0.1 LU of ours, tests/test_loudness.py).
 EPISODE_TOLERANCE_LU = 0.3
+# A chapter too quiet for a cut after the limiter is driven this much harder.
+DRIVE_STEP_DB = 2.0
 ROUNDS = 4
 
 
 @dataclass(frozen=True)
 class Plan:
     """What the episode is laid out from (pipeline/audio/layout.py), utterances' lengths
-    not yet known."""
+    not yet known; and the talking book's AAC bitrate (0: no AAC to encode)."""
 
     blocks: Sequence[PlannedBlock]
     titles: Sequence[str]
@@ -96,6 +94,7 @@ class Plan:
     pauses: Pauses
     intro: bytes = b""
     outro: bytes = b""
+    aac_kbps: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,14 +104,14 @@ class Part:
     segment: Segment
     pieces: tuple[Piece, ...]
     levels: ChapterLevels
-    raw: Floats  # its utterances' blocks, raw
+    encoded: bool = False  # by this build (else found in the store)
 
 
 @dataclass(frozen=True)
 class Streamed:
-    """What mastering made: the settled figure, the chapters' encodes, how many encodes it
-    made (``reencoded`` of them a chapter's second or later), and the meter of the whole,
-    joined from theirs."""
+    """What mastering made: the first chapter's figure (as a record of the drive and trim
+    this voice needs), the chapters' encodes, how many encodes it made (``reencoded`` of
+    them a chapter's second or later), and the meter of the whole, joined from theirs."""
 
     gain: Gain
     segments: tuple[Segment, ...]
@@ -126,18 +125,11 @@ class BackHalf:
     ``finish`` with the whole layout; ``stop`` if synthesis fails."""
 
     def __init__(
-        self,
-        plan: Plan,
-        cache: AudioCache,
-        store: SegmentStore,
-        loudness: Loudness,
-        hint: Gain | None = None,
-        previous: Sequence[Segment] = (),
-        jobs: int = 2,
+        self, plan: Plan, cache: AudioCache, store: SegmentStore, loudness: Loudness, jobs: int = 2
     ) -> None:
-        self.plan, self.cache, self.store, self.loudness = plan, cache, store, loudness
-        self.hint, self.jobs = hint, jobs
-        self.previous = {segment.content: segment for segment in previous if segment.content}
+        self.plan, self.cache, self.store, self.loudness, self.jobs = (
+            plan, cache, store, loudness, jobs,
+        )  # fmt: skip
         chapters = list(dict.fromkeys(block.chapter for block in plan.blocks))
         self.keys: list[set[str]] = [set() for _ in chapters]
         for block in plan.blocks:
@@ -149,10 +141,9 @@ class BackHalf:
         self.stopped = False
         self.failed: BaseException | None = None
         self.thread: threading.Thread | None = None
-        self.drive: float | None = None  # set on the first chapter, kept for the others
-        self.encoded = 0
-        self.early = 0  # the first chapter encoded again at the trim it measured for itself
+        self.encoded = self.reencoded = 0
         self.lock = threading.Lock()
+        self.ceiling = 10 ** (loudness.true_peak_dbtp / 20)
 
     def start(self, pending: Iterable[str]) -> None:
         """Expect these keys; with none to wait for, begin at once. Otherwise begin when the
@@ -187,38 +178,53 @@ class BackHalf:
                     self.condition.wait_for(functools.partial(self._ready, index))
                     if self.stopped:
                         return
-                self.parts[index] = self._first(index)
+                self.parts[index] = self._chapter(index)
+                self._aac(index)
         except BaseException as exc:  # handed to finish(), in the build's own thread
             self.failed = exc
 
     def _ready(self, index: int) -> bool:
         return self.stopped or not self.waiting & self.keys[index]
 
-    def _first(self, index: int) -> Part:
-        """A chapter mastered at the figure known so far (its own utterances and the
-        chapters before it)."""
+    def _chapter(self, index: int) -> Part:
+        """A chapter mastered at its own figure: driven from its raw loudness, trimmed
+        from where it lands (ROUNDS tries at most, each a pure function of its audio)."""
         known = {key for keys in self.keys[: index + 1] for key in keys}
         blocks = [_sized(block, self.cache, known) for block in self.plan.blocks]
         pieces = tuple(segments(self._layout(blocks))[index])
-        raw = self._raw(pieces)
-        if self.hint is not None:
-            return self._master(pieces, raw, self.hint.gain_db, self.hint.trim_db)
-        done = [part for part in self.parts[:index] if part is not None]
-        if self.drive is None:
-            self.drive = self._drive(raw)
-        drive = self.drive
-        if not done:  # nothing metered yet: the first chapter finds the trim on itself
-            first = self._master(pieces, raw, drive, 0.0)
-            trim, moved = _settle([first], drive, self.loudness.target_lufs, CHAPTER_TOLERANCE_LU)
-            if not moved:
-                return first
-            self.early += 1
-            return self._master(pieces, raw, drive, trim)
-        trim = trim_for(
-            self.loudness.target_lufs,
-            [(part.levels.blocks(), _shift(part.segment, drive, 0.0), True) for part in done],
+        drive, trim = self._drive(self._raw(pieces)), LANDING_GUESS_DB
+        part = self._master(pieces, drive, trim)
+        for _ in range(ROUNDS):
+            target = self.loudness.target_lufs
+            missed = target - gated_loudness(part.levels.blocks())
+            over = part.levels.peak / self.ceiling
+            if abs(missed) <= CHAPTER_TOLERANCE_LU and over <= 1:
+                return part
+            if missed == float("inf"):
+                raise ToolError(f"chapter {index + 1} has no audio to measure the loudness of")
+            trim += missed
+            if over > 1:  # the peak comes down with the trim, the loudness with it
+                trim = min(trim, part.segment.trim_db - 20 * math.log10(over) - 0.1)
+            if trim > 0:  # louder than a cut can make it: the limiter must hold more
+                drive, trim = drive + DRIVE_STEP_DB, LANDING_GUESS_DB
+            part = self._master(pieces, drive, trim)
+            if part.encoded:
+                with self.lock:
+                    self.reencoded += 1
+        raise ToolError(
+            f"chapter {index + 1}: could not reach {self.loudness.target_lufs} LUFS under a"
+            f" true peak of {self.loudness.true_peak_dbtp} dBTP: the audio is too quiet or"
+            " too dynamic to normalize"
         )
-        return self._master(pieces, raw, drive, trim)
+
+    def _aac(self, index: int) -> None:
+        """The chapter's AAC for the talking book, from its encode, now that its place in
+        the MP3 is known (the chapters before it are settled)."""
+        if not self.plan.aac_kbps:
+            return
+        settled = [part.segment for part in self.parts[: index + 1] if part is not None]
+        if len(settled) == index + 1:
+            encode_chapter_aac(self.store, settled, len(self.parts), self.plan.aac_kbps)
 
     def _layout(self, blocks: Sequence[PlannedBlock]) -> list[Piece]:
         plan = self.plan
@@ -229,33 +235,28 @@ class BackHalf:
         return np.concatenate(found) if found else np.zeros(0)
 
     def _drive(self, raw: Floats) -> float:
+        """The drive, to the gain's step (so a hair's difference in the sum of the blocks
+        on another machine writes the same chain)."""
         loudness = gated_loudness(raw)
         if loudness == float("-inf"):
             raise ToolError("found no audio to measure the loudness of")
-        return self.loudness.target_lufs - loudness + DRIVE_DB
+        return gain_step(self.loudness.target_lufs - loudness + DRIVE_DB)
 
-    def _master(self, pieces: Sequence[Piece], raw: Floats, gain: float, trim: float) -> Part:
-        """The chapter at this figure: from the store when it was encoded so before, or
-        when the last build kept it at a level close enough; else encoded and metered."""
+    def _master(self, pieces: Sequence[Piece], gain: float, trim: float) -> Part:
+        """The chapter at this figure: from the store when it was encoded so before, else
+        encoded and metered."""
         gain, trim = round(gain, 3), round(trim, 3)  # as the chain writes them
         bitrate = self.loudness.bitrate_kbps
         samples = output_samples(sum(piece.samples for piece in pieces), self.plan.rate)
-        content = segment_key(pieces, samples, "", bitrate)
         chain = processing(self.loudness, gain, trim)
-        key = segment_key(pieces, samples, chain, bitrate)
-        segment = Segment(key, samples, content, gain, trim)
-        candidates = [segment]
-        kept = self.previous.get(content)
-        if kept is not None and abs(_shift(kept, gain, trim)) <= CHAPTER_TOLERANCE_LU:
-            candidates.append(kept)
-        for candidate in candidates:
-            levels = self._stored(candidate)
-            if levels is not None:
-                return Part(candidate, tuple(pieces), levels, raw)
+        segment = Segment(segment_key(pieces, samples, chain, bitrate), samples, gain, trim)
+        levels = self._stored(segment)
+        if levels is not None:
+            return Part(segment, tuple(pieces), levels)
         encode_mp3(segment, pieces, self.cache, self.plan.rate, chain, bitrate, self.store)
         with self.lock:
             self.encoded += 1
-        return Part(segment, tuple(pieces), self._meter(segment), raw)
+        return Part(segment, tuple(pieces), self._meter(segment), encoded=True)
 
     def _stored(self, segment: Segment) -> ChapterLevels | None:
         if self.store.mp3(segment) is None:
@@ -277,8 +278,8 @@ class BackHalf:
         return levels
 
     def finish(self, pieces: Sequence[Piece]) -> Streamed:
-        """Settle the figure on the whole episode (``pieces``: its whole layout), encode again
-        the chapters it moves too far, and measure the whole from the chapters' meters."""
+        """Master what was not streamed, join the chapters' meters into the episode's and
+        check it; ``pieces`` is the episode's whole layout."""
         if self.thread is None:  # nothing landed that it waited for: a failed pool's rerun
             self.waiting.clear()
             self._begin()
@@ -291,66 +292,40 @@ class BackHalf:
         for index, chapter in enumerate(chapters):
             part = self.parts[index] if index < len(self.parts) else None
             if part is None or part.pieces != chapter:  # not streamed: mastered here
-                part = self._first(index)
+                part = self._chapter(index)
                 self.parts[index] = part
+                self._aac(index)
             parts.append(part)
-        target = self.loudness.target_lufs
-        drive = self._drive(np.concatenate([part.raw for part in parts]))
-        kept = self.hint.gain_db if self.hint is not None else self.drive
-        if kept is not None and abs(kept - drive) <= DRIVE_KEPT_DB:
-            drive = kept
-        tolerance, reencoded = CHAPTER_TOLERANCE_LU, self.early
+        target, shift = self.loudness.target_lufs, 0.0
         for _ in range(ROUNDS):
-            trim, moved = _settle(parts, drive, target, tolerance)
-            before = self.encoded
-            for index, part in zip(moved, self._again(parts, moved, drive, trim), strict=True):
-                parts[index] = part
-            reencoded += self.encoded - before
             placed = zip(_offsets(parts), (part.levels for part in parts), strict=True)
             meter = joined(list(placed), OUTPUT_RATE)
-            measured = meter.integrated()
+            missed = target - meter.integrated()
             peak_ok = meter.true_peak_dbtp() <= self.loudness.true_peak_dbtp
-            if abs(measured - target) <= EPISODE_TOLERANCE_LU and peak_ok:
+            if abs(missed) <= EPISODE_TOLERANCE_LU and peak_ok:
+                first = parts[0].segment
+                gain = Gain(first.gain_db, trim_db=first.trim_db)
                 made = tuple(part.segment for part in parts)
-                return Streamed(Gain(drive, trim_db=trim), made, self.encoded, reencoded, meter)
-            # Every chapter again, now at one figure: louder drive when the peak is over
-            # (the limiter holds it while the trim comes down), else the trim corrected.
-            tolerance = 0.0
-            if not peak_ok:
-                drive += SEARCH_SPREAD_DB
+                return Streamed(gain, made, self.encoded, self.reencoded, meter)
+            # Never met while each chapter lands within its tolerance; kept as the promise's
+            # guard: every chapter again, moved alike (a cut, so peaks only come down).
+            shift += min(missed, 0.0) if not peak_ok else missed
+            parts = self._again(parts, shift)
+            self.reencoded += sum(part.encoded for part in parts)
         raise ToolError(
             f"could not reach {target} LUFS under a true peak of {self.loudness.true_peak_dbtp}"
             " dBTP: the audio is too quiet or too dynamic to normalize"
         )
 
-    def _again(
-        self, parts: Sequence[Part], indices: Sequence[int], gain: float, trim: float
-    ) -> list[Part]:
-        """Those chapters at this figure, ``jobs`` at a time (each encode is an ffmpeg)."""
+    def _again(self, parts: Sequence[Part], shift: float) -> list[Part]:
+        """Every chapter with its trim moved by ``shift``, ``jobs`` at a time."""
 
-        def again(index: int) -> Part:
-            return self._master(parts[index].pieces, parts[index].raw, gain, trim)
+        def again(part: Part) -> Part:
+            figure = part.segment
+            return self._master(part.pieces, figure.gain_db, figure.trim_db + shift)
 
         with cf.ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
-            return list(pool.map(again, indices))
-
-
-def _shift(segment: Segment, gain: float, trim: float) -> float:
-    """How far (LU) a chapter encoded at its figure moves if encoded at this one."""
-    return DRIVE_SLOPE * (gain - segment.gain_db) + (trim - segment.trim_db)
-
-
-def _settle(
-    parts: Sequence[Part], drive: float, target: float, tolerance: float
-) -> tuple[float, list[int]]:
-    """The trim that lands the episode on the target with every chapter at this drive, and
-    the chapters that figure would move by more than ``tolerance``: those are encoded again
-    at it, the others kept as they measured."""
-    trim = trim_for(
-        target, [(part.levels.blocks(), _shift(part.segment, drive, 0.0), True) for part in parts]
-    )
-    shifts = [abs(_shift(part.segment, drive, trim)) for part in parts]
-    return trim, [index for index, shift in enumerate(shifts) if shift > tolerance]
+            return list(pool.map(again, parts))
 
 
 def _offsets(parts: Sequence[Part]) -> list[int]:

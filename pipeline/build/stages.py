@@ -189,7 +189,7 @@ def master_and_tag(task: EpisodeTask) -> None:
     from pipeline.core.digest import file_digest
 
     assert task.script and task.narration and task.engine
-    files, show = task.files, task.show
+    files = task.files
     if task.audio_verdict.up_to_date:
         assert task.previous is not None
         task.timeline, gain = task.previous.timeline, task.previous.gain
@@ -214,7 +214,10 @@ def master_and_tag(task: EpisodeTask) -> None:
         try:
             mastered = back_half.finish(pieces)
             write_mp3(mastered.segments, task.project.segments, tmp)
-        except ToolError:
+        except BaseException as exc:
+            back_half.stop()  # a stop request landed while it worked: end its thread too
+            if not isinstance(exc, ToolError):
+                raise
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
                 raise atomic.no_space(files.mp3) from None
             raise
@@ -222,7 +225,7 @@ def master_and_tag(task: EpisodeTask) -> None:
         digest = file_digest(tmp)
     task.back_half = None
     chapters, encoded = len(mastered.segments), mastered.encoded - mastered.reencoded
-    again = f" ({mastered.reencoded} of them again at the settled gain)" if mastered.reencoded else ""
+    again = f" ({mastered.reencoded} more to land on the target)" if mastered.reencoded else ""
     task.reporter.detail(f"  encoded {encoded} of {chapters} chapter(s) of the MP3{again}")
     task.cache_use["chapters encoded"], task.cache_use["chapters"] = encoded, chapters
     task.cache_use["chapters encoded again"] = mastered.reencoded
@@ -344,6 +347,7 @@ EPISODE_STAGES = (*CHECK_STAGES, *WORK_STAGES)
 
 def _back_half(task: EpisodeTask) -> BackHalf:
     """Mastering, streamed behind synthesis (pipeline/audio/streaming.py)."""
+    from pipeline.audio.m4b import MIN_BITRATE_KBPS
     from pipeline.audio.master import decode_music
     from pipeline.audio.streaming import BackHalf, Plan
 
@@ -352,18 +356,10 @@ def _back_half(task: EpisodeTask) -> BackHalf:
     intro = decode_music(show.intro_music, rate) if show.intro_music else b""
     outro = decode_music(show.outro_music, rate) if show.outro_music else b""
     titles = [chapter.title for chapter in task.narration.chapters]
-    plan = Plan(task.planned, titles, rate, pauses(show), intro, outro)
+    aac_kbps = max(MIN_BITRATE_KBPS, show.bitrate_kbps)  # the talking book's (books.talkingbook)
+    plan = Plan(task.planned, titles, rate, pauses(show), intro, outro, aac_kbps)
     loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
-    previous = task.previous
-    return BackHalf(
-        plan,
-        task.project.cache,
-        task.project.segments,
-        loudness,
-        previous.gain if previous else None,
-        previous.segments if previous else (),
-        task.options.jobs,
-    )
+    return BackHalf(plan, task.project.cache, task.project.segments, loudness, task.options.jobs)
 
 
 def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:
