@@ -163,3 +163,14 @@ def test_a_page_of_nothing_but_chrome_is_still_one_clear_error() -> None:
     with pytest.raises(ScriptError, match="nothing left to narrate after cleaning") as caught:
         narrate(script_of(f"Home\nEssays\n5 min read\n\n{THREAD}\n"))
     assert "\n" not in str(caught.value)
+
+
+def test_a_line_opening_with_lowercase_by_is_prose_and_by_admin_is_a_byline() -> None:
+    wrapped = "A scarf that is never finished is a scarf you can always pick up again, and so,\n"
+    wrapped += "by definition. Thus Halbrook\nknitters call it the longest scarf in town."
+    body = f"Quiet Hobbies\nBy admin\n\n{FIRST}\n\n{wrapped}\n\n{SECOND}\n"
+    narration = narrate(script_of(body))
+    text = " ".join(narrated(narration))
+    assert "by definition. Thus Halbrook knitters" in text
+    assert "admin" not in text
+    assert [line.text for line in narration.dropped if "byline" in line.reason] == ["By admin"]

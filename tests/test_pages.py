@@ -91,6 +91,77 @@ def test_a_marked_standfirst_that_repeats_the_description_is_the_summary(
     assert narrated(tmp_path, html)[0] == LEDE
 
 
+def test_a_subheading_that_repeats_the_description_is_the_summary(tmp_path: Path) -> None:
+    # News templates set the standfirst as an <h2> under the title, with a class of their
+    # own ("sub-head", "article-subline"): a heading that repeats the description word for
+    # word is that standfirst, whatever its class.
+    dek = "Staff report better sleep, and residents report no fall in the service they get."
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><h2 class='deckline'>{dek}</h2>"
+        f"<p>{LEDE}</p>{BODY}</article>",
+        head=f"<meta name='description' content='{dek}'>",
+    )
+    blocks = narrated(tmp_path, html)
+    assert blocks[0] == LEDE and dek not in " ".join(blocks)
+
+
+def test_a_gallery_before_the_article_is_not_read(tmp_path: Path) -> None:
+    # trafilatura's recall-minded reading takes a photo gallery's captions and credits
+    # with the article; its balanced reading does not. Where the two agree on the
+    # article's paragraphs, what only the first adds before them is not the essay.
+    captions = (
+        "Councillors leave the chamber after the vote on Tuesday night.",
+        "The mayor speaks to staff in the town hall before the vote.",
+    )
+    gallery = "".join(
+        f"<div><div>{caption}</div><div>{caption[:40]} ... more</div>"
+        f"<span>Photo: Ana Ruiz, Courier</span><span>Image {n} of 2</span></div>"
+        for n, caption in enumerate(captions, 1)
+    )
+    more = "".join(
+        f"<p>The {nth} paragraph says what happened next in the town, and who said so.</p>"
+        for nth in ("third", "fourth", "fifth", "sixth")
+    )
+    html = page(
+        f"<div><h1>Halbrook Keeps the Four-Day Week</h1><div>{gallery}</div>"
+        f"<div><p>{LEDE}</p>{BODY}{more}</div></div>"
+    )
+    blocks = narrated(tmp_path, html)
+    assert blocks[0] == LEDE and "sixth paragraph" in blocks[-1]
+    assert "Councillors leave" not in " ".join(blocks) and "Photo" not in " ".join(blocks)
+
+
+def test_teasers_after_the_last_sentence_are_not_read(tmp_path: Path) -> None:
+    # After the article, sites list other stories: a headline and a line of summary each,
+    # then a newsletter box. None of it is a sentence of the essay.
+    teasers = "".join(
+        f"<h3>{title}</h3><p>{summary}</p>"
+        for title, summary in (
+            ("Mill Lane bridge to close for a month", "Repairs start in March"),
+            ("Halbrook library extends its hours", "Open until nine on Thursdays"),
+            ("Rovers win the county cup", "A late goal settles it"),
+        )
+    )
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        f"<div>{teasers}<h3>The Courier Daily</h3>"
+        "<p>The news from Halbrook, every morning</p></div></article>"
+    )
+    text = said(tmp_path, html)
+    assert LEDE in text and "covered for each other" in text
+    assert "bridge" not in text and "library" not in text and "Courier Daily" not in text
+
+
+def test_a_last_section_that_is_a_list_is_read(tmp_path: Path) -> None:
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        "<h2>Departments in the trial</h2><ul><li>Parks</li><li>Libraries</li>"
+        "<li>Housing</li></ul></article>"
+    )
+    text = said(tmp_path, html)
+    assert "Departments in the trial" in text and "Libraries" in text and "Housing" in text
+
+
 def test_a_list_of_dates_a_repeated_paragraph_flickr_and_a_response_heading_are_read(
     tmp_path: Path,
 ) -> None:

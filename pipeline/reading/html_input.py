@@ -20,7 +20,12 @@ essaycast's own rules only remove what is proven chrome:
   (signup, subscribe, share, related, author bio, comments), not the article's text;
 * citation markers such as "[1]" or "[citation needed]", and the back matter of reference
   works ("See also", "References", "External links"...), from its heading to the next
-  heading of the same or a higher level.
+  heading of the same or a higher level;
+* a standfirst: marked as one by its class, or a heading among the first blocks that
+  repeats the page's description (the episode's summary says it already);
+* what stands before or after the article's prose (pipeline.reading.bounds): blocks
+  outside the paragraphs trafilatura's balanced reading agrees on, and teasers and
+  newsletter boxes after the last sentence.
 
 Where trafilatura finds nothing, a plain reading of the page's paragraphs and headings
 outside its chrome is the fallback. Metadata is pipeline.reading.page_meta's business.
@@ -37,6 +42,7 @@ import lxml.etree
 import lxml.html
 
 from pipeline.core.errors import ScriptError
+from pipeline.reading.bounds import agreed, compact, without_tail
 from pipeline.reading.page_meta import Page, page_facts
 
 # Sections that close a reference work: bibliography and links, never the essay.
@@ -182,24 +188,32 @@ def read_page(html: str, source: Path) -> Page:
             source,
         )
     facts = page_facts(html)
-    xml = trafilatura.extract(
-        keep_spaces_between_tags(html),
-        output_format="xml",
-        favor_recall=True,
-        include_comments=False,
-        include_images=False,
-        include_tables=True,
-        include_formatting=True,
-        include_links=False,
-        deduplicate=False,
+    spaced = keep_spaces_between_tags(html)
+    xml, balanced = (
+        trafilatura.extract(
+            spaced,
+            output_format="xml",
+            favor_recall=recall,
+            include_comments=False,
+            include_images=False,
+            include_tables=True,
+            include_formatting=True,
+            include_links=False,
+            deduplicate=False,
+        )
+        for recall in (True, False)
     )
     outside = compact(clean_text(" ".join(without_chrome(tree).itertext())))
     blocks = xml_blocks(xml, lambda text: compact(text) in outside) if xml else iter(())
+    if balanced:  # trafilatura's balanced reading marks where the article begins and ends
+        blocks = agreed(list(blocks), " ".join(text for _, text in xml_blocks(balanced)))
     # On a page with little text trafilatura falls back to reading everything, menus too:
     # a block found only inside navigation, sidebars or chrome boxes is not the essay.
     found = (block for block in blocks if block[0] == TABLE_NOTE or compact(block[1]) in outside)
-    essay_blocks = without_standfirst(found, standfirsts(tree, facts.description))
-    markdown, extractor = to_markdown_from(essay_blocks), "trafilatura"
+    essay_blocks = without_standfirst(
+        found, standfirsts(tree, facts.description), facts.description
+    )
+    markdown, extractor = to_markdown_from(without_tail(list(essay_blocks))), "trafilatura"
     if not markdown.strip():
         markdown, extractor = fallback_markdown(lxml.html.fromstring(html)), "fallback"
     if not markdown.strip():
@@ -435,25 +449,28 @@ def standfirsts(tree: lxml.html.HtmlElement, description: str | None) -> set[str
 
 
 def without_standfirst(
-    blocks: Iterator[tuple[int, str]], marked: set[str]
+    blocks: Iterator[tuple[int, str]], marked: set[str], description: str | None = None
 ) -> Iterator[tuple[int, str]]:
-    """Skip a marked standfirst among the first blocks: the summary says it already.
+    """Skip a standfirst among the first blocks: the summary says it already. A standfirst
+    is marked as one by its class, or is a heading that repeats the page's description
+    word for word (a paragraph that does is the lede, and is read).
 
     >>> list(without_standfirst(iter([(2, "A dek."), (0, "Text.")]), {"adek."}))
     [(0, 'Text.')]
+    >>> blocks = [(1, "Title"), (2, "Said  twice."), (0, "Said twice.")]
+    >>> list(without_standfirst(iter(blocks), set(), "Said twice."))
+    [(1, 'Title'), (0, 'Said twice.')]
     """
+    repeated = compact(description or "").casefold()
     for index, (level, text) in enumerate(blocks):
-        if not (index < STANDFIRST_BLOCKS and compact(text).casefold() in marked):
+        words = compact(text).casefold()
+        dek = words in marked or (level > 0 and words == repeated)
+        if not (index < STANDFIRST_BLOCKS and dek):
             yield level, text
 
 
 def to_markdown_from(blocks: Iterator[tuple[int, str]]) -> str:
     return to_markdown(without_back_matter(blocks))
-
-
-def compact(text: str) -> str:
-    """Text without any whitespace, for finding one extractor's block in another's text."""
-    return "".join(text.split())
 
 
 def without_chrome(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:

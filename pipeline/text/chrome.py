@@ -198,7 +198,8 @@ CHROME_LINES = tuple(
         ),
         (r"^Subscribe to:\s*Post Comments\b.{0,20}$|^(?:No|\d+) comments?:$", "comment", True),
         (r"^Posted by\b.{0,60}\bat\s+" + CLOCK + r"$", "post metadata", True),
-        (rf"^By\s+{NAME}(?:\s*(?:[,|·•]|and)\s*{NAME})?\s*$", "byline", True),
+        # "By" with a capital: a line that opens "by definition. Thus..." is prose
+        (rf"^(?-i:By|BY)\s+{NAME}(?:\s*(?:[,|·•]|and)\s*{NAME})?\s*$", "byline", True),
         (rf"^(?:Updated|Published|Posted)\s*:?\s*{WHEN}.{{0,20}}$", "post metadata", True),
         # footers
         (
