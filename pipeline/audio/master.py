@@ -71,16 +71,20 @@ def gain_step(gain_db: float) -> float:
     return round(math.floor(gain_db / GAIN_STEP_DB + 0.5) * GAIN_STEP_DB, 6)
 
 
-def processing(loudness: Loudness, gain_db: float, trim_db: float = 0.0) -> str:
+def processing(
+    loudness: Loudness, gain_db: float, trim_db: float = 0.0, under_db: float = 0.0
+) -> str:
     """Gain, then gentle compression, then a limiter, then the trim: the chain every
     episode goes through.
 
     Piper scales every utterance to full scale, so its plosives peak far above the speech's
     loudness; the compressor evens that out before the limiter has to. Sample peaks sit up
     to about half a dB under true peaks at 44.1 kHz, and MP3 encoding adds a little more,
-    so the limiter's ceiling is set that far below the target.
+    so the limiter's ceiling is set that far below the target; ``under_db`` lowers it more
+    for audio whose peaks still come through over the target (a transient the limiter's
+    attack lets by, MP3's own overshoot).
     """
-    ceiling = 10 ** ((loudness.true_peak_dbtp - 0.6) / 20)
+    ceiling = 10 ** ((loudness.true_peak_dbtp - 0.6 - under_db) / 20)
     return (
         f"aresample={OUTPUT_RATE},volume={gain_db:.3f}dB,"
         "acompressor=threshold=0.3:ratio=2.5:attack=5:release=120:knee=4,"

@@ -34,9 +34,11 @@ class Segment:
 
     key: str
     samples: int  # at the MP3's rate, what the layout counted (the encode holds exactly these)
-    # The drive and the trim it was encoded at (pipeline/audio/streaming.py), in its key too.
+    # The drive, the trim and how far the limiter was set under its ceiling when it was
+    # encoded (pipeline/audio/streaming.py); its key covers them too.
     gain_db: float = 0.0
     trim_db: float = 0.0
+    under_db: float = 0.0
 
 
 class SegmentStore:

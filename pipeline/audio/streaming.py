@@ -14,8 +14,9 @@ and an edit encodes its own chapter and no other:
 - the trim after the limiter starts at LANDING_GUESS_DB, where Piper's voices land at that
   drive (+0.3 to +0.6 LU over the target, measured on the seed and a 5,000-word book). The
   chapter is encoded, decoded and metered; when it missed the target by more than
-  CHAPTER_TOLERANCE_LU, or its true peak is over the ceiling, it is encoded again with the
-  trim corrected (exact after the limiter). The bench counts how often.
+  CHAPTER_TOLERANCE_LU, it is encoded again with the trim corrected (exact after the
+  limiter), and when its true peak came through over the ceiling, with the limiter set
+  lower as well. The bench counts how often.
 
 Every chapter within CHAPTER_TOLERANCE_LU puts the episode, their meters joined, within it
 too; it is checked (EPISODE_TOLERANCE_LU) before the MP3 is written, and every chapter
@@ -78,6 +79,9 @@ CHAPTER_TOLERANCE_LU = 0.2
 # ±0.5 LU (Apple allows ±1), and 0.2 of that is left for other meters (ffmpeg's ebur128
 # reads our MP3s within 0.1 LU of ours, tests/test_loudness.py).
 EPISODE_TOLERANCE_LU = 0.3
+# A chapter whose true peak came through over the ceiling has its limiter set lower by the
+# overshoot and this much more.
+PEAK_MARGIN_DB = 0.1
 # A chapter too quiet for a cut after the limiter is driven this much harder.
 DRIVE_STEP_DB = 2.0
 ROUNDS = 4
@@ -192,22 +196,22 @@ class BackHalf:
         known = {key for keys in self.keys[: index + 1] for key in keys}
         blocks = [_sized(block, self.cache, known) for block in self.plan.blocks]
         pieces = tuple(segments(self._layout(blocks))[index])
-        drive, trim = self._drive(self._raw(pieces)), LANDING_GUESS_DB
-        part = self._master(pieces, drive, trim)
+        drive, trim, under = self._drive(self._raw(pieces)), LANDING_GUESS_DB, 0.0
+        part = self._master(pieces, drive, trim, under)
         for _ in range(ROUNDS):
             target = self.loudness.target_lufs
             missed = target - gated_loudness(part.levels.blocks())
-            over = part.levels.peak / self.ceiling
-            if abs(missed) <= CHAPTER_TOLERANCE_LU and over <= 1:
+            over = 20 * math.log10(part.levels.peak / self.ceiling) if part.levels.peak else 0.0
+            if abs(missed) <= CHAPTER_TOLERANCE_LU and over <= 0:
                 return part
             if missed == float("inf"):
                 raise ToolError(f"chapter {index + 1} has no audio to measure the loudness of")
-            trim += missed
-            if over > 1:  # the peak comes down with the trim, the loudness with it
-                trim = min(trim, part.segment.trim_db - 20 * math.log10(over) - 0.1)
+            trim += missed  # exact: the trim comes after the limiter
+            if over > 0:  # peaks through: the limiter holds them lower, the trim keeps the level
+                under += over + PEAK_MARGIN_DB
             if trim > 0:  # louder than a cut can make it: the limiter must hold more
                 drive, trim = drive + DRIVE_STEP_DB, LANDING_GUESS_DB
-            part = self._master(pieces, drive, trim)
+            part = self._master(pieces, drive, trim, under)
             if part.encoded:
                 with self.lock:
                     self.reencoded += 1
@@ -242,14 +246,17 @@ class BackHalf:
             raise ToolError("found no audio to measure the loudness of")
         return gain_step(self.loudness.target_lufs - loudness + DRIVE_DB)
 
-    def _master(self, pieces: Sequence[Piece], gain: float, trim: float) -> Part:
+    def _master(
+        self, pieces: Sequence[Piece], gain: float, trim: float, under: float = 0.0
+    ) -> Part:
         """The chapter at this figure: from the store when it was encoded so before, else
         encoded and metered."""
-        gain, trim = round(gain, 3), round(trim, 3)  # as the chain writes them
+        gain, trim, under = round(gain, 3), round(trim, 3), round(under, 3)  # as the chain has them
         bitrate = self.loudness.bitrate_kbps
         samples = output_samples(sum(piece.samples for piece in pieces), self.plan.rate)
-        chain = processing(self.loudness, gain, trim)
-        segment = Segment(segment_key(pieces, samples, chain, bitrate), samples, gain, trim)
+        chain = processing(self.loudness, gain, trim, under)
+        key = segment_key(pieces, samples, chain, bitrate)
+        segment = Segment(key, samples, gain, trim, under)
         levels = self._stored(segment)
         if levels is not None:
             return Part(segment, tuple(pieces), levels)
@@ -322,7 +329,8 @@ class BackHalf:
 
         def again(part: Part) -> Part:
             figure = part.segment
-            return self._master(part.pieces, figure.gain_db, figure.trim_db + shift)
+            trim = figure.trim_db + shift
+            return self._master(part.pieces, figure.gain_db, trim, figure.under_db)
 
         with cf.ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             return list(pool.map(again, parts))
