@@ -9,6 +9,7 @@ import pytest
 from conftest import ebur128
 
 from pipeline.audio.layout import (
+    CHAPTER_FRAMES,
     OUTPUT_RATE,
     PlannedBlock,
     PlannedUtterance,
@@ -54,9 +55,13 @@ def test_layout_places_pauses_from_shortest_to_longest() -> None:
     second_sentence = timeline.blocks[1].sentences[1]
     assert second_sentence.start - first[1].end == pytest.approx(p.sentence)
     # Between chapters, the silence the MP3 encoder makes where two chapters' encodes meet
-    # (its delay and padding: one to two frames) lengthens the pause.
+    # (its delay and padding: one to two frames) lengthens the pause, and so does the
+    # silence that fills the chapter's last CHAPTER_FRAMES (under 8 frames more).
     seam = timeline.blocks[2].start - timeline.blocks[1].end - p.chapter
-    assert FRAME_SAMPLES / OUTPUT_RATE - 1 / RATE <= seam <= 2 * FRAME_SAMPLES / OUTPUT_RATE
+    assert FRAME_SAMPLES / OUTPUT_RATE - 1 / RATE <= seam <= 9 * FRAME_SAMPLES / OUTPUT_RATE
+    first_chapter = segments(pieces)[0]
+    frames = frames_for(output_samples(sum(piece.samples for piece in first_chapter), RATE))
+    assert frames % CHAPTER_FRAMES == 0
     assert timeline.blocks[3].start - timeline.blocks[2].end == pytest.approx(p.after_heading)
     assert timeline.blocks[4].start - timeline.blocks[3].end == pytest.approx(p.before_outro)
     assert timeline.duration == pytest.approx(timeline.blocks[-1].end + p.tail)

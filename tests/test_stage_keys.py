@@ -69,14 +69,19 @@ class Spy:
 
     @property
     def aac_encodes(self) -> list[list[str]]:
-        """The audiobook's AAC encodes: one per chapter encoded."""
-        return [args for args in self.ffmpeg if "aac" in args and "-c:a" in args]
+        """The audiobook's AAC encodes: one per chapter encoded (not the M4B's copy)."""
+        return [args for args in self.ffmpeg if _codec(args) == "aac"]
+
+
+def _codec(args: list[str]) -> str | None:
+    return args[args.index("-c:a") + 1] if "-c:a" in args[:-1] else None
 
 
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     found = Spy()
     real_run, real_popen, real_get = tools.run, tools.popen_ffmpeg, AudioCache.get
+    real_read = tools.read_ffmpeg
 
     def run(args: Any, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
         found.ffmpeg.append([str(a) for a in args])
@@ -90,8 +95,13 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
         found.decoded += 1
         return real_get(self, key)
 
+    def read(*args: str, **kwargs: Any) -> Iterator[bytes]:
+        found.ffmpeg.append(list(args))
+        return real_read(*args, **kwargs)
+
     monkeypatch.setattr(tools, "run", run)
     monkeypatch.setattr(tools, "popen_ffmpeg", popen)
+    monkeypatch.setattr(tools, "read_ffmpeg", read)
     monkeypatch.setattr(AudioCache, "get", get)
     yield found
 
@@ -283,6 +293,28 @@ def test_one_paragraph_edit_encodes_only_its_chapter_and_reuses_the_others_frame
     # The new Info frame counts the whole joined file, as players read it.
     assert new.frame_count == sum(mp3frames.frames_for(s.samples) for s in after.segments)
     assert after.gain == before.gain
+
+
+def test_an_edit_that_lengthens_the_first_chapter_encodes_no_later_chapters_aac(
+    tmp_path: Path, spy: Spy
+) -> None:
+    """Every chapter but the last fills whole groups of 8 MP3 frames (9 AAC frames), so a
+    chapter made longer moves the later ones by whole AAC frames: their AAC for the
+    talking book is kept, and only the edited chapter's MP3 and AAC are encoded."""
+    project = make_project(tmp_path, {"001-first.md": CHAPTERED}, seed=False)
+    run_build(project, engine="fake", jobs=1)
+    files = EpisodeFiles(project.episodes / "001-first")
+    before = manifest.read(files)
+    spy.reset()
+    longer = "A room has four walls, a floor, a ceiling and a window. Most of them have a door."
+    edit_script(project, "001-first.md", "A room has four walls. Most of them have a door.", longer)
+    result, log = run_build(project, engine="fake", jobs=1)
+    after = manifest.read(files)
+    assert before is not None and after is not None and not result.failed
+    assert after.segments[0].samples > before.segments[0].samples  # the first chapter grew
+    assert after.segments[1] == before.segments[1]
+    assert len(spy.aac_encodes) == 1 and "encoded 1 of 2 chapter(s) of the MP3" in log.text
+    assert "writing the audiobook (M4B): encoded 0 of 2 chapter(s)" in log.text
 
 
 def test_an_edit_that_changes_a_chapters_loudness_encodes_it_alone_as_a_clean_build_would(
