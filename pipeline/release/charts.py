@@ -33,7 +33,7 @@ class Chart:
 def _svg(figure: Figure) -> str:
     out = io.StringIO()
     with matplotlib.rc_context(SVG_SETTINGS):
-        figure.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
 
 
