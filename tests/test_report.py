@@ -202,8 +202,8 @@ def test_only_the_charts_whose_data_changed_are_drawn_again(
     fake_project: tuple[Project, BuildResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each chart is kept with the report under a key of what it shows: the same data
-    draws nothing (matplotlib is not even needed), another loudness target redraws the
-    loudness chart alone, new chapter titles the two charts that name chapters."""
+    draws nothing, another loudness target redraws the loudness chart alone, new chapter
+    titles the two charts that name chapters."""
     import dataclasses
 
     from pipeline.build import manifest

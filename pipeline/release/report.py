@@ -21,17 +21,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 from pipeline.audio.measurement import Measurement
 from pipeline.core import atomic
 from pipeline.core.model import DroppedLine, EpisodeMeta, Show, Timeline
+from pipeline.release import charts
+from pipeline.release.charts import Chart
 from pipeline.release.templating import render
 from pipeline.release.transcripts import clock
-
-if TYPE_CHECKING:  # matplotlib: not for a report that draws nothing
-    from pipeline.release.charts import Chart
 
 REPORT_NAME = "report.html"
 RECORD_NAME = ".report.json"
@@ -184,21 +181,20 @@ def _figures(
     measured: Measurement, timeline: Timeline, target_lufs: float, kept: Figures
 ) -> Figures:
     """The report's four charts, each drawn only when what it shows changed since the
-    report on disk (``kept``): an edit's new pauses or a new summary leave the others as
-    they were, and a report whose charts are all kept never loads matplotlib."""
+    report on disk (``kept``): a new loudness target redraws one, new chapter titles two."""
     from pipeline.core.digest import json_digest
 
     chapters = [(mark.title, mark.start) for mark in timeline.chapters]
     envelope = dataclasses.asdict(measured)
     wanted: list[tuple[str, str, object, Callable[[], Chart]]] = [
         ("waveform", "Waveform and chapters", [envelope, chapters],
-         lambda: _charts().waveform(measured, chapters)),
+         lambda: charts.waveform(measured, chapters)),
         ("loudness", "Loudness over time", [envelope, target_lufs],
-         lambda: _charts().loudness_over_time(measured, target_lufs)),
+         lambda: charts.loudness_over_time(measured, target_lufs)),
         ("pauses", "Pauses", pauses(timeline),
-         lambda: _charts().pause_histogram(pauses(timeline))),
+         lambda: charts.pause_histogram(pauses(timeline))),
         ("rate", "Speech rate by chapter", chapter_rates(timeline),
-         lambda: _charts().speech_rate(chapter_rates(timeline))),
+         lambda: charts.speech_rate(chapter_rates(timeline))),
     ]  # fmt: skip
     figures: Figures = {}
     for ident, heading, shown, draw in wanted:
@@ -210,12 +206,6 @@ def _figures(
         chart = draw()
         figures[ident] = [key, heading, _data_uri(chart.svg), chart.alt]
     return figures
-
-
-def _charts() -> ModuleType:
-    from pipeline.release import charts  # matplotlib: loaded only when a chart is drawn
-
-    return charts
 
 
 def episode_report(
