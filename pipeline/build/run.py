@@ -30,6 +30,7 @@ from pipeline.reading.records import Records
 from pipeline.reading.script import find_scripts
 from pipeline.release import published
 from pipeline.release.artwork import ensure_artwork, write_episode_artwork
+from pipeline.release.templating import keep_compiled
 from pipeline.settings.config import check_music, load_show
 from pipeline.settings.showcheck import url_problem
 from pipeline.speech.pronouncer import show_lexicon
@@ -60,6 +61,7 @@ def build(
     show = load_show(project.show_toml)
     check_music(show, project.show_toml)
     _check_cache_folders(project)
+    keep_compiled(project.root / ".cache" / "templates")
     show_lexicon(project.feed)  # a broken lexicon is one error, not one per script
     problem = url_problem("--base-url", options.base_url) if options.base_url else None
     if problem:
@@ -168,7 +170,7 @@ def no_scripts(project: Project) -> PipelineError:
 def _check_cache_folders(project: Project) -> None:
     """The cache's folders must be folders: a file in their place would fail every script."""
     cache = project.root / ".cache"
-    for folder in (cache, cache / "audio", cache / "segments", cache / "voices"):
+    for folder in (cache, *(cache / name for name in ("audio", "segments", "voices", "templates"))):
         if folder.exists() and not folder.is_dir():
             raise PipelineError(
                 f"{folder} is a file, but the build keeps its cache there: "

@@ -19,6 +19,7 @@ joiners) and combining accents take no room.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -86,12 +87,14 @@ def hard_wrap(word: str, limit: int = MAX_LINE_CHARS) -> list[str]:
     >>> hard_wrap("word")
     ['word']
     """
-    pieces, current = [], ""
+    pieces, current, seen = [], "", 0  # seen: width(current), kept as it grows
     for ch in word:
-        if width(current + ch) > limit:
+        shown = width(ch)
+        if seen + shown > limit:
             pieces.append(current)
-            current = ""
+            current, seen = "", 0
         current += ch
+        seen += shown
     return [*pieces, current]
 
 
@@ -140,8 +143,11 @@ class _Words:
         """Where tokens[begin:end] break into lines: () for one line, (cut,) for two, None
         if two lines are not enough.  Two lines are as even as possible, and on a tie the
         top one is shorter (the usual caption "pyramid")."""
-        if self.width(begin, end) <= MAX_LINE_CHARS:
+        whole = self.width(begin, end)
+        if whole <= MAX_LINE_CHARS:
             return ()
+        if whole > 2 * MAX_LINE_CHARS + 1:  # the lines plus one space: no cut can help
+            return None
         best: tuple[tuple[int, int], int] | None = None
         for cut in range(begin + 1, end):
             top, bottom = self.width(begin, cut), self.width(cut, end)
@@ -205,9 +211,16 @@ def _cuts(words: _Words) -> list[tuple[int, int]]:
 
 def sentence_cues(sentence: TimedSentence, not_before_ms: int = 0) -> list[Cue]:
     """The cues of one sentence; the first starts at the sentence's start."""
+    return list(_sentence_cues(sentence, not_before_ms))
+
+
+# A build cuts every sentence for the VTT, again for the SRT, and again for each talking
+# book's highlights: the cut is the costliest part of a build that redoes no audio.
+@functools.lru_cache(maxsize=4096)
+def _sentence_cues(sentence: TimedSentence, not_before_ms: int) -> tuple[Cue, ...]:
     tokens = [t for u in sentence.utterances for t in _tokens(u)]
     if not tokens:
-        return []
+        return ()
     # The first word is shown from the sentence's start, even if its utterance starts later.
     tokens[0] = replace(tokens[0], start_ms=max(ms(sentence.start), not_before_ms))
     words = _Words(tokens)
@@ -216,7 +229,7 @@ def sentence_cues(sentence: TimedSentence, not_before_ms: int = 0) -> list[Cue]:
         start = max(tokens[begin].start_ms, not_before_ms)
         stop = min(tokens[end - 1].end_ms, start + MAX_CUE_MS)
         cues.append(Cue(start, stop, words.lines(begin, end)))
-    return cues
+    return tuple(cues)
 
 
 @dataclass(frozen=True)

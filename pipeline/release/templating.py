@@ -19,23 +19,48 @@ False
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 AUTOESCAPED = ("html", "xhtml", "xml", "opf", "smil")
+SETTINGS: dict[str, Any] = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+}
+
+_compiled_in: Path | None = None  # see keep_compiled
+
+
+def keep_compiled(folder: Path) -> None:
+    """Keep the templates' compiled code in ``folder`` (a build's cache), so that a build
+    compiles a template only when it changed: compiling is most of what rendering a page
+    costs. A compiled template is found by its name and the digest of its source; the file
+    names carry the settings and Jinja's version, which shape the code too."""
+    global _compiled_in
+    folder.mkdir(parents=True, exist_ok=True)
+    _compiled_in = folder
+    environment.cache_clear()
+    _with_filters.cache_clear()
 
 
 @functools.cache
 def environment() -> jinja2.Environment:
+    cache = None
+    if _compiled_in is not None:
+        shape = f"{jinja2.__version__} {AUTOESCAPED} {sorted(SETTINGS.items())} strict"
+        tag = hashlib.sha256(shape.encode()).hexdigest()[:12]
+        cache = jinja2.FileSystemBytecodeCache(str(_compiled_in), f"%s-{tag}.cache")
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("pipeline", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPED, default=True),
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not an empty string
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        bytecode_cache=cache,
+        **SETTINGS,
     )
     return env
 

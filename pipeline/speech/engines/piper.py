@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import json
 from pathlib import Path
 from typing import Any
@@ -96,14 +95,18 @@ class PiperEngine:
     def _check_optimized_copy(self) -> None:
         """A damaged optimized copy would load (or not) without a word: check it, here in
         the main process before any worker uses it, and have it made again if it is wrong."""
-        copy = self._optimized_model()
-        if copy is None or not copy.exists() or copy_is_intact(copy, self.memo):
+        if self.workspace is None:
             return
-        copy.unlink(missing_ok=True)
-        checksum_path(copy).unlink(missing_ok=True)
-        self.notices.append(
-            f"optimized voice {copy} does not match its checksum (damaged); rebuilding it"
-        )
+        # Every copy of this model, whichever runtime made it: naming the one this runtime
+        # loads needs the runtime's version, and reading that costs a no-op build 30 ms.
+        for copy in sorted(self.workspace.glob(f"{self._copy_stem()}*.onnx")):
+            if copy_is_intact(copy, self.memo):
+                continue
+            copy.unlink(missing_ok=True)
+            checksum_path(copy).unlink(missing_ok=True)
+            self.notices.append(
+                f"optimized voice {copy} does not match its checksum (damaged); rebuilding it"
+            )
 
     def identity(self) -> dict[str, object]:
         identity: dict[str, object] = {
@@ -230,7 +233,11 @@ class PiperEngine:
     def _optimized_model(self) -> Path | None:
         if self.workspace is None:
             return None
+        import importlib.metadata
+
         # The runtime's version from its metadata: importing it here would slow every build.
         version = importlib.metadata.version("onnxruntime")
-        name = f"{self.voice_name}-{self.digest[:16]}-seeded-ort{version}.onnx"
-        return self.workspace / name
+        return self.workspace / f"{self._copy_stem()}{version}.onnx"
+
+    def _copy_stem(self) -> str:
+        return f"{self.voice_name}-{self.digest[:16]}-seeded-ort"
