@@ -147,6 +147,10 @@ class BackHalf:
         self.thread: threading.Thread | None = None
         self.encoded = self.reencoded = 0
         self.lock = threading.Lock()
+        # AAC encodes run beside the next chapter's mastering (and, once synthesis ends,
+        # on the core it leaves); started from the back half's thread, after the fork.
+        self.aac_pool: cf.ThreadPoolExecutor | None = None
+        self.aac_jobs: list[cf.Future[bool]] = []
         self.ceiling = 10 ** (loudness.true_peak_dbtp / 20)
 
     def start(self, pending: Iterable[str]) -> None:
@@ -174,6 +178,8 @@ class BackHalf:
             self.condition.notify()
         if self.thread is not None:
             self.thread.join()
+        if self.aac_pool is not None:
+            self.aac_pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self) -> None:
         try:
@@ -228,7 +234,12 @@ class BackHalf:
             return
         settled = [part.segment for part in self.parts[: index + 1] if part is not None]
         if len(settled) == index + 1:
-            encode_chapter_aac(self.store, settled, len(self.parts), self.plan.aac_kbps)
+            if self.aac_pool is None:
+                self.aac_pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="aac")
+            job = self.aac_pool.submit(
+                encode_chapter_aac, self.store, settled, len(self.parts), self.plan.aac_kbps
+            )
+            self.aac_jobs.append(job)
 
     def _layout(self, blocks: Sequence[PlannedBlock]) -> list[Piece]:
         plan = self.plan
@@ -303,6 +314,10 @@ class BackHalf:
                 self.parts[index] = part
                 self._aac(index)
             parts.append(part)
+        for job in self.aac_jobs:  # every chapter's AAC in the store, or its error raised
+            job.result()
+        if self.aac_pool is not None:
+            self.aac_pool.shutdown()
         target, shift = self.loudness.target_lufs, 0.0
         for _ in range(ROUNDS):
             placed = zip(_offsets(parts), (part.levels for part in parts), strict=True)
