@@ -64,7 +64,7 @@ def write_tags(task: EpisodeTask, mp3: Path, timeline: Timeline) -> None:
         meta,
         timeline,
         plain_transcript(timeline),
-        cover_jpeg(task.artwork),
+        cover_jpeg(task.artwork, keep=task.project.root / ".cache" / "covers"),
         feed_url(show, task.base_url),
         episode_guid(show, task.base_url, meta),
     )
