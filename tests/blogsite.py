@@ -142,49 +142,50 @@ class Site:
             return [request.path for request in self.requests]
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one request, counted in flight from its arrival until its answer is ready.
+
+        The count drops before the answer's bytes are written, not after: once they are, the
+        client may read them, start its next request and have it counted here before this
+        thread runs again (under load, a polite client was seen at three at once).
+        """
         with self.lock:
             self.requests.append(Request(handler.path, dict(handler.headers.items())))
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            self._answer(handler)
+            status, headers, body = self._answer(handler)
         finally:
             with self.lock:
                 self.in_flight -= 1
-
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
-        route = self.routes.get(handler.path.split("?")[0])
-        if route is None:
-            handler.send_response(404)
-            handler.send_header("Content-Length", "0")
-            handler.end_headers()
-            return
-        if route.delay:
-            time.sleep(route.delay)
-        if route.busy:
-            route.busy -= 1
-            handler.send_response(429)
-            handler.send_header("Retry-After", route.retry_after)
-            handler.send_header("Content-Length", "0")
-            handler.end_headers()
-            return
-        tag, since = handler.headers.get("If-None-Match"), handler.headers.get("If-Modified-Since")
-        fresh = (route.etag and tag == route.etag) or (
-            not tag and route.last_modified and since == route.last_modified
-        )
-        handler.send_response(304 if fresh else route.status)
-        handler.send_header("Content-Type", route.content_type)
-        if route.etag:
-            handler.send_header("ETag", route.etag)
-        if route.last_modified:
-            handler.send_header("Last-Modified", route.last_modified)
-        for name, value in route.headers.items():
+        handler.send_response(status)
+        for name, value in headers:
             handler.send_header(name, value)
-        body = b"" if fresh else route.body
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             handler.wfile.write(body)
+
+    def _answer(self, handler: BaseHTTPRequestHandler) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The status, headers (all but Content-Length) and body of the answer."""
+        route = self.routes.get(handler.path.split("?")[0])
+        if route is None:
+            return 404, [], b""
+        if route.delay:
+            time.sleep(route.delay)
+        if route.busy:
+            route.busy -= 1
+            return 429, [("Retry-After", route.retry_after)], b""
+        tag, since = handler.headers.get("If-None-Match"), handler.headers.get("If-Modified-Since")
+        fresh = (route.etag and tag == route.etag) or (
+            not tag and route.last_modified and since == route.last_modified
+        )
+        headers = [("Content-Type", route.content_type)]
+        if route.etag:
+            headers.append(("ETag", route.etag))
+        if route.last_modified:
+            headers.append(("Last-Modified", route.last_modified))
+        headers += list(route.headers.items())
+        return (304, headers, b"") if fresh else (route.status, headers, route.body)
 
 
 @contextlib.contextmanager

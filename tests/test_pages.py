@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from pipeline.core.errors import ScriptError
 from pipeline.core.model import Show
 from pipeline.reading.ingest import read_script
 from pipeline.reading.narrate import narrate
@@ -285,3 +288,83 @@ def test_a_page_declared_latin1_but_written_in_utf8_is_read_as_utf8(tmp_path: Pa
     script = read_script(path, Show())
     assert "Naïve, perhaps." in script.body and "Ã" not in script.body
     assert any("declares iso-8859-1, but its bytes are UTF-8" in w for w in script.warnings)
+
+
+def test_text_hidden_from_every_reader_is_not_read(tmp_path: Path) -> None:
+    # What the sighted reader never sees and a screen reader never reads is not narrated;
+    # a collapsed section the browser opens on a search is, and so is an article that a
+    # script shows once the page has loaded.
+    unseen = {
+        "p hidden": "The print edition carried a correction to this report.",
+        "p style='color: grey; DISPLAY:none'": "Subscribers can read the full minutes online.",
+        "p style='visibility: hidden'": "A survey about the four-day week popped up here.",
+        "p aria-hidden='true'": "Swipe left to read the next story in the series.",
+        "template": "Readers also liked the story of the bridge over the Mill Lane.",
+    }
+    hidden = {tag: f"<{tag}>{words}</{tag.split()[0]}>" for tag, words in unseen.items()}
+    folded = "The full rota for each department is printed in the annex below."
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>"
+        + "".join(list(hidden.values())[:2])
+        + BODY
+        + "".join(list(hidden.values())[2:])
+        + f"<div hidden='until-found'><p>{folded}</p></div></article>"
+    )
+    text = said(tmp_path, html)
+    assert LEDE in text and "covered for each other" in text and folded in text
+    for tag, words in unseen.items():
+        assert words not in text, tag
+    shown_by_script = page(
+        f"<div style='display: none' id='app'><article><h1>Halbrook Keeps the Four-Day Week"
+        f"</h1><p>{LEDE}</p>{BODY}</article></div>"
+    )
+    assert LEDE in said(tmp_path, shown_by_script)
+
+
+def test_a_quotation_with_emphasis_is_read_as_one_sentence(tmp_path: Path) -> None:
+    # trafilatura keeps the emphasis as an inline element inside the quotation; the
+    # sentence is one block, not three ("... said it was", "worth", ".").
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        "<h2>What the staff said</h2><blockquote>A librarian said the trial had been "
+        "<b>worth</b> every difficult Friday.</blockquote></article>"
+    )
+    blocks = narrated(tmp_path, html)
+    assert "A librarian said the trial had been worth every difficult Friday." in blocks
+
+
+def test_a_last_section_of_one_short_sentence_is_read(tmp_path: Path) -> None:
+    # Teasers after the article are a headline and a line without a full stop; an essay's
+    # own last section may be a heading and two words that end as a sentence does.
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        "<h2>Afterword</h2><p>It stays.</p></article>"
+    )
+    blocks = narrated(tmp_path, html)
+    assert blocks[-2:] == ["Afterword", "It stays."]
+
+
+def test_a_page_swallowed_by_an_unclosed_svg_style_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    # Everything after "<svg><style>" is style text; the date search once tried to drop
+    # the lone <svg> the parser returned, which has no parent, and raised a traceback.
+    path = tmp_path / "page.html"
+    path.write_text("<svg><style>" + page(f"<article><p>{LEDE}</p>{BODY}</article>"))
+    with pytest.raises(ScriptError) as refused:
+        read_script(path, Show())
+    assert "no article text found in the page" in str(refused.value)
+
+
+def test_a_tag_broken_into_text_is_not_read(tmp_path: Path) -> None:
+    # A page whose heading lost a letter of its tag shows '<2 class="title">' as text: the
+    # words after it are read, the tag's debris is not; a comparison in prose still is.
+    html = page(
+        '<article><h1>Halbrook Keeps the Four-Day Week</h1><2 class="section-title">The Rota'
+        f"</h2><p>{LEDE}</p>{BODY}<p>If the rota is short, fewer than 5 &lt; 6 staff cover "
+        "the desk.</p></article>"
+    )
+    text = said(tmp_path, html)
+    assert "The Rota" in text and LEDE in text
+    assert "class" not in text and "section-title" not in text
+    assert "fewer than 5 < 6 staff cover the desk." in text

@@ -32,10 +32,10 @@ def is_sentence(level: int, text: str) -> bool:
 
     >>> is_sentence(0, "The vote came at last."), is_sentence(0, "Messi accepts a challenge")
     (True, False)
-    >>> is_sentence(2, "Why it matters."), is_sentence(0, "Yes.")
-    (False, False)
+    >>> is_sentence(2, "Why it matters."), is_sentence(0, "Yes."), is_sentence(0, "We stayed.")
+    (False, False, True)
     """
-    long_enough = len(text.split()) >= 4 or len(compact(text)) >= 12
+    long_enough = len(text.split()) >= 2 or len(compact(text)) >= 12
     return level <= 0 and long_enough and text.rstrip().endswith(SENTENCE_END)
 
 

@@ -13,6 +13,10 @@ Tables: a table whose cells hold prose (a layout table) is read cell by cell as 
 a data table is announced in one sentence ("The page has a table here, of 4 rows and 3
 columns: Year, Town, Trees; it is not read aloud.") instead of being read cell by cell.
 
+Before any of it, what the page hides from every reader (the ``hidden`` attribute,
+``aria-hidden``, an inline ``display: none``, a template) is taken out
+(pipeline.reading.hidden): what nobody sees or hears on the page is not narrated.
+
 essaycast's own rules only remove what is proven chrome:
 
 * a block that trafilatura found only inside the page's navigation, sidebars, figures, a
@@ -43,6 +47,7 @@ import lxml.html
 
 from pipeline.core.errors import ScriptError
 from pipeline.reading.bounds import agreed, compact, without_tail
+from pipeline.reading.hidden import drop_hidden
 from pipeline.reading.page_meta import Page, page_facts
 
 # Sections that close a reference work: bibliography and links, never the essay.
@@ -72,6 +77,11 @@ SPACE_AFTER_INLINE = re.compile(
     r"(</(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)\s*>)[ \t\r\n]+"
     r"(?=</?(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|u)\b)",
     re.I,
+)
+# A tag a broken page shows as text ("<2 class="title">" once its "h" is lost): a name, and
+# at least one attribute, between angle brackets. Prose does not write attributes.
+MARKUP_DEBRIS = re.compile(
+    r"</?[A-Za-z0-9][\w:-]*(?:\s+[\w:-]+\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>]+))+\s*/?>"
 )
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 LINE_START_SPECIAL = re.compile(r"^(\s*)(\d+)?([#>+-]|(?<=\d)[.)])(?=\s|$)")
@@ -188,6 +198,8 @@ def read_page(html: str, source: Path) -> Page:
             source,
         )
     facts = page_facts(html)
+    if drop_hidden(tree):  # what no reader sees is not narrated: trafilatura reads without it
+        html = lxml.html.tostring(tree.getroottree(), encoding="unicode")
     spaced = keep_spaces_between_tags(html)
     xml, balanced = (
         trafilatura.extract(
@@ -251,12 +263,16 @@ def escape(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """One block's words: whitespace collapsed, citation markers gone.
+    """One block's words: whitespace collapsed, citation markers and markup debris gone.
 
     >>> clean_text("Rome fell[1] slowly.[citation needed]  Then  rose.")
     'Rome fell slowly. Then rose.'
+    >>> clean_text('<2 class="post-title">Letters I Kept')  # a heading whose tag broke
+    'Letters I Kept'
+    >>> clean_text("If a < b and b > c, then nothing.")  # comparisons are prose
+    'If a < b and b > c, then nothing.'
     """
-    return " ".join(CITATION_MARKER.sub("", text).split())
+    return " ".join(MARKUP_DEBRIS.sub(" ", CITATION_MARKER.sub("", text)).split())
 
 
 def xml_blocks(xml: str, shown: Shown = lambda text: True) -> Iterator[tuple[int, str]]:
@@ -267,6 +283,8 @@ def xml_blocks(xml: str, shown: Shown = lambda text: True) -> Iterator[tuple[int
     >>> list(xml_blocks("<doc><main>Loose.<p>One.</p><div>Two.</div><list><item>a"
     ...     "<list><item>b</item></list></item></list><quote><p>Q.</p></quote></main></doc>"))
     [(0, 'Loose.'), (0, 'One.'), (0, 'Two.'), (-1, 'a'), (-1, 'b'), (-2, 'Q.')]
+    >>> list(xml_blocks("<doc><main><quote>A <hi>bold</hi> word.<lb/>Next.</quote></main></doc>"))
+    [(-2, 'A bold word.'), (-2, 'Next.')]
     """
     root = lxml.etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
@@ -307,14 +325,22 @@ def element_blocks(
         child.tag in ("p", "list", "head", "quote", "table") for child in element
     ):
         inner = -2 if tag == "quote" else -1 if tag == "item" else level
-        yield from loose_text(element.text, inner)
+        # Inline text between the blocks (a quotation's words around its <hi>) is one
+        # block per run, split only where the page broke the line.
+        lines = [element.text or ""]
         for child in element:
             if child.tag in ("p", "list", "head", "quote", "table", "item"):
+                yield from ((inner, text) for text in filter(None, map(clean_text, lines)))
                 yield from element_blocks(child, inner, shown)
-            else:
-                for text in filter(None, map(clean_text, broken_lines(child))):
-                    yield inner, text
-            yield from loose_text(child.tail, inner)
+                lines = [""]
+            elif child.tag in ("lb", "br"):
+                lines.append("")
+            elif isinstance(child.tag, str):  # inline: its words join the run
+                first, *rest = broken_lines(child)
+                lines[-1] += first
+                lines += rest
+            lines[-1] += child.tail or ""
+        yield from ((inner, text) for text in filter(None, map(clean_text, lines)))
     else:
         for text in filter(None, map(clean_text, broken_lines(element))):
             yield level, text

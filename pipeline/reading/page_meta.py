@@ -244,8 +244,10 @@ def page_facts(page: str) -> Page:
             ("the page's application-name", meta_content(tree, "application-name")),
         ],
     )
-    # trafilatura's own metadata, on the page without data URIs and URLs in its text
-    bare = lxml.html.fromstring(DATA_URI.sub("data:", page))
+    # trafilatura's own metadata, on the page without data URIs and URLs in its text; the
+    # whole document, since fromstring returns a lone fragment's element (an <svg> that
+    # swallowed the page), which htmldate's cleaning would try to drop from no parent
+    bare = lxml.html.document_fromstring(DATA_URI.sub("data:", page))
     for element in bare.xpath("//*[@href or @src]"):
         element.attrib.pop("href", None)
         element.attrib.pop("src", None)
