@@ -223,3 +223,29 @@ def test_cover_jpeg_is_small_and_decodes(tmp_path: Path) -> None:
             cover.load()
             assert (cover.format, cover.mode, cover.size) == ("JPEG", "RGB", (600, 600))
     assert Image.open(io.BytesIO(cover_jpeg(noisy, size=300))).size == (300, 300)
+
+
+def test_the_tags_cover_is_kept_and_a_damaged_copy_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 600-pixel cover is resampled once per artwork; a retag reads it back, and a
+    kept copy damaged on disk is made again, never put in a tag."""
+    import pipeline.release.artwork as artwork_module
+
+    art = tmp_path / "art.png"
+    Image.new("RGB", (1400, 1400), (200, 80, 40)).save(art)
+    keep = tmp_path / "covers"
+    fits: list[int] = []
+    real_fit = artwork_module.ImageOps.fit
+    monkeypatch.setattr(
+        artwork_module.ImageOps, "fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k)
+    )
+    first = cover_jpeg(art, keep=keep)
+    assert cover_jpeg(art, keep=keep) == first and len(fits) == 1
+    (kept,) = keep.iterdir()
+    kept.write_bytes(kept.read_bytes()[:-10] + bytes(10))
+    assert cover_jpeg(art, keep=keep) == first and len(fits) == 2
+    with Image.open(io.BytesIO(first)) as cover:
+        assert cover.size == (600, 600)
+    Image.new("RGB", (1400, 1400), (20, 80, 240)).save(art)  # new artwork, new cover
+    assert cover_jpeg(art, keep=keep) != first and len(fits) == 3

@@ -198,6 +198,38 @@ def test_a_summary_edit_redraws_no_audio_and_decodes_nothing_for_the_report(
     assert after["measurement"] == record["measurement"]
 
 
+def test_only_the_charts_whose_data_changed_are_drawn_again(
+    fake_project: tuple[Project, BuildResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chart is kept with the report under a key of what it shows: the same data
+    draws nothing, another loudness target redraws the loudness chart alone, new chapter
+    titles the two charts that name chapters."""
+    import dataclasses
+
+    from pipeline.build import manifest
+    from pipeline.core.model import EpisodeFiles
+    from pipeline.release import charts
+
+    folder = fake_project[0].episodes / SLUG
+    kept, built = report.read_record(folder), manifest.read(EpisodeFiles(folder))
+    assert kept is not None and built is not None and len(kept.figures) == 4
+    drawn: list[str] = []
+    for name in ("waveform", "loudness_over_time", "pause_histogram", "speech_rate"):
+        real = getattr(charts, name)
+        monkeypatch.setattr(charts, name, lambda *a, _n=name, _r=real: drawn.append(_n) or _r(*a))
+    timeline, measured = built.timeline, kept.measurement
+    assert report._figures(measured, timeline, -16.0, kept.figures) == kept.figures
+    assert drawn == []
+    louder = report._figures(measured, timeline, -14.0, kept.figures)
+    assert drawn == ["loudness_over_time"]
+    assert {k for k in louder if louder[k] != kept.figures[k]} == {"loudness"}
+    drawn.clear()
+    renamed = tuple(dataclasses.replace(mark, title=f"Part {i}") for i, mark in
+                    enumerate(timeline.chapters))  # fmt: skip
+    report._figures(measured, dataclasses.replace(timeline, chapters=renamed), -16.0, kept.figures)
+    assert sorted(drawn) == ["speech_rate", "waveform"]
+
+
 def test_new_audio_is_measured_by_mastering_not_decoded_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -88,10 +88,9 @@ def write_aac(encodes: ChapterEncodes, bitrate_kbps: int, out: Path, jobs: int =
     """
     store, segments = encodes.store, encodes.segments
     plans = aac_plans(segments)
-    keys = []
-    for segment, plan in zip(segments, plans, strict=True):
-        inputs = {"mp3": segment.key, "samples": plan.samples, "bitrate": bitrate_kbps}
-        keys.append(json_digest({**inputs, "pad": plan.pad, "coder": AAC_CODER}))
+    keys = [
+        _key(segment, plan, bitrate_kbps) for segment, plan in zip(segments, plans, strict=True)
+    ]
     lacking = {index for index, key in enumerate(keys) if store.aac(key) is None}
     if any(store.mp3(segments[index]) is None for index in lacking):
         _restore_mp3s(encodes)
@@ -109,6 +108,31 @@ def write_aac(encodes: ChapterEncodes, bitrate_kbps: int, out: Path, jobs: int =
             adts_frames(payload)  # whole frames, or an error naming the damage
             file.write(payload)
     return len(todo)
+
+
+def encode_chapter_aac(
+    store: SegmentStore, settled: Sequence[Segment], chapters: int, bitrate_kbps: int
+) -> bool:
+    """Encode the AAC of the last of ``settled`` (the episode's first chapters, of
+    ``chapters`` in all) unless the store has it, as write_aac would: the back half does so
+    as each chapter is mastered (pipeline/audio/streaming.py). True if it encoded.
+
+    A chapter's place in the AAC depends only on the chapters before it and on whether it
+    is the last, so it is known before the later chapters are.
+    """
+    index = len(settled) - 1
+    later = [Segment("", 0)] * (chapters - len(settled))  # their lengths change nothing here
+    plan = aac_plans([*settled, *later])[index]
+    key = _key(settled[index], plan, bitrate_kbps)
+    if store.aac(key) is not None:
+        return False
+    store.put_aac(key, _encode_aac(store.mp3_file(settled[index]), plan, bitrate_kbps))
+    return True
+
+
+def _key(segment: Segment, plan: AacPlan, bitrate_kbps: int) -> str:
+    inputs = {"mp3": segment.key, "samples": plan.samples, "bitrate": bitrate_kbps}
+    return json_digest({**inputs, "pad": plan.pad, "coder": AAC_CODER})
 
 
 def _restore_mp3s(encodes: ChapterEncodes) -> None:

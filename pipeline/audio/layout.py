@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from pipeline.audio.mp3frames import FRAME_SAMPLES, frames_for
+from pipeline.audio.mp3frames import ENCODER_DELAY, FRAME_SAMPLES, MIN_PADDING, frames_for
 from pipeline.core.errors import ToolError
 from pipeline.core.model import (
     BlockKind,
@@ -25,6 +25,10 @@ from pipeline.speech.cache import AudioCache
 
 # The MP3's (and so the timeline's) sample rate, whatever rate the voice speaks at.
 OUTPUT_RATE = 44100
+# Every chapter but the last fills a whole number of this many MP3 frames: 8 frames of 1152
+# samples are 9 AAC frames of 1024, so every chapter starts on an AAC frame too, and its
+# AAC for the talking book depends on nothing but its own audio (pipeline/audio/aac.py).
+CHAPTER_FRAMES = 8
 SILENT_UTTERANCE_S = 0.05  # an utterance the voice made no sound for still takes this long
 
 
@@ -90,7 +94,8 @@ def layout(
     Each chapter is encoded on its own, so between chapters, halfway through the pause, the
     layout leaves a seam as long as the silence the encoder adds there: the next chapter
     then starts on the first sample of its own first MP3 frame, and the timeline stays
-    exact in the joined file.
+    exact in the joined file. Before the seam, the pause is stretched (by under 0.21 s) so
+    that the chapter fills a whole number of CHAPTER_FRAMES.
     """
     pieces: list[Piece] = []
     cursor = 0  # in samples
@@ -107,6 +112,7 @@ def layout(
 
     def seam() -> None:
         nonlocal segment_start, frames_before
+        add(Piece(_to_whole_frames(cursor - segment_start, rate)))
         frames_before += frames_for(output_samples(cursor - segment_start, rate))
         segment_start = -(-frames_before * FRAME_SAMPLES * rate // OUTPUT_RATE)
         add(Piece(segment_start - cursor, seam=True))
@@ -157,6 +163,31 @@ def layout(
     return pieces, Timeline(
         tuple(timed_blocks), chapter_marks(timed_blocks, chapter_titles, duration), duration
     )
+
+
+def _to_whole_frames(samples: int, rate: int) -> int:
+    """The silence (at ``rate``) that makes a chapter of ``samples`` fill a whole number of
+    CHAPTER_FRAMES MP3 frames.
+
+    >>> cases = [(1, 44100), (22050, 22050), (5000, 24000), (123457, 22050)]
+    >>> [frames_for(output_samples(n + _to_whole_frames(n, r), r)) % 8 for n, r in cases]
+    [0, 0, 0, 0]
+    >>> _to_whole_frames(22050, 22050)  # 1 s is 40 frames already
+    0
+    >>> extra = _to_whole_frames(5000, 24000)  # and a sample less would not do
+    >>> frames_for(output_samples(5000 + extra - 1, 24000)) % 8
+    7
+    """
+    frames = frames_for(output_samples(samples, rate))
+    wanted = -(-frames // CHAPTER_FRAMES) * CHAPTER_FRAMES
+    # The fewest output samples LAME puts in ``wanted`` frames (padding is at least MIN_PADDING).
+    fewest = (wanted - 1) * FRAME_SAMPLES - ENCODER_DELAY - MIN_PADDING + 1
+    extra = max(0, -(-fewest * rate // OUTPUT_RATE) - samples)
+    while frames_for(output_samples(samples + extra, rate)) < wanted:
+        extra += 1
+    while extra and frames_for(output_samples(samples + extra - 1, rate)) >= wanted:
+        extra -= 1
+    return extra
 
 
 def chapter_marks(

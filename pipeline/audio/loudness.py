@@ -208,16 +208,14 @@ class Meter:
 
     def integrated(self) -> float:
         """Integrated loudness in LUFS (-inf when nothing passes the gates)."""
+        return gated_loudness(self.blocks())
+
+    def blocks(self) -> Floats:
+        """Mean squares of every 400 ms block, one per 100 ms step from the 4th."""
         steps = np.asarray(self.steps)
         if len(steps) < BLOCK_STEPS:
-            return float("-inf")
-        blocks = np.convolve(steps, np.ones(BLOCK_STEPS), mode="valid") / (BLOCK_STEPS * self.step)
-        loud = blocks[_lufs(blocks) > ABSOLUTE_GATE_LUFS]
-        if not len(loud):
-            return float("-inf")
-        relative = _lufs(np.mean(loud)) + RELATIVE_GATE_LU
-        gated = loud[_lufs(loud) > relative]
-        return float(_lufs(np.mean(gated)))
+            return np.zeros(0)
+        return np.convolve(steps, np.ones(BLOCK_STEPS), mode="valid") / (BLOCK_STEPS * self.step)
 
     def true_peak_dbtp(self) -> float:
         return 20 * math.log10(self.peak) if self.peak > 0 else float("-inf")
@@ -265,6 +263,20 @@ class Meter:
 
 
 SILENCE_LUFS = -120.0  # what silence is shown as, where a number must be finite
+
+
+def gated_loudness(blocks: Floats) -> float:
+    """BS.1770's integrated loudness of 400 ms blocks' mean squares, gated (-inf: none pass).
+
+    >>> round(gated_loudness(np.array([0.01, 0.01, 1e-9])), 2)  # the quiet block is gated out
+    -20.69
+    """
+    loud = blocks[_lufs(blocks) > ABSOLUTE_GATE_LUFS]
+    if not len(loud):
+        return float("-inf")
+    relative = _lufs(np.mean(loud)) + RELATIVE_GATE_LU
+    gated = loud[_lufs(loud) > relative]
+    return float(_lufs(np.mean(gated)))
 
 
 def _pooled(

@@ -34,11 +34,17 @@ class Segment:
 
     key: str
     samples: int  # at the MP3's rate, what the layout counted (the encode holds exactly these)
+    # The drive, the trim and how far the limiter was set under its ceiling when it was
+    # encoded (pipeline/audio/streaming.py); its key covers them too.
+    gain_db: float = 0.0
+    trim_db: float = 0.0
+    under_db: float = 0.0
 
 
 class SegmentStore:
     """``.cache/segments``: chapters' MP3 encodes (ffmpeg's file, Info frame and all, its
-    music CRC checked on every read) and AAC encodes (with a SHA-256 in front)."""
+    music CRC checked on every read), what each measured, and AAC encodes (these two with a
+    SHA-256 in front)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -62,16 +68,29 @@ class SegmentStore:
         return self._path(segment.key, ".mp3")
 
     def aac(self, key: str) -> bytes | None:
+        return self._checked(key, ".aac")
+
+    def put_aac(self, key: str, payload: bytes) -> None:
+        self._put_checked(key, ".aac", payload)
+
+    def levels(self, segment: Segment) -> bytes | None:
+        """What the chapter's encode measured, decoded (pipeline/audio/levels.py)."""
+        return self._checked(segment.key, ".levels")
+
+    def put_levels(self, segment: Segment, payload: bytes) -> None:
+        self._put_checked(segment.key, ".levels", payload)
+
+    def _checked(self, key: str, suffix: str) -> bytes | None:
         try:
-            data = self._path(key, ".aac").read_bytes()
+            data = self._path(key, suffix).read_bytes()
         except FileNotFoundError:
             return None
         payload = data[32:]
         return payload if hashlib.sha256(payload).digest() == data[:32] else None
 
-    def put_aac(self, key: str, payload: bytes) -> None:
+    def _put_checked(self, key: str, suffix: str, payload: bytes) -> None:
         entry = hashlib.sha256(payload).digest() + payload
-        atomic.write_bytes(self._path(key, ".aac"), entry, durable=False)
+        atomic.write_bytes(self._path(key, suffix), entry, durable=False)
 
 
 def segment_key(pieces: Sequence[Piece], samples: int, chain: str, bitrate_kbps: int) -> str:
@@ -87,24 +106,6 @@ def segment_key(pieces: Sequence[Piece], samples: int, chain: str, bitrate_kbps:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def encode_mp3s(
-    chapters: Sequence[tuple[Segment, Sequence[Piece]]],
-    cache: AudioCache,
-    rate: int,
-    chain: str,
-    bitrate_kbps: int,
-    store: SegmentStore,
-    jobs: int = 2,
-) -> int:
-    """Encode (``jobs`` at a time) every chapter the store lacks; return how many."""
-
-    def encode(chapter: tuple[Segment, Sequence[Piece]]) -> None:
-        _encode_mp3(chapter[0], chapter[1], cache, rate, chain, bitrate_kbps, store)
-
-    lacking = lambda chapter: store.mp3(chapter[0]) is None  # noqa: E731
-    return len(encode_missing(chapters, lacking, encode, jobs))
 
 
 def encode_missing(
@@ -142,7 +143,7 @@ def write_mp3(segments: Sequence[Segment], store: SegmentStore, out: Path) -> No
         mp3frames.write_joined(file, parts(), total)
 
 
-def _encode_mp3(
+def encode_mp3(
     segment: Segment,
     pieces: Sequence[Piece],
     cache: AudioCache,

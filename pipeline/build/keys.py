@@ -27,9 +27,10 @@ from pipeline.settings.direction import pauses
 
 Inputs = dict[str, str]  # what a producer calls the input -> its digest
 
-# Bump when mastering's sound changes (a new filter chain, a new meter), so every episode
-# is re-mastered once rather than keeping audio made the old way.
-MASTERING_VERSION = 3
+# Bump when mastering's sound or the layout changes (a new filter chain, a new meter, new
+# seams), so every episode is re-mastered once rather than keeping audio made the old way.
+# 4: a figure per chapter, and chapters in whole groups of 8 MP3 frames.
+MASTERING_VERSION = 4
 TAGS_VERSION = 1
 
 

@@ -38,6 +38,7 @@ class Manifest:
     utterances: dict[str, str]  # cache key -> spoken text
     timeline: Timeline
     segments: tuple[Segment, ...]  # the chapters' encodes the MP3 was joined from
+    encodes: dict[str, int] = dataclasses.field(default_factory=dict)  # chapters (re)encoded
 
 
 def read(files: EpisodeFiles) -> Manifest | None:
@@ -55,6 +56,7 @@ def read(files: EpisodeFiles) -> Manifest | None:
             utterances=dict(data["utterances"]),
             timeline=_timeline(data["timeline"]),
             segments=tuple(Segment(**segment) for segment in data["segments"]),
+            encodes=dict(data.get("encodes", {})),
         )
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
         return None

@@ -33,7 +33,7 @@ from pipeline.speech.engines import VoiceChoice, load_engine
 from pipeline.speech.synth import TRIM_SETTINGS, Job
 
 if TYPE_CHECKING:  # the meter loads numpy, which a no-op build never needs
-    from pipeline.audio.loudness import Meter
+    from pipeline.audio.streaming import BackHalf
 
 
 def read_script(task: EpisodeTask) -> None:
@@ -160,12 +160,21 @@ def synthesize(task: EpisodeTask) -> None:
         todo.append(Job(key, spoken))
     progress = task.reporter.progress(f"{task.files.slug}: synthesizing", len(todo))
     task.cache_use = {"cached": len(task.spoken_by_key) - len(todo), "synthesized": len(todo)}
+    # In listening order (the plan's), so that the back half can master each chapter as
+    # soon as its utterances land, while later ones are synthesized.
+    back_half = task.back_half = _back_half(task)
+    back_half.start(job.key for job in todo)
 
     def done(job: Job) -> None:  # counted as each lands, so a failed pool still counts right
         progress.step()
         task.reporter.synthesized += 1
+        back_half.landed(job.key)
 
-    run_pool(task.choice, task.engine, todo, cache, task.options.jobs, done)
+    try:
+        run_pool(task.choice, task.engine, todo, cache, task.options.jobs, done)
+    except BaseException:
+        back_half.stop()
+        raise
     progress.finish()
 
 
@@ -176,11 +185,11 @@ def master_and_tag(task: EpisodeTask) -> None:
     shows changed; nothing is decoded or encoded.
     """
     from pipeline.audio.layout import layout
-    from pipeline.audio.master import decode_music, encode
+    from pipeline.audio.segments import write_mp3
     from pipeline.core.digest import file_digest
 
     assert task.script and task.narration and task.engine
-    files, show = task.files, task.show
+    files = task.files
     if task.audio_verdict.up_to_date:
         assert task.previous is not None
         task.timeline, gain = task.previous.timeline, task.previous.gain
@@ -195,31 +204,35 @@ def master_and_tag(task: EpisodeTask) -> None:
             uptodate.write_tags(task, tmp, task.timeline)
         uptodate.record(task, tags, gain, file_digest(files.mp3))
         return
-    cache, rate = task.project.cache, task.engine.sample_rate
-    planned = [_with_lengths(block, cache) for block in task.planned]
-    intro = decode_music(show.intro_music, rate) if show.intro_music else b""
-    outro = decode_music(show.outro_music, rate) if show.outro_music else b""
-    titles = [chapter.title for chapter in task.narration.chapters]
-    pieces, timeline = layout(planned, titles, rate, pauses(show), intro, outro)
-    loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
+    back_half = task.back_half
+    assert back_half is not None, "the synthesize stage starts the back half"
+    plan = back_half.plan
+    planned = [_with_lengths(block, task.project.cache) for block in task.planned]
+    pieces, timeline = layout(planned, plan.titles, plan.rate, plan.pauses, plan.intro, plan.outro)
     task.reporter.detail(f"  mastering {timeline.duration / 60:.1f} min of audio")
-    store, jobs = task.project.segments, task.options.jobs
     with atomic.replacing(files.mp3) as tmp:
         try:
-            mastered = encode(
-                pieces, cache, rate, loudness, tmp, store, _keep_measurement(task), jobs
-            )
-        except ToolError:
+            mastered = back_half.finish(pieces)
+            write_mp3(mastered.segments, task.project.segments, tmp)
+        except BaseException as exc:
+            back_half.stop()  # a stop request landed while it worked: end its thread too
+            if not isinstance(exc, ToolError):
+                raise
             if atomic.out_of_space(tmp.parent):  # checked while the partial MP3 still fills it
                 raise atomic.no_space(files.mp3) from None
             raise
         uptodate.write_tags(task, tmp, timeline)
         digest = file_digest(tmp)
-    chapters = len(mastered.segments)
-    task.reporter.detail(f"  encoded {mastered.encoded} of {chapters} chapter(s) of the MP3")
-    task.cache_use["chapters encoded"], task.cache_use["chapters"] = mastered.encoded, chapters
+    task.back_half = None
+    chapters, encoded = len(mastered.segments), mastered.encoded - mastered.reencoded
+    again = f" ({mastered.reencoded} more to land on the target)" if mastered.reencoded else ""
+    task.reporter.detail(f"  encoded {encoded} of {chapters} chapter(s) of the MP3{again}")
+    task.cache_use["chapters encoded"], task.cache_use["chapters"] = encoded, chapters
+    task.cache_use["chapters encoded again"] = mastered.reencoded
+    task.measured = mastered.meter.measurement()
     task.timeline, task.segments = timeline, mastered.segments
-    uptodate.record(task, uptodate.tags_inputs(task, timeline), mastered.gain, digest)
+    counts = {"encoded": mastered.encoded, "reencoded": mastered.reencoded}
+    uptodate.record(task, uptodate.tags_inputs(task, timeline), mastered.gain, digest, counts)
 
 
 def transcripts(task: EpisodeTask) -> None:
@@ -332,11 +345,21 @@ WORK_STAGES: Sequence[Callable[[EpisodeTask], None]] = (
 EPISODE_STAGES = (*CHECK_STAGES, *WORK_STAGES)
 
 
-def _keep_measurement(task: EpisodeTask) -> Callable[[Meter], None]:
-    def keep(meter: Meter) -> None:
-        task.measured = meter.measurement()
+def _back_half(task: EpisodeTask) -> BackHalf:
+    """Mastering, streamed behind synthesis (pipeline/audio/streaming.py)."""
+    from pipeline.audio.m4b import MIN_BITRATE_KBPS
+    from pipeline.audio.master import decode_music
+    from pipeline.audio.streaming import BackHalf, Plan
 
-    return keep
+    assert task.narration and task.engine
+    show, rate = task.show, task.engine.sample_rate
+    intro = decode_music(show.intro_music, rate) if show.intro_music else b""
+    outro = decode_music(show.outro_music, rate) if show.outro_music else b""
+    titles = [chapter.title for chapter in task.narration.chapters]
+    aac_kbps = max(MIN_BITRATE_KBPS, show.bitrate_kbps)  # the talking book's (books.talkingbook)
+    plan = Plan(task.planned, titles, rate, pauses(show), intro, outro, aac_kbps)
+    loudness = Loudness(show.loudness_lufs, show.true_peak_dbtp, show.bitrate_kbps)
+    return BackHalf(plan, task.project.cache, task.project.segments, loudness, task.options.jobs)
 
 
 def _with_lengths(block: PlannedBlock, cache: AudioCache) -> PlannedBlock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.audio.layout import PlannedBlock
 from pipeline.audio.measurement import Measurement
@@ -16,6 +17,9 @@ from pipeline.reading.records import Records
 from pipeline.speech.cache import AudioCache
 from pipeline.speech.engines import Engine, VoiceChoice
 from pipeline.speech.pronouncer import Pronouncer
+
+if TYPE_CHECKING:  # numpy and the meter: not for a build that masters nothing
+    from pipeline.audio.streaming import BackHalf
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class EpisodeTask:
     records: Records | None = None  # scripts/.essaycast.toml, shared by the build's tasks
     timeline: Timeline | None = None
     built: BuiltEpisode | None = None
+    back_half: BackHalf | None = None  # mastering streamed behind synthesis, till it finishes
     measured: Measurement | None = None  # the new MP3 as mastering metered it, for the report
     segments: tuple[Segment, ...] = ()  # the chapters' encodes the MP3 is joined from
     stage_seconds: dict[str, float] = field(default_factory=dict)  # this episode's, for its report

@@ -64,17 +64,27 @@ def write_tags(task: EpisodeTask, mp3: Path, timeline: Timeline) -> None:
         meta,
         timeline,
         plain_transcript(timeline),
-        cover_jpeg(task.artwork),
+        cover_jpeg(task.artwork, keep=task.project.root / ".cache" / "covers"),
         feed_url(show, task.base_url),
         episode_guid(show, task.base_url, meta),
     )
 
 
-def record(task: EpisodeTask, tags: keys.Inputs, gain: Gain, digest: str) -> None:
-    """Write down what this build made the MP3 from, for the next build to compare."""
+def record(
+    task: EpisodeTask,
+    tags: keys.Inputs,
+    gain: Gain,
+    digest: str,
+    encodes: dict[str, int] | None = None,
+) -> None:
+    """Write down what this build made the MP3 from, for the next build to compare (and,
+    when it encoded any, how many chapters it encoded and encoded again)."""
     assert task.timeline is not None
     size = task.files.mp3.stat().st_size
+    if encodes is None and task.previous is not None:
+        encodes = task.previous.encodes
     entry = manifest.Manifest(
-        task.audio, tags, digest, size, gain, task.spoken_by_key, task.timeline, task.segments
-    )
+        task.audio, tags, digest, size, gain, task.spoken_by_key, task.timeline, task.segments,
+        encodes or {},
+    )  # fmt: skip
     manifest.write(task.files, entry)

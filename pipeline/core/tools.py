@@ -8,6 +8,7 @@ ffmpeg (one that stopped reading its input, or never exits) cannot hold a stoppi
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
@@ -151,6 +152,17 @@ def _watch() -> None:
         for process in overdue:
             with contextlib.suppress(OSError):
                 process.kill()  # its reader or writer then sees EOF or a broken pipe
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """The interpreter is ending (a stop request ended the main thread): a helper thread's
+    program still running would outlive the build, its thread gone before any grace."""
+    with _running_lock:
+        leftovers = list(_running)
+    for process in leftovers:
+        with contextlib.suppress(OSError):
+            process.kill()
 
 
 def cancel() -> None:

@@ -18,19 +18,21 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.audio.measurement import Measurement
 from pipeline.core import atomic
 from pipeline.core.model import DroppedLine, EpisodeMeta, Show, Timeline
+from pipeline.release import charts
+from pipeline.release.charts import Chart
 from pipeline.release.templating import render
 from pipeline.release.transcripts import clock
 
 REPORT_NAME = "report.html"
 RECORD_NAME = ".report.json"
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: the charts kept, each under a key of what it shows
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 LONGEST_SHOWN = 5
 
@@ -143,6 +145,7 @@ class Record:
     audio_key: str  # the audio the measurement belongs to
     measurement: Measurement
     facts: EpisodeFacts
+    figures: Figures = dataclasses.field(default_factory=dict)  # the charts drawn, kept
 
 
 def read_record(folder: Path) -> Record | None:
@@ -153,9 +156,8 @@ def read_record(folder: Path) -> Record | None:
         measured = data["measurement"]
         for name in ("short_term", "envelope_min", "envelope_max"):
             measured[name] = tuple(measured[name])
-        return Record(
-            data["key"], data["audio_key"], Measurement(**measured), EpisodeFacts(**data["facts"])
-        )
+        facts, figures = EpisodeFacts(**data["facts"]), dict(data.get("figures", {}))
+        return Record(data["key"], data["audio_key"], Measurement(**measured), facts, figures)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -172,20 +174,38 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+Figures = dict[str, list[str]]  # a chart's id -> [key of what it shows, heading, src, alt]
+
+
 def _figures(
-    measured: Measurement, timeline: Timeline, target_lufs: float
-) -> Iterator[dict[str, str]]:
-    from pipeline.release import charts  # matplotlib: loaded only when a report is drawn
+    measured: Measurement, timeline: Timeline, target_lufs: float, kept: Figures
+) -> Figures:
+    """The report's four charts, each drawn only when what it shows changed since the
+    report on disk (``kept``): a new loudness target redraws one, new chapter titles two."""
+    from pipeline.core.digest import json_digest
 
     chapters = [(mark.title, mark.start) for mark in timeline.chapters]
-    made = (
-        ("waveform", "Waveform and chapters", charts.waveform(measured, chapters)),
-        ("loudness", "Loudness over time", charts.loudness_over_time(measured, target_lufs)),
-        ("pauses", "Pauses", charts.pause_histogram(pauses(timeline))),
-        ("rate", "Speech rate by chapter", charts.speech_rate(chapter_rates(timeline))),
-    )
-    for ident, heading, chart in made:
-        yield {"id": ident, "heading": heading, "src": _data_uri(chart.svg), "alt": chart.alt}
+    envelope = dataclasses.asdict(measured)
+    wanted: list[tuple[str, str, object, Callable[[], Chart]]] = [
+        ("waveform", "Waveform and chapters", [envelope, chapters],
+         lambda: charts.waveform(measured, chapters)),
+        ("loudness", "Loudness over time", [envelope, target_lufs],
+         lambda: charts.loudness_over_time(measured, target_lufs)),
+        ("pauses", "Pauses", pauses(timeline),
+         lambda: charts.pause_histogram(pauses(timeline))),
+        ("rate", "Speech rate by chapter", chapter_rates(timeline),
+         lambda: charts.speech_rate(chapter_rates(timeline))),
+    ]  # fmt: skip
+    figures: Figures = {}
+    for ident, heading, shown, draw in wanted:
+        key = json_digest([ident, shown])
+        old = kept.get(ident)
+        if old is not None and old[0] == key:
+            figures[ident] = old
+            continue
+        chart = draw()
+        figures[ident] = [key, heading, _data_uri(chart.svg), chart.alt]
+    return figures
 
 
 def episode_report(
@@ -198,6 +218,7 @@ def episode_report(
     stage_seconds: Mapping[str, float],
     cache_use: Mapping[str, int],
     built_at: str,
+    figures: Figures,
 ) -> str:
     return render(
         "report/episode.html",
@@ -207,7 +228,10 @@ def episode_report(
         measured=measured,
         target=show.loudness_lufs,
         ceiling=show.true_peak_dbtp,
-        figures=list(_figures(measured, timeline, show.loudness_lufs)),
+        figures=[
+            {"id": ident, "heading": heading, "src": src, "alt": alt}
+            for ident, (_, heading, src, alt) in figures.items()
+        ],
         rates=chapter_rates(timeline),
         overall_rate=overall_rate(timeline),
         longest=longest_sentences(timeline),
@@ -315,6 +339,8 @@ def write_episode_report(inputs: EpisodeInputs) -> EpisodeFacts | None:
         words_per_minute=overall_rate(inputs.timeline),
         built_at=built_at,
     )
+    kept = previous.figures if previous is not None else {}
+    figures = _figures(measured, inputs.timeline, show.loudness_lufs, kept)
     html = episode_report(
         show,
         inputs.meta,
@@ -325,9 +351,10 @@ def write_episode_report(inputs: EpisodeInputs) -> EpisodeFacts | None:
         inputs.stage_seconds,
         inputs.cache_use,
         built_at,
+        figures,
     )
     atomic.write_text(page, html)
-    write_record(inputs.folder, Record(key, inputs.audio_key, measured, facts))
+    write_record(inputs.folder, Record(key, inputs.audio_key, measured, facts, figures))
     return facts
 
 

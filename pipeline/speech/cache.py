@@ -4,6 +4,9 @@ An entry's key is the SHA-256 of everything that changes the sound, as sorted JS
 engine's identity — including the voice model's digest — the synthesis settings and the
 spoken text), as doit keys its tasks. An entry carries a checksum of its samples, so a
 truncated or corrupt file is found and re-synthesized rather than heard.
+
+Beside an entry the cache may keep what was measured of it once (``extra``: the loudness
+of its 400 ms blocks, see pipeline/audio/levels.py), so that no later build measures it again.
 """
 
 from __future__ import annotations
@@ -81,3 +84,16 @@ class AudioCache:
             MAGIC, speech.sample_rate, len(speech.pcm), hashlib.sha256(speech.pcm).digest()
         )
         atomic.write_bytes(self.path(key), header + speech.pcm, durable=False)
+
+    def extra(self, key: str, name: str) -> bytes | None:
+        """What was kept beside an entry under ``name`` (None: nothing, or damaged)."""
+        try:
+            data = self.path(key).with_suffix(f".{name}").read_bytes()
+        except FileNotFoundError:
+            return None
+        payload = data[32:]
+        return payload if hashlib.sha256(payload).digest() == data[:32] else None
+
+    def put_extra(self, key: str, name: str, payload: bytes) -> None:
+        entry = hashlib.sha256(payload).digest() + payload
+        atomic.write_bytes(self.path(key).with_suffix(f".{name}"), entry, durable=False)

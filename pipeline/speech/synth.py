@@ -167,8 +167,7 @@ class LocalPool:
             with _shared(engine, cache), cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
                 yield from _drain(pool, jobs)
             return
-        # Longest first, so no worker is left with one long utterance while the others idle.
-        jobs = sorted(jobs, key=lambda job: len(job.spoken), reverse=True)
+        # In the caller's order (the build's: a chapter at a time, longest first in each).
         if workers <= 1 or len(jobs) <= SMALL_BATCH:
             with _shared(engine, cache):
                 for job in jobs:
