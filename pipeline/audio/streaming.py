@@ -189,7 +189,6 @@ class BackHalf:
                     if self.stopped:
                         return
                 self.parts[index] = self._chapter(index)
-                self._aac(index)
         except BaseException as exc:  # handed to finish(), in the build's own thread
             self.failed = exc
 
@@ -203,7 +202,7 @@ class BackHalf:
         blocks = [_sized(block, self.cache, known) for block in self.plan.blocks]
         pieces = tuple(segments(self._layout(blocks))[index])
         drive, trim, under = self._drive(self._raw(pieces)), LANDING_GUESS_DB, 0.0
-        part = self._master(pieces, drive, trim, under)
+        part = self._master(pieces, drive, trim, under, index)
         for _ in range(ROUNDS):
             target = self.loudness.target_lufs
             missed = target - gated_loudness(part.levels.blocks())
@@ -217,7 +216,7 @@ class BackHalf:
                 under += over + PEAK_MARGIN_DB
             if trim > 0:  # louder than a cut can make it: the limiter must hold more
                 drive, trim = drive + DRIVE_STEP_DB, LANDING_GUESS_DB
-            part = self._master(pieces, drive, trim, under)
+            part = self._master(pieces, drive, trim, under, index)
             if part.encoded:
                 with self.lock:
                     self.reencoded += 1
@@ -227,19 +226,22 @@ class BackHalf:
             " too dynamic to normalize"
         )
 
-    def _aac(self, index: int) -> None:
-        """The chapter's AAC for the talking book, from its encode, now that its place in
-        the MP3 is known (the chapters before it are settled)."""
+    def _aac(self, index: int, segment: Segment) -> None:
+        """Start this encode's AAC for the talking book, beside its meter: the chapters
+        before it are settled, so its place is known. Should the meter send the chapter
+        back for another try, this AAC is of an encode the episode does not use, and
+        stays in the store unused (rare with Piper's voices: the bench counts re-encodes)."""
         if not self.plan.aac_kbps:
             return
-        settled = [part.segment for part in self.parts[: index + 1] if part is not None]
-        if len(settled) == index + 1:
-            if self.aac_pool is None:
-                self.aac_pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="aac")
-            job = self.aac_pool.submit(
-                encode_chapter_aac, self.store, settled, len(self.parts), self.plan.aac_kbps
-            )
-            self.aac_jobs.append(job)
+        before = [part.segment for part in self.parts[:index] if part is not None]
+        if len(before) != index:
+            return  # not in order: the talking book encodes it
+        if self.aac_pool is None:
+            self.aac_pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="aac")
+        job = self.aac_pool.submit(
+            encode_chapter_aac, self.store, [*before, segment], len(self.parts), self.plan.aac_kbps
+        )
+        self.aac_jobs.append(job)
 
     def _layout(self, blocks: Sequence[PlannedBlock]) -> list[Piece]:
         plan = self.plan
@@ -258,27 +260,34 @@ class BackHalf:
         return gain_step(self.loudness.target_lufs - loudness + DRIVE_DB)
 
     def _master(
-        self, pieces: Sequence[Piece], gain: float, trim: float, under: float = 0.0
+        self,
+        pieces: Sequence[Piece],
+        gain: float,
+        trim: float,
+        under: float = 0.0,
+        index: int | None = None,
     ) -> Part:
         """The chapter at this figure: from the store when it was encoded so before, else
-        encoded and metered."""
+        encoded and metered (with chapter ``index``'s AAC begun beside the meter)."""
         gain, trim, under = round(gain, 3), round(trim, 3), round(under, 3)  # as the chain has them
         bitrate = self.loudness.bitrate_kbps
         samples = output_samples(sum(piece.samples for piece in pieces), self.plan.rate)
         chain = processing(self.loudness, gain, trim, under)
         key = segment_key(pieces, samples, chain, bitrate)
         segment = Segment(key, samples, gain, trim, under)
-        levels = self._stored(segment)
-        if levels is not None:
-            return Part(segment, tuple(pieces), levels)
+        if self.store.mp3(segment) is not None:
+            if index is not None:
+                self._aac(index, segment)
+            return Part(segment, tuple(pieces), self._stored(segment))
         encode_mp3(segment, pieces, self.cache, self.plan.rate, chain, bitrate, self.store)
         with self.lock:
             self.encoded += 1
+        if index is not None:
+            self._aac(index, segment)
         return Part(segment, tuple(pieces), self._meter(segment), encoded=True)
 
-    def _stored(self, segment: Segment) -> ChapterLevels | None:
-        if self.store.mp3(segment) is None:
-            return None
+    def _stored(self, segment: Segment) -> ChapterLevels:
+        """A stored encode's kept meter (metered now when it was lost)."""
         kept = self.store.levels(segment)
         levels = ChapterLevels.from_bytes(kept) if kept is not None else None
         return levels if levels is not None else self._meter(segment)
@@ -312,7 +321,6 @@ class BackHalf:
             if part is None or part.pieces != chapter:  # not streamed: mastered here
                 part = self._chapter(index)
                 self.parts[index] = part
-                self._aac(index)
             parts.append(part)
         for job in self.aac_jobs:  # every chapter's AAC in the store, or its error raised
             job.result()
