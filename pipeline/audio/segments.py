@@ -81,16 +81,10 @@ class SegmentStore:
         self._put_checked(segment.key, ".levels", payload)
 
     def _checked(self, key: str, suffix: str) -> bytes | None:
-        try:
-            data = self._path(key, suffix).read_bytes()
-        except FileNotFoundError:
-            return None
-        payload = data[32:]
-        return payload if hashlib.sha256(payload).digest() == data[:32] else None
+        return atomic.read_checked(self._path(key, suffix))
 
     def _put_checked(self, key: str, suffix: str, payload: bytes) -> None:
-        entry = hashlib.sha256(payload).digest() + payload
-        atomic.write_bytes(self._path(key, suffix), entry, durable=False)
+        atomic.write_checked(self._path(key, suffix), payload)
 
 
 def segment_key(pieces: Sequence[Piece], samples: int, chain: str, bitrate_kbps: int) -> str:

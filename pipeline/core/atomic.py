@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -164,3 +165,27 @@ def remove_leftovers(folder: Path) -> list[Path]:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+def write_checked(path: Path, payload: bytes) -> None:
+    """Keep ``payload`` in a cache file with its SHA-256 in front (read_checked checks it):
+    not durable, since a lost cache entry is only made again."""
+    write_bytes(path, hashlib.sha256(payload).digest() + payload, durable=False)
+
+
+def read_checked(path: Path) -> bytes | None:
+    """What write_checked kept at ``path``; None when there is none or it is damaged.
+
+    >>> import tempfile, pathlib
+    >>> entry = pathlib.Path(tempfile.mkdtemp()) / "entry"
+    >>> write_checked(entry, b"kept"); read_checked(entry)
+    b'kept'
+    >>> _ = entry.write_bytes(entry.read_bytes()[:-1] + b"!"); read_checked(entry) is None
+    True
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    payload = data[32:]
+    return payload if hashlib.sha256(payload).digest() == data[:32] else None

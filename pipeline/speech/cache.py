@@ -87,13 +87,7 @@ class AudioCache:
 
     def extra(self, key: str, name: str) -> bytes | None:
         """What was kept beside an entry under ``name`` (None: nothing, or damaged)."""
-        try:
-            data = self.path(key).with_suffix(f".{name}").read_bytes()
-        except FileNotFoundError:
-            return None
-        payload = data[32:]
-        return payload if hashlib.sha256(payload).digest() == data[:32] else None
+        return atomic.read_checked(self.path(key).with_suffix(f".{name}"))
 
     def put_extra(self, key: str, name: str, payload: bytes) -> None:
-        entry = hashlib.sha256(payload).digest() + payload
-        atomic.write_bytes(self.path(key).with_suffix(f".{name}"), entry, durable=False)
+        atomic.write_checked(self.path(key).with_suffix(f".{name}"), payload)
