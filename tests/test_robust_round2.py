@@ -31,7 +31,8 @@ import pytest
 from conftest import cli, copy_project, make_project, one_line_failure
 
 from pipeline.audio.layout import Piece, raw_input_args
-from pipeline.audio.master import measure_loudness
+from pipeline.audio.master import Loudness, processing
+from pipeline.audio.segments import Segment, SegmentStore, encode_mp3
 from pipeline.build.task import Project
 from pipeline.core import tools
 from pipeline.core.errors import ToolError
@@ -352,7 +353,10 @@ def test_a_cache_entry_lost_while_mastering_streams_it_is_a_clear_error(
         data = bytearray(cache.path(second).read_bytes())
         data[-100:] = bytes(100)
         cache.path(second).write_bytes(bytes(data))
-    error = run_bounded(lambda: print(measure_loudness(pieces, cache, rate)))
+    # Mastering streams a chapter's pieces into ffmpeg's encoder (pipeline/audio/segments.py).
+    chain, store = processing(Loudness(), 10.0), SegmentStore(tmp_path / "segments")
+    chapter = Segment("c" * 64, 7 * 44100)
+    error = run_bounded(lambda: encode_mp3(chapter, pieces, cache, rate, chain, 96, store))
     assert isinstance(error, ToolError), error
     assert "went missing or was damaged during mastering" in str(error)
     assert not FFMPEGS(os.getpid()), "ffmpeg was left running"

@@ -11,19 +11,16 @@ because the layout counts samples, the encoder's own silence between chapters in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.audio.layout import (
     OUTPUT_RATE,
-    Piece,
-    stream,
 )
 from pipeline.core import tools
 from pipeline.core.errors import ToolError
-from pipeline.speech.cache import AudioCache
 
 if TYPE_CHECKING:
     from pipeline.audio.loudness import Meter
@@ -37,13 +34,6 @@ class Loudness:
     target_lufs: float = -16.0
     true_peak_dbtp: float = -1.5
     bitrate_kbps: int = 96
-
-
-def measure_loudness(pieces: Sequence[Piece], cache: AudioCache, rate: int) -> float:
-    """Integrated loudness of the raw layout in LUFS, metered in numpy as it streams."""
-    from pipeline.audio.loudness import measure_pcm
-
-    return _audible(measure_pcm(stream(pieces, cache), rate, true_peak=False).integrated())
 
 
 def _audible(lufs: float) -> float:
@@ -102,11 +92,16 @@ def meter_file(path: Path, true_peak: bool = True) -> Meter:
     """An audio file decoded by ffmpeg and metered in numpy, as a listener's app hears it."""
     from pipeline.audio.loudness import measure_pcm
 
-    chunks = tools.read_ffmpeg(
+    return measure_pcm(decoded(path), OUTPUT_RATE, "f32le", true_peak=true_peak)
+
+
+def decoded(path: Path) -> Iterator[bytes]:
+    """An audio file as a listener's app hears it (ffmpeg drops an MP3's encoder delay and
+    padding): mono float samples (f32le) at OUTPUT_RATE, a chunk at a time."""
+    return tools.read_ffmpeg(
         "-i", str(path), "-ac", "1", "-ar", str(OUTPUT_RATE), "-f", "f32le", "pipe:1",
         what=f"decoding {path.name}",
     )  # fmt: skip
-    return measure_pcm(chunks, OUTPUT_RATE, "f32le", true_peak=true_peak)
 
 
 def decode_music(path: Path, rate: int, fade_s: float = 1.0) -> bytes:

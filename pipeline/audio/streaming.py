@@ -54,12 +54,12 @@ from pipeline.audio.loudness import Meter, gated_loudness
 from pipeline.audio.master import (
     Gain,
     Loudness,
+    decoded,
     gain_step,
     processing,
 )
 from pipeline.audio.mp3frames import FRAME_SAMPLES, frames_for
 from pipeline.audio.segments import Segment, SegmentStore, encode_mp3, segment_key
-from pipeline.core import tools
 from pipeline.core.errors import ToolError
 from pipeline.settings.direction import Pauses
 from pipeline.speech.cache import AudioCache
@@ -293,14 +293,9 @@ class BackHalf:
         return levels if levels is not None else self._meter(segment)
 
     def _meter(self, segment: Segment) -> ChapterLevels:
-        """The chapter's encode decoded (ffmpeg drops the encoder's delay and padding, as a
-        listener's app does) and metered; kept beside it."""
-        path = self.store.mp3_file(segment)
-        chunks = tools.read_ffmpeg(
-            "-i", str(path), "-ac", "1", "-ar", str(OUTPUT_RATE), "-f", "f32le", "pipe:1",
-            what=f"decoding {path.name}",
-        )  # fmt: skip
-        levels = chapter_levels(chunks, OUTPUT_RATE)
+        """The chapter's encode decoded as a listener's app hears it and metered; kept
+        beside it."""
+        levels = chapter_levels(decoded(self.store.mp3_file(segment)), OUTPUT_RATE)
         self.store.put_levels(segment, levels.to_bytes())
         return levels
 
