@@ -121,3 +121,40 @@ def google_mp3(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         "-ac", "1", "-ar", "24000", "-b:a", "32k", str(out),
     )  # fmt: skip
     return out.read_bytes()
+
+
+# Ordinary words no cleaning rule has a reason to drop: none is page chrome, a number, an
+# abbreviation or a web address, so each must be heard exactly as often as it is written.
+PLAIN_WORDS = [
+    "lantern",
+    "harbor",
+    "meadow",
+    "copper",
+    "willow",
+    "orchard",
+    "velvet",
+    "river",
+    "amber",
+    "falcon",
+    "granite",
+    "thistle",
+    "quiet",
+    "morning",
+    "letters",
+    "bridge",
+    "winter",
+    "garden",
+    "stone",
+    "window",
+    "slowly",
+    "gathered",
+    "kept",
+    "wandered",
+    "beside",
+    "under",
+    "across",
+    "toward",
+    "neighbours",
+    "kitchen",
+    "ladder",
+]

@@ -16,6 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from conftest import PLAIN_WORDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,41 +42,7 @@ def fuzz(examples: int) -> settings:
     )
 
 
-# Ordinary words no cleaning rule has a reason to drop: none is page chrome, a number, an
-# abbreviation or a web address, so each must be heard exactly as often as it is written.
-VOCABULARY = [
-    "lantern",
-    "harbor",
-    "meadow",
-    "copper",
-    "willow",
-    "orchard",
-    "velvet",
-    "river",
-    "amber",
-    "falcon",
-    "granite",
-    "thistle",
-    "quiet",
-    "morning",
-    "letters",
-    "bridge",
-    "winter",
-    "garden",
-    "stone",
-    "window",
-    "slowly",
-    "gathered",
-    "kept",
-    "wandered",
-    "beside",
-    "under",
-    "across",
-    "toward",
-    "neighbours",
-    "kitchen",
-    "ladder",
-]
+VOCABULARY = PLAIN_WORDS
 WORD = st.sampled_from(VOCABULARY)
 # What markup looks like when it leaks into speech.
 MARKUP = re.compile(r"[<>*_#`\[\]|{}]|&[a-z]+;|&#\d+;|\]\(|https?:|www\.")

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_project, run_build
+from conftest import PLAIN_WORDS, make_project, run_build
 from test_reproducible import differing, site
 
 from pipeline.build.task import Project
@@ -27,40 +27,13 @@ from pipeline.build.task import Project
 ROUNDS = int(os.environ.get("ESSAYCAST_SOAK", "3"))
 SEED = int(os.environ.get("ESSAYCAST_SOAK_SEED", str(random.SystemRandom().randrange(10**6))))
 
-WORDS = [
-    "lantern",
-    "harbor",
-    "meadow",
-    "copper",
-    "willow",
-    "orchard",
-    "velvet",
-    "river",
-    "amber",
-    "falcon",
-    "granite",
-    "thistle",
-    "quiet",
-    "morning",
-    "letters",
-    "bridge",
-    "winter",
-    "garden",
-    "stone",
-    "window",
-    "slowly",
-    "gathered",
-    "kept",
-    "wandered",
-]
-
 
 def script(title: str, day: int, paragraphs: list[str]) -> str:
     return f"---\ntitle: {title}\ndate: 2026-03-{day:02d}\n---\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
 def prose(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14))).capitalize() + "."
+    return " ".join(rng.choice(PLAIN_WORDS) for _ in range(rng.randint(4, 14))).capitalize() + "."
 
 
 def edit(root: Path, rng: random.Random) -> str:
