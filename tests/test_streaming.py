@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import ebur128
 
+from pipeline.audio.filters import Convolver
 from pipeline.audio.layout import PlannedBlock, PlannedUtterance, layout
 from pipeline.audio.levels import (
     BLOCKS,
@@ -21,7 +22,7 @@ from pipeline.audio.levels import (
     chapter_levels,
     utterance_blocks,
 )
-from pipeline.audio.loudness import gated_loudness, measure_pcm
+from pipeline.audio.loudness import gated_loudness, k_response, measure_pcm
 from pipeline.audio.master import Loudness, meter_file
 from pipeline.audio.segments import SegmentStore, write_mp3
 from pipeline.audio.streaming import CHAPTER_TOLERANCE_LU, BackHalf, Plan, Streamed
@@ -70,11 +71,12 @@ def master(
     cache: AudioCache,
     store: SegmentStore,
     landing: list[str] | None = None,
+    aac_kbps: int = 0,
 ) -> tuple[Streamed, Path]:
     """Run the back half as a build does: started with the keys still to land (``landing``,
     told from another thread in that order), then finished on the whole layout."""
     titles = [f"Chapter {i}" for i in range(len({b.chapter for b in blocks}))]
-    plan = Plan(blocks, titles, ENGINE.sample_rate, Pauses())
+    plan = Plan(blocks, titles, ENGINE.sample_rate, Pauses(), aac_kbps=aac_kbps)
     back_half = BackHalf(
         plan,
         cache,
@@ -118,9 +120,16 @@ def test_utterance_blocks_are_measured_once_and_kept(tmp_path: Path) -> None:
 
 
 def test_chapter_levels_survive_the_store(tmp_path: Path) -> None:
+    """A chapter is metered from pairs of samples and their K-weighted values; it meters
+    what the meter finds weighting the samples itself, and is kept as it was."""
     t = np.arange(44100 * 2) / 44100
-    tone = (0.2 * np.sin(2 * np.pi * 997 * t)).astype("<f4").tobytes()
-    levels = chapter_levels([tone], 44100)
+    tone = 0.2 * np.sin(2 * np.pi * 997 * t)
+    weighted = Convolver(k_response(44100))(tone)
+    pairs = np.column_stack((tone, weighted)).astype("<f4").tobytes()
+    levels = chapter_levels([pairs[:1000], pairs[1000:]], 44100)
+    itself = measure_pcm([tone.astype("<f4").tobytes()], 44100, "f32le")
+    assert np.allclose(levels.steps, itself.steps, rtol=1e-6)
+    assert levels.peak == pytest.approx(itself.peak, rel=1e-6)
     again = ChapterLevels.from_bytes(levels.to_bytes())
     assert again is not None
     assert np.array_equal(again.steps, levels.steps) and again.peak == levels.peak
@@ -158,6 +167,28 @@ def test_streamed_episode_is_on_target_and_measured_as_the_whole(tmp_path: Path)
     drives = [segment.gain_db for segment in streamed.segments]
     assert drives[1] - drives[0] == pytest.approx(2.9, abs=0.3)
     assert drives[2] - drives[0] == pytest.approx(5.1, abs=0.3)
+
+
+@pytest.mark.slow
+def test_each_chapters_aac_is_what_the_talking_book_makes_from_its_mp3(tmp_path: Path) -> None:
+    """The AAC made from the meter's decode, beside it, is byte for byte the AAC that the
+    talking book makes from the chapter's kept MP3 alone (when the store lacks it), and the
+    meter read from that decode is the meter of the MP3 decoded by itself."""
+    from pipeline.audio.aac import _encode_aac, _key, aac_plans, chapter_aac_job
+
+    cache, store = AudioCache(tmp_path / "cache"), SegmentStore(tmp_path / "segments")
+    streamed, _ = master(tmp_path, episode(cache, chapters=3), cache, store, aac_kbps=64)
+    segments = list(streamed.segments)
+    for index, (segment, plan) in enumerate(zip(segments, aac_plans(segments), strict=True)):
+        assert chapter_aac_job(store, segments[: index + 1], len(segments), 64) is None
+        alone = _encode_aac(store.mp3_file(segment), plan, 64)
+        key = _key(segment, plan, 64)
+        assert store.aac(key) == alone
+        kept = ChapterLevels.from_bytes(store.levels(segment) or b"")
+        assert kept is not None
+        whole = meter_file(store.mp3_file(segment))
+        assert np.allclose(kept.steps, whole.steps, rtol=1e-5)
+        assert kept.peak == pytest.approx(whole.peak, rel=1e-6)
 
 
 @pytest.mark.slow

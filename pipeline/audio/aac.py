@@ -110,12 +110,21 @@ def write_aac(encodes: ChapterEncodes, bitrate_kbps: int, out: Path, jobs: int =
     return len(todo)
 
 
-def encode_chapter_aac(
+@dataclass(frozen=True)
+class AacJob:
+    """One chapter's AAC still to encode: where the store keeps it, and where it goes."""
+
+    key: str
+    plan: AacPlan
+    bitrate_kbps: int
+
+
+def chapter_aac_job(
     store: SegmentStore, settled: Sequence[Segment], chapters: int, bitrate_kbps: int
-) -> bool:
-    """Encode the AAC of the last of ``settled`` (the episode's first chapters, of
-    ``chapters`` in all) unless the store has it, as write_aac would: the back half does so
-    as each chapter is mastered (pipeline/audio/streaming.py). True if it encoded.
+) -> AacJob | None:
+    """The AAC of the last of ``settled`` (the episode's first chapters, of ``chapters`` in
+    all) as write_aac would encode it; None when the store has it. The back half encodes it
+    as each chapter is mastered (pipeline/audio/chapter_meter.py).
 
     A chapter's place in the AAC depends only on the chapters before it and on whether it
     is the last, so it is known before the later chapters are.
@@ -124,10 +133,12 @@ def encode_chapter_aac(
     later = [Segment("", 0)] * (chapters - len(settled))  # their lengths change nothing here
     plan = aac_plans([*settled, *later])[index]
     key = _key(settled[index], plan, bitrate_kbps)
-    if store.aac(key) is not None:
-        return False
-    store.put_aac(key, _encode_aac(store.mp3_file(settled[index]), plan, bitrate_kbps))
-    return True
+    return None if store.aac(key) is not None else AacJob(key, plan, bitrate_kbps)
+
+
+def encode_chapter_aac(store: SegmentStore, segment: Segment, job: AacJob) -> None:
+    """Encode ``job`` from the chapter's kept MP3 alone (its meter kept already)."""
+    store.put_aac(job.key, _encode_aac(store.mp3_file(segment), job.plan, job.bitrate_kbps))
 
 
 def _key(segment: Segment, plan: AacPlan, bitrate_kbps: int) -> str:
@@ -184,13 +195,25 @@ def adts_frames(payload: bytes) -> int:
 AAC_CODER = "fast"
 
 
+def aac_filter(plan: AacPlan) -> str:
+    """The chapter's decoded samples placed as ``plan`` says (ffmpeg's filters).
+
+    >>> aac_filter(AacPlan(pad=512, samples=4096))
+    'adelay=delays=512S:all=1,apad=whole_len=4096,atrim=end_sample=4096'
+    """
+    exact = f"apad=whole_len={plan.samples},atrim=end_sample={plan.samples}"
+    return f"adelay=delays={plan.pad}S:all=1,{exact}" if plan.pad else exact
+
+
+def aac_codec_args(bitrate_kbps: int) -> list[str]:
+    """The encoder and its settings: every chapter's AAC, however it is made, is made so."""
+    return ["-c:a", "aac", "-aac_coder", AAC_CODER, "-b:a", f"{bitrate_kbps}k", "-f", "adts"]
+
+
 def _encode_aac(mp3: Path, plan: AacPlan, bitrate_kbps: int) -> bytes:
     # ffmpeg reads the chapter's LAME tag and drops the encoder's delay itself.
-    exact = f"apad=whole_len={plan.samples},atrim=end_sample={plan.samples}"
-    if plan.pad:
-        exact = f"adelay=delays={plan.pad}S:all=1,{exact}"
     chunks = tools.read_ffmpeg(
-        "-i", str(mp3), "-af", exact, "-c:a", "aac", "-aac_coder", AAC_CODER,
-        "-b:a", f"{bitrate_kbps}k", "-f", "adts", "pipe:1", what=f"encoding {mp3.name} as AAC",
+        "-i", str(mp3), "-af", aac_filter(plan), *aac_codec_args(bitrate_kbps), "pipe:1",
+        what=f"encoding {mp3.name} as AAC",
     )  # fmt: skip
     return b"".join(chunks)

@@ -101,9 +101,9 @@ class ChapterLevels:
             return None
 
 
-def chapter_levels(chunks: Iterable[bytes], rate: int) -> ChapterLevels:
-    """Meter a chapter's decoded samples (f32le, mono)."""
-    meter = measure_pcm(chunks, rate, "f32le", true_peak=True)
+def chapter_levels(pairs: Iterable[bytes], rate: int) -> ChapterLevels:
+    """Meter a chapter's decoded samples, each beside its K-weighted value (f32le pairs)."""
+    meter = measure_pcm(pairs, rate, "pairs", true_peak=True)
     pending = meter.pending
     return ChapterLevels(
         steps=np.asarray(meter.steps),

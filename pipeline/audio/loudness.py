@@ -160,12 +160,15 @@ class Meter:
         self.samples = 0
         self.context = np.zeros(0)
 
-    def add(self, samples: Floats) -> None:
+    def add(self, samples: Floats, weighted: Floats | None = None) -> None:
+        """More samples; with ``weighted``, their K-weighted values, found elsewhere (by
+        ffmpeg, pipeline/audio/chapter_meter.py) and not computed here."""
         if not len(samples):
             return
         if self.measure_peak:
             self._true_peak(samples)
-        weighted = self.weighting(samples)
+        if weighted is None:
+            weighted = self.weighting(samples)
         joined = np.concatenate((self.pending, weighted))
         raw = np.concatenate((self.pending_raw, samples))
         whole = len(joined) // self.step * self.step
@@ -179,9 +182,13 @@ class Meter:
         self.samples += len(samples)
 
     def add_pcm(self, pcm: bytes, sample_format: str = "s16le") -> None:
-        """Raw mono samples as ffmpeg names their formats: s16le or f32le."""
+        """Raw mono samples as ffmpeg names their formats: s16le or f32le; or "pairs":
+        f32le pairs of a sample and its K-weighted value."""
         if sample_format == "s16le":
             self.add(np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0)
+        elif sample_format == "pairs":
+            pairs = np.frombuffer(pcm, dtype="<f4").astype(np.float64).reshape(-1, 2)
+            self.add(pairs[:, 0], pairs[:, 1])
         else:
             self.add(np.frombuffer(pcm, dtype="<f4").astype(np.float64))
 
@@ -295,13 +302,14 @@ def _lufs(mean_square: Floats | np.floating | float) -> Floats:
         return -0.691 + 10 * np.log10(mean_square)
 
 
-SAMPLE_BYTES = {"s16le": 2, "f32le": 4}
+SAMPLE_BYTES = {"s16le": 2, "f32le": 4, "pairs": 8}
 
 
 def measure_pcm(
     chunks: Iterable[bytes], rate: int, sample_format: str = "s16le", true_peak: bool = True
 ) -> Meter:
-    """Meter a stream of raw mono samples (s16le or f32le), in chunks of any length.
+    """Meter a stream of raw mono samples (s16le, f32le or K-weighted "pairs", see
+    Meter.add_pcm), in chunks of any length.
 
     >>> t = np.arange(48000 * 3) / 48000
     >>> tone = (0.1 * np.sin(2 * np.pi * 997 * t) * 32767).astype("<i2").tobytes()

@@ -1,7 +1,8 @@
 """The back half of a build, streamed behind synthesis: each chapter is mastered, encoded,
 decoded and metered as soon as its utterances are in the cache, while later chapters are
-still being synthesized (and its AAC for the talking book encoded from it). Then the
-chapters' meters are joined into the episode's, and the MP3 is joined from their frames.
+still being synthesized (and its AAC for the talking book encoded from the same decode).
+Then the chapters' meters are joined into the episode's, and the MP3 is joined from their
+frames.
 
 Each chapter's figure comes from that chapter's own audio, never from the chapters before it
 or from the last build, so the same scripts give the same bytes whatever order synthesis
@@ -34,7 +35,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.audio.aac import encode_chapter_aac
+from pipeline.audio.aac import AacJob, chapter_aac_job, encode_chapter_aac
+from pipeline.audio.chapter_meter import meter_chapter
 from pipeline.audio.layout import (
     OUTPUT_RATE,
     Piece,
@@ -47,14 +49,12 @@ from pipeline.audio.levels import (
     ChapterLevels,
     Floats,
     cached_blocks,
-    chapter_levels,
     joined,
 )
 from pipeline.audio.loudness import Meter, gated_loudness
 from pipeline.audio.master import (
     Gain,
     Loudness,
-    decoded,
     gain_step,
     processing,
 )
@@ -147,10 +147,6 @@ class BackHalf:
         self.thread: threading.Thread | None = None
         self.encoded = self.reencoded = 0
         self.lock = threading.Lock()
-        # AAC encodes run beside the next chapter's mastering (and, once synthesis ends,
-        # on the core it leaves); started from the back half's thread, after the fork.
-        self.aac_pool: cf.ThreadPoolExecutor | None = None
-        self.aac_jobs: list[cf.Future[bool]] = []
         self.ceiling = 10 ** (loudness.true_peak_dbtp / 20)
 
     def start(self, pending: Iterable[str]) -> None:
@@ -178,8 +174,6 @@ class BackHalf:
             self.condition.notify()
         if self.thread is not None:
             self.thread.join()
-        if self.aac_pool is not None:
-            self.aac_pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self) -> None:
         try:
@@ -226,22 +220,18 @@ class BackHalf:
             " too dynamic to normalize"
         )
 
-    def _aac(self, index: int, segment: Segment) -> None:
-        """Start this encode's AAC for the talking book, beside its meter: the chapters
-        before it are settled, so its place is known. Should the meter send the chapter
-        back for another try, this AAC is of an encode the episode does not use, and
-        stays in the store unused (rare with Piper's voices: the bench counts re-encodes)."""
-        if not self.plan.aac_kbps:
-            return
+    def _aac(self, index: int | None, segment: Segment) -> AacJob | None:
+        """This encode's AAC for the talking book, when it is chapter ``index`` of an
+        episode whose chapters before it are settled (so its place is known) and the store
+        lacks it. Should the meter send the chapter back for another try, that AAC is of an
+        encode the episode does not use, and stays in the store unused (rare with Piper's
+        voices: the bench counts re-encodes); the talking book encodes whatever is missing."""
+        if index is None or not self.plan.aac_kbps:
+            return None
         before = [part.segment for part in self.parts[:index] if part is not None]
         if len(before) != index:
-            return  # not in order: the talking book encodes it
-        if self.aac_pool is None:
-            self.aac_pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="aac")
-        job = self.aac_pool.submit(
-            encode_chapter_aac, self.store, [*before, segment], len(self.parts), self.plan.aac_kbps
-        )
-        self.aac_jobs.append(job)
+            return None  # not in order: the talking book encodes it
+        return chapter_aac_job(self.store, [*before, segment], len(self.parts), self.plan.aac_kbps)
 
     def _layout(self, blocks: Sequence[PlannedBlock]) -> list[Piece]:
         plan = self.plan
@@ -268,7 +258,7 @@ class BackHalf:
         index: int | None = None,
     ) -> Part:
         """The chapter at this figure: from the store when it was encoded so before, else
-        encoded and metered (with chapter ``index``'s AAC begun beside the meter)."""
+        encoded and metered (with chapter ``index``'s AAC made from the meter's decode)."""
         gain, trim, under = round(gain, 3), round(trim, 3), round(under, 3)  # as the chain has them
         bitrate = self.loudness.bitrate_kbps
         samples = output_samples(sum(piece.samples for piece in pieces), self.plan.rate)
@@ -276,26 +266,27 @@ class BackHalf:
         key = segment_key(pieces, samples, chain, bitrate)
         segment = Segment(key, samples, gain, trim, under)
         if self.store.mp3(segment) is not None:
-            if index is not None:
-                self._aac(index, segment)
-            return Part(segment, tuple(pieces), self._stored(segment))
+            levels, job = self._stored(segment), self._aac(index, segment)
+            if job is not None:
+                encode_chapter_aac(self.store, segment, job)
+            return Part(segment, tuple(pieces), levels)
         encode_mp3(segment, pieces, self.cache, self.plan.rate, chain, bitrate, self.store)
         with self.lock:
             self.encoded += 1
-        if index is not None:
-            self._aac(index, segment)
-        return Part(segment, tuple(pieces), self._meter(segment), encoded=True)
+        return Part(segment, tuple(pieces), self._meter(segment, self._aac(index, segment)), True)
 
     def _stored(self, segment: Segment) -> ChapterLevels:
         """A stored encode's kept meter (metered now when it was lost)."""
         kept = self.store.levels(segment)
         levels = ChapterLevels.from_bytes(kept) if kept is not None else None
-        return levels if levels is not None else self._meter(segment)
+        return levels if levels is not None else self._meter(segment, None)
 
-    def _meter(self, segment: Segment) -> ChapterLevels:
-        """The chapter's encode decoded as a listener's app hears it and metered; kept
-        beside it."""
-        levels = chapter_levels(decoded(self.store.mp3_file(segment)), OUTPUT_RATE)
+    def _meter(self, segment: Segment, aac: AacJob | None) -> ChapterLevels:
+        """The chapter's encode decoded as a listener's app hears it and metered (and its
+        AAC made from the same decode); both kept beside it."""
+        levels, book = meter_chapter(self.store.mp3_file(segment), OUTPUT_RATE, aac)
+        if aac is not None:
+            self.store.put_aac(aac.key, book)
         self.store.put_levels(segment, levels.to_bytes())
         return levels
 
@@ -317,10 +308,6 @@ class BackHalf:
                 part = self._chapter(index)
                 self.parts[index] = part
             parts.append(part)
-        for job in self.aac_jobs:  # every chapter's AAC in the store, or its error raised
-            job.result()
-        if self.aac_pool is not None:
-            self.aac_pool.shutdown()
         target, shift = self.loudness.target_lufs, 0.0
         for _ in range(ROUNDS):
             placed = zip(_offsets(parts), (part.levels for part in parts), strict=True)
