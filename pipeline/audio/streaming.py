@@ -141,6 +141,7 @@ class BackHalf:
                 self.keys[chapters.index(block.chapter)].update(u.key for u in sentence)
         self.parts: list[Part | None] = [None] * len(chapters)
         self.waiting: set[str] = set()
+        self.fresh: list[str] = []  # landed, their blocks not yet measured
         self.condition = threading.Condition()
         self.stopped = False
         self.failed: BaseException | None = None
@@ -166,6 +167,7 @@ class BackHalf:
             self._begin()
         with self.condition:
             self.waiting.discard(key)
+            self.fresh.append(key)
             self.condition.notify()
 
     def stop(self) -> None:
@@ -178,16 +180,27 @@ class BackHalf:
     def _run(self) -> None:
         try:
             for index in range(len(self.keys)):
-                with self.condition:
-                    self.condition.wait_for(functools.partial(self._ready, index))
-                    if self.stopped:
-                        return
+                ready = False
+                while not ready:
+                    with self.condition:
+                        self.condition.wait_for(functools.partial(self._news, index))
+                        if self.stopped:
+                            return
+                        fresh, self.fresh = self.fresh, []
+                        ready = self._ready(index)
+                    # Each utterance's blocks as it lands, while the voice says the next: the
+                    # chapter's drive is then a sum the moment its last utterance is in.
+                    for key in fresh:
+                        cached_blocks(self.cache, key)
                 self.parts[index] = self._chapter(index)
         except BaseException as exc:  # handed to finish(), in the build's own thread
             self.failed = exc
 
     def _ready(self, index: int) -> bool:
         return self.stopped or not self.waiting & self.keys[index]
+
+    def _news(self, index: int) -> bool:
+        return bool(self.fresh) or self._ready(index)
 
     def _chapter(self, index: int) -> Part:
         """A chapter mastered at its own figure: driven from its raw loudness, trimmed
