@@ -68,6 +68,37 @@ def test_the_optimized_model_is_made_once_reused_and_remade_if_damaged(tmp_path:
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_a_new_project_takes_the_copy_another_project_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seeded, optimized copy is made once a machine: the first project leaves it in the
+    shared folder, a second project's first load copies it (no graph rewritten, the same
+    samples); a damaged shared copy is found out when it is loaded, made again, and replaced."""
+    from pipeline.speech.engines import seeded
+
+    monkeypatch.setenv(piper_engine.SHARED_VOICES, str(tmp_path / "shared"))
+    one = VoiceChoice("piper", "en_US-joe-medium", "en", tmp_path / "one")
+    reference = load_engine(one).synthesize("Hello there.")
+    (shared,) = (tmp_path / "shared").glob("*.onnx")
+    assert shared.read_bytes() == (tmp_path / "one" / shared.name).read_bytes()
+
+    def no_rewrite(*args: object) -> bytes:
+        raise AssertionError("the graph was rewritten again")
+
+    monkeypatch.setattr(piper_engine, "seeded_model", no_rewrite)
+    two = VoiceChoice("piper", "en_US-joe-medium", "en", tmp_path / "two")
+    assert load_engine(two).synthesize("Hello there.").pcm == reference.pcm
+    assert (tmp_path / "two" / shared.name).read_bytes() == shared.read_bytes()
+
+    good = shared.read_bytes()
+    shared.write_bytes(good[:-4096] + bytes(4096))  # damaged, its checksum kept
+    monkeypatch.setattr(piper_engine, "seeded_model", seeded.seeded_model)
+    three = VoiceChoice("piper", "en_US-joe-medium", "en", tmp_path / "three")
+    assert load_engine(three).synthesize("Hello there.").pcm == reference.pcm
+    assert (tmp_path / "three" / shared.name).read_bytes() == good
+    assert shared.read_bytes() == good  # the damaged shared copy replaced
+
+
 # A small batch is said in this process; a larger one later forks a pool. The workers must
 # not inherit (and so finalize) the first batch's voice: an ONNX Runtime session destroyed
 # in a forked child waits for threads that did not survive the fork, and the build hangs.

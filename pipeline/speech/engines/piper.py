@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 from pipeline.core import atomic
 from pipeline.core.digest import file_digest as fresh_digest
 from pipeline.core.digest import json_digest, remembered_file_digest
-from pipeline.core.errors import EngineError
+from pipeline.core.errors import EngineError, OutputError
 from pipeline.core.language import primary_language
 from pipeline.speech.engines.base import Speech
 from pipeline.speech.engines.seeded import run_seeded, seeded_model
@@ -50,6 +52,69 @@ def copy_is_intact(copy: Path, memo: Path | None = None) -> bool:
         return remembered_file_digest(copy, memo) == expected
     except OSError:
         return False
+
+
+# The seeded, optimized copy depends only on the voice and the runtime, not on the project:
+# making it takes a second and a half (loading the onnx package is most of it), so each
+# machine makes it once and every project's first build copies it from here.
+SHARED_VOICES = "ESSAYCAST_SHARED_VOICES"
+
+
+def shared_voices() -> Path | None:
+    """Where this machine's projects share their voices' optimized copies: the folder
+    ESSAYCAST_SHARED_VOICES names (set but empty: not shared), else essaycast/voices in
+    the user's cache folder (XDG_CACHE_HOME, else ~/.cache).
+
+    >>> import os; os.environ[SHARED_VOICES] = "/srv/voices"; shared_voices()
+    PosixPath('/srv/voices')
+    >>> os.environ[SHARED_VOICES] = ""; shared_voices() is None
+    True
+    >>> del os.environ[SHARED_VOICES]
+    """
+    named = os.environ.get(SHARED_VOICES)
+    if named is not None:
+        return Path(named) if named else None
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "essaycast" / "voices"
+
+
+def adopt_shared_copy(copy: Path) -> None:
+    """Put the machine's shared copy in the project at ``copy`` (a hard link where the two
+    share a file system), with its checksum, when there is one. Its bytes are checked when
+    they are loaded, as any copy's are: a damaged one is made again then, and the shared
+    one replaced (share_copy)."""
+    folder = shared_voices()
+    if folder is None:
+        return
+    shared = folder / copy.name
+    try:
+        checksum = checksum_path(shared).read_text(encoding="ascii")
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        with atomic.replacing(copy, durable=False) as tmp:
+            tmp.unlink()
+            try:
+                os.link(shared, tmp)
+            except OSError:  # another file system, or links not allowed: a copy
+                shutil.copyfile(shared, tmp)
+        atomic.write_text(checksum_path(copy), checksum)
+    except (OSError, OutputError):
+        return
+
+
+def share_copy(copy: Path, digest: str) -> None:
+    """Leave a project's new copy where the machine's other projects will find it; a shared
+    folder that cannot be written is no error (each project then makes its own)."""
+    folder = shared_voices()
+    if folder is None:
+        return
+    shared = folder / copy.name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic.replacing(shared, durable=False) as tmp:
+            shutil.copyfile(copy, tmp)
+        atomic.write_text(checksum_path(shared), digest + "\n")
+    except (OSError, OutputError):
+        return
 
 
 def voice_files(voice: str) -> tuple[Path, Path, str]:
@@ -99,14 +164,19 @@ class PiperEngine:
             return
         # Every copy of this model, whichever runtime made it: naming the one this runtime
         # loads needs the runtime's version, and reading that costs a no-op build 30 ms.
+        intact = False
         for copy in sorted(self.workspace.glob(f"{self._copy_stem()}*.onnx")):
             if copy_is_intact(copy, self.memo):
+                intact = True
                 continue
             copy.unlink(missing_ok=True)
             checksum_path(copy).unlink(missing_ok=True)
             self.notices.append(
                 f"optimized voice {copy} does not match its checksum (damaged); rebuilding it"
             )
+        optimized = None if intact else self._optimized_model()
+        if optimized is not None:  # here, once, before any worker would make its own
+            adopt_shared_copy(optimized)
 
     def identity(self) -> dict[str, object]:
         identity: dict[str, object] = {
@@ -179,7 +249,8 @@ class PiperEngine:
 
         Optimizing the graph is most of the half second a load takes, so the first load
         saves its result (at the 'extended' level, which is portable across CPUs) in the
-        project's cache, and later loads, one per build or worker, start from it.
+        project's cache, and later loads, one per build or worker, start from it. A new
+        project takes the copy another project made on this machine (shared_voices).
 
         One thread each: the same sentence computed on two threads can round differently
         in its last bits, and the voice must give the same samples on every worker and
@@ -215,6 +286,7 @@ class PiperEngine:
             session = onnxruntime.InferenceSession(model, sess_options=options, providers=providers)
             digest = fresh_digest(tmp)
         atomic.write_text(checksum_path(optimized), digest + "\n")
+        share_copy(optimized, digest)
         return session
 
     def _model_bytes(self) -> bytes:
