@@ -1,5 +1,9 @@
 """What every benchmark measures with: a build or a program run in its own process, timed,
-with its peak memory (the process and its children, sampled every 20 ms) and CPU time."""
+with its peak memory (the process and its children, sampled every 50 ms) and CPU time.
+
+The sampler reads /proc for every process of the tree, which costs the machine a few
+percent of a core at 20 ms: enough to slow a build that keeps both cores busy. A build's
+memory rises and falls over seconds, not milliseconds."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "scripts" / "001-invisible-walls.txt"
 PYTHON = sys.executable
+SAMPLE_S = 0.05  # how often peak memory is sampled
 
 BASELINE_CODE = """
 import sys, wave
@@ -78,7 +83,7 @@ def measure(name: str, args: list[str]) -> Run:
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, tree_rss_kb(process.pid))
-            stop.wait(0.02)
+            stop.wait(SAMPLE_S)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
