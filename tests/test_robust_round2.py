@@ -30,9 +30,10 @@ import feedparser
 import pytest
 from conftest import cli, copy_project, make_project, one_line_failure
 
+from pipeline.audio.chapter_meter import encode_and_meter
 from pipeline.audio.layout import Piece, raw_input_args
 from pipeline.audio.master import Loudness, processing
-from pipeline.audio.segments import Segment, SegmentStore, encode_mp3
+from pipeline.audio.segments import Segment, SegmentStore
 from pipeline.build.task import Project
 from pipeline.core import tools
 from pipeline.core.errors import ToolError
@@ -356,7 +357,7 @@ def test_a_cache_entry_lost_while_mastering_streams_it_is_a_clear_error(
     # Mastering streams a chapter's pieces into ffmpeg's encoder (pipeline/audio/segments.py).
     chain, store = processing(Loudness(), 10.0), SegmentStore(tmp_path / "segments")
     chapter = Segment("c" * 64, 7 * 44100)
-    error = run_bounded(lambda: encode_mp3(chapter, pieces, cache, rate, chain, 96, store))
+    error = run_bounded(lambda: encode_and_meter(chapter, pieces, cache, rate, chain, 96, store))
     assert isinstance(error, ToolError), error
     assert "went missing or was damaged during mastering" in str(error)
     assert not FFMPEGS(os.getpid()), "ffmpeg was left running"
@@ -376,6 +377,51 @@ def test_streaming_into_ffmpeg_stops_when_the_build_is_interrupted(tmp_path: Pat
         stop.cancel()
         tools.cancelled.clear()
     assert isinstance(error, ToolError) and "interrupted" in str(error)
+    assert not FFMPEGS(os.getpid())
+
+
+def test_streaming_through_ffmpeg_stops_when_the_build_is_interrupted(tmp_path: Path) -> None:
+    """Fed from a thread while its output is read: a stop request ends both sides, and
+    no ffmpeg is left."""
+
+    def endless() -> Iterator[bytes]:
+        while True:
+            yield bytes(4096)
+
+    args = [*raw_input_args(22050), "-f", "s16le", "pipe:1"]
+    stop = threading.Timer(0.5, tools.cancelled.set)
+    stop.start()
+    try:
+        error = run_bounded(
+            lambda: sum(map(len, tools.stream_through_ffmpeg(args, endless(), "test")))
+        )
+    finally:
+        stop.cancel()
+        tools.cancelled.clear()
+    assert isinstance(error, ToolError) and "interrupted" in str(error)
+    assert not FFMPEGS(os.getpid())
+
+
+def test_streaming_through_ffmpeg_passes_on_the_feeders_error_and_a_reader_leaving() -> None:
+    """An error while the input is made is the error raised (ffmpeg killed, not waited
+    for); a reader that stops early leaves no ffmpeg behind; a failing ffmpeg is a
+    ToolError with its log's last lines."""
+
+    def broken() -> Iterator[bytes]:
+        yield bytes(4096)
+        raise ToolError("cache entry went missing")
+
+    endless = (bytes(4096) for _ in iter(int, 1))
+    args = [*raw_input_args(22050), "-f", "s16le", "pipe:1"]
+    error = run_bounded(lambda: list(tools.stream_through_ffmpeg(args, broken(), "test")))
+    assert isinstance(error, ToolError) and "went missing" in str(error)
+    reader = tools.stream_through_ffmpeg(args, endless, "test")
+    assert len(next(reader)) > 0
+    reader.close()
+    assert not FFMPEGS(os.getpid())
+    bad = [*raw_input_args(22050), "-af", "nosuchfilter", "-f", "s16le", "pipe:1"]
+    error = run_bounded(lambda: list(tools.stream_through_ffmpeg(bad, [bytes(64)], "test")))
+    assert isinstance(error, ToolError) and "nosuchfilter" in str(error), error
     assert not FFMPEGS(os.getpid())
 
 

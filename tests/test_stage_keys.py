@@ -70,11 +70,12 @@ class Spy:
     @property
     def aac_encodes(self) -> list[list[str]]:
         """The audiobook's AAC encodes: one per chapter encoded (not the M4B's copy)."""
-        return [args for args in self.ffmpeg if _codec(args) == "aac"]
+        return [args for args in self.ffmpeg if "aac" in _codecs(args)]
 
 
-def _codec(args: list[str]) -> str | None:
-    return args[args.index("-c:a") + 1] if "-c:a" in args[:-1] else None
+def _codecs(args: list[str]) -> list[str]:
+    """Every encoder an ffmpeg run writes with (a chapter's encode: LAME, and the AAC)."""
+    return [args[at + 1] for at, arg in enumerate(args[:-1]) if arg == "-c:a"]
 
 
 @pytest.fixture

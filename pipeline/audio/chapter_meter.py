@@ -1,25 +1,32 @@
-"""One decode of a chapter's encode, as a listener's app hears it: metered, and, when the
-talking book still needs it, encoded as AAC from the very same samples.
+"""A chapter's encode, heard as a listener's app hears it: metered, and, when the talking
+book still needs it, encoded as AAC from the very same samples, in the same ffmpeg process.
 
-ffmpeg decodes the MP3 once and splits it. One branch goes to the AAC encoder exactly as
-the talking book would encode it alone (pipeline/audio/aac.py: the same filter and settings,
-so the same bytes). The other leaves as pairs of floats, each sample beside its K-weighted
-value: ffmpeg runs BS.1770-4's two biquads in double precision, so the meter in numpy only
-sums squares per step and looks for the true peak (pipeline/audio/loudness.py). Weighting
-in numpy took half the meter's time, and a second decode for the AAC as much again.
+ffmpeg decodes the chapter's MP3 (``encode_and_meter``: its own encoder's output, through a
+loopback decoder, as it is made; ``meter_chapter``: a kept file) and splits the decode. One
+branch goes to the AAC encoder exactly as the talking book would encode it alone
+(pipeline/audio/aac.py: the same filter and settings, so the same bytes). The other leaves
+on stdout as pairs of floats, each sample beside its K-weighted value: ffmpeg runs
+BS.1770-4's two biquads in double precision, so the meter in numpy only sums squares per
+step and looks for the true peak (pipeline/audio/loudness.py). The loopback decoder gives
+the very samples a decode of the finished file gives (encoder delay and padding dropped; a
+test holds them equal), while LAME and the AAC encoder run on ffmpeg's threads at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pipeline.audio.aac import AacJob, aac_codec_args, aac_filter
+from pipeline.audio.layout import OUTPUT_RATE, Piece, stream
 from pipeline.audio.levels import ChapterLevels, chapter_levels
 from pipeline.audio.loudness import k_weighting
+from pipeline.audio.segments import Segment, SegmentStore, check_frames, encode_args
 from pipeline.core import atomic, tools
+from pipeline.speech.cache import AudioCache
 
 
 def k_weighting_filter(rate: int) -> str:
@@ -38,33 +45,67 @@ def k_weighting_filter(rate: int) -> str:
     return ",".join(["aformat=sample_fmts=dbl", *stages, "aformat=sample_fmts=flt"])
 
 
-def meter_chapter(mp3: Path, rate: int, aac: AacJob | None = None) -> tuple[ChapterLevels, bytes]:
-    """The chapter's encode decoded once and metered, and its AAC (``b""`` when ``aac`` is
-    None) encoded from the same decode."""
-    heard = f"aformat=sample_fmts=flt:sample_rates={rate}:channel_layouts=mono"
+def encode_and_meter(
+    segment: Segment,
+    pieces: Sequence[Piece],
+    cache: AudioCache,
+    rate: int,
+    chain: str,
+    bitrate_kbps: int,
+    store: SegmentStore,
+    aac: AacJob | None = None,
+) -> tuple[ChapterLevels, bytes]:
+    """Encode the chapter's ``pieces`` (raw samples at ``rate``) through ``chain`` into the
+    store, and meter the encode as it is made (and its AAC, ``b""`` when ``aac`` is None)."""
+    path = store.mp3_file(segment)
+    with atomic.replacing(path, durable=False) as tmp, _book(path, aac) as book:
+        graph, outputs = _decoded("[dec:0]", aac, book)
+        args = [
+            *encode_args(segment, rate, chain, bitrate_kbps, tmp),
+            "-dec", "0:0", "-filter_complex", graph, *outputs,
+        ]  # fmt: skip
+        pairs = tools.stream_through_ffmpeg(args, stream(pieces, cache), "encoding a chapter")
+        levels = chapter_levels(pairs, OUTPUT_RATE)
+        check_frames(tmp, segment)
+        return levels, book.read_bytes() if book else b""
+
+
+def meter_chapter(mp3: Path, aac: AacJob | None = None) -> tuple[ChapterLevels, bytes]:
+    """A kept encode decoded once and metered, and its AAC (``b""`` when ``aac`` is None)
+    encoded from the same decode."""
+    with _book(mp3, aac) as book:
+        graph, outputs = _decoded("[0:a]", aac, book)
+        args = ["-y", "-i", str(mp3), "-filter_complex", graph, *outputs]
+        levels = chapter_levels(tools.read_ffmpeg(*args, what=f"decoding {mp3.name}"), OUTPUT_RATE)
+        return levels, book.read_bytes() if book else b""
+
+
+def _decoded(source: str, aac: AacJob | None, book: Path | None) -> tuple[str, list[str]]:
+    """The filters and outputs that take a decoded chapter (``source``) to the meter's
+    pairs on stdout and, with ``aac``, to its AAC in ``book``."""
+    heard = f"aformat=sample_fmts=flt:sample_rates={OUTPUT_RATE}:channel_layouts=mono"
     pairs = (
-        f"{heard},asplit=2[raw][weigh];[weigh]{k_weighting_filter(rate)}[weighted];"
+        f"{heard},asplit=2[raw][weigh];[weigh]{k_weighting_filter(OUTPUT_RATE)}[weighted];"
         "[raw][weighted]join=inputs=2:channel_layout=stereo[pairs]"
     )
+    to_meter = ["-map", "[pairs]", "-f", "f32le", "pipe:1"]
+    if aac is None or book is None:
+        return f"{source}{pairs}", to_meter
+    graph = f"{source}asplit=2[heard][book];[book]{aac_filter(aac.plan)}[aac];[heard]{pairs}"
+    return graph, ["-map", "[aac]", *aac_codec_args(aac.bitrate_kbps), str(book), *to_meter]
+
+
+@contextlib.contextmanager
+def _book(beside: Path, aac: AacJob | None) -> Iterator[Path | None]:
+    """A scratch file beside ``beside`` for the AAC ffmpeg writes (None: no AAC wanted)."""
     if aac is None:
-        args = ["-i", str(mp3), "-filter_complex", f"[0:a]{pairs}"]
-        return chapter_levels(_read(mp3, args), rate), b""
-    fd, name = tempfile.mkstemp(prefix=f".{mp3.stem}.", suffix=atomic.PART_SUFFIX, dir=mp3.parent)
-    os.close(fd)
-    book = Path(name)
-    try:
-        graph = f"[0:a]asplit=2[heard][book];[book]{aac_filter(aac.plan)}[aac];[heard]{pairs}"
-        args = [
-            "-y", "-i", str(mp3), "-filter_complex", graph,
-            "-map", "[aac]", *aac_codec_args(aac.bitrate_kbps), str(book),
-        ]  # fmt: skip
-        levels = chapter_levels(_read(mp3, args), rate)
-        return levels, book.read_bytes()
-    finally:
-        book.unlink(missing_ok=True)
-
-
-def _read(mp3: Path, args: list[str]) -> Iterator[bytes]:
-    return tools.read_ffmpeg(
-        *args, "-map", "[pairs]", "-f", "f32le", "pipe:1", what=f"decoding {mp3.name}"
+        yield None
+        return
+    fd, name = tempfile.mkstemp(
+        prefix=f".{beside.stem}.", suffix=atomic.PART_SUFFIX, dir=beside.parent
     )
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)

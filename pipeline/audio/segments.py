@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.audio import mp3frames
-from pipeline.audio.layout import OUTPUT_RATE, Piece, raw_input_args, stream
-from pipeline.core import atomic, tools
+from pipeline.audio.layout import OUTPUT_RATE, Piece, raw_input_args
+from pipeline.core import atomic
 from pipeline.core.digest import json_digest
 from pipeline.core.errors import ToolError
-from pipeline.speech.cache import AudioCache
 
 Chapter = TypeVar("Chapter")
 
@@ -137,34 +136,24 @@ def write_mp3(segments: Sequence[Segment], store: SegmentStore, out: Path) -> No
         mp3frames.write_joined(file, parts(), total)
 
 
-def encode_mp3(
-    segment: Segment,
-    pieces: Sequence[Piece],
-    cache: AudioCache,
-    rate: int,
-    chain: str,
-    bitrate_kbps: int,
-    store: SegmentStore,
-) -> mp3frames.Encoded:
-    path = store.mp3_file(segment)
-    # Exactly the samples the layout counted, whatever the resampler and limiter round to.
+def encode_args(segment: Segment, rate: int, chain: str, bitrate_kbps: int, out: Path) -> list[str]:
+    """ffmpeg's arguments for the chapter's encode into ``out``: its raw samples read from
+    stdin at ``rate``, through ``chain``, exactly as many out as the layout counted."""
     exact = f"apad=whole_len={segment.samples},atrim=end_sample={segment.samples}"
-    with atomic.replacing(path, durable=False) as tmp:
-        tools.stream_into_ffmpeg(
-            [
-                "-loglevel", "error", "-y", *raw_input_args(rate), "-af", f"{chain},{exact}",
-                "-ar", str(OUTPUT_RATE), "-ac", "1", "-c:a", "libmp3lame",
-                "-b:a", f"{bitrate_kbps}k", "-write_xing", "1", "-id3v2_version", "0",
-                "-write_id3v1", "0", "-f", "mp3", str(tmp),
-            ],
-            stream(pieces, cache),
-            "encoding a chapter",
-        )  # fmt: skip
-        encoded = mp3frames.split(tmp.read_bytes())
-        if encoded.frame_count != mp3frames.frames_for(segment.samples):
-            raise ToolError(
-                f"LAME made {encoded.frame_count} frames of {segment.samples} samples, "
-                f"not {mp3frames.frames_for(segment.samples)}: this ffmpeg's encoder pads "
-                "differently, and chapters could not be joined in time"
-            )
-    return encoded
+    return [
+        "-y", *raw_input_args(rate), "-af", f"{chain},{exact}",
+        "-ar", str(OUTPUT_RATE), "-ac", "1", "-c:a", "libmp3lame",
+        "-b:a", f"{bitrate_kbps}k", "-write_xing", "1", "-id3v2_version", "0",
+        "-write_id3v1", "0", "-f", "mp3", str(out),
+    ]  # fmt: skip
+
+
+def check_frames(encode: Path, segment: Segment) -> None:
+    """The encode holds exactly the frames the layout counted, or ToolError."""
+    encoded = mp3frames.split(encode.read_bytes())
+    if encoded.frame_count != mp3frames.frames_for(segment.samples):
+        raise ToolError(
+            f"LAME made {encoded.frame_count} frames of {segment.samples} samples, "
+            f"not {mp3frames.frames_for(segment.samples)}: this ffmpeg's encoder pads "
+            "differently, and chapters could not be joined in time"
+        )

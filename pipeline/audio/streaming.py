@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.audio.aac import AacJob, chapter_aac_job, encode_chapter_aac
-from pipeline.audio.chapter_meter import meter_chapter
+from pipeline.audio.chapter_meter import encode_and_meter, meter_chapter
 from pipeline.audio.layout import (
     OUTPUT_RATE,
     Piece,
@@ -59,7 +59,7 @@ from pipeline.audio.master import (
     processing,
 )
 from pipeline.audio.mp3frames import FRAME_SAMPLES, frames_for
-from pipeline.audio.segments import Segment, SegmentStore, encode_mp3, segment_key
+from pipeline.audio.segments import Segment, SegmentStore, segment_key
 from pipeline.core.errors import ToolError
 from pipeline.settings.direction import Pauses
 from pipeline.speech.cache import AudioCache
@@ -271,7 +271,8 @@ class BackHalf:
         index: int | None = None,
     ) -> Part:
         """The chapter at this figure: from the store when it was encoded so before, else
-        encoded and metered (with chapter ``index``'s AAC made from the meter's decode)."""
+        encoded and metered as it is made (with chapter ``index``'s AAC, from the meter's
+        decode)."""
         gain, trim, under = round(gain, 3), round(trim, 3), round(under, 3)  # as the chain has them
         bitrate = self.loudness.bitrate_kbps
         samples = output_samples(sum(piece.samples for piece in pieces), self.plan.rate)
@@ -283,25 +284,31 @@ class BackHalf:
             if job is not None:
                 encode_chapter_aac(self.store, segment, job)
             return Part(segment, tuple(pieces), levels)
-        encode_mp3(segment, pieces, self.cache, self.plan.rate, chain, bitrate, self.store)
+        job = self._aac(index, segment)
+        levels, book = encode_and_meter(
+            segment, pieces, self.cache, self.plan.rate, chain, bitrate, self.store, job
+        )
+        self._keep(segment, levels, job, book)
         with self.lock:
             self.encoded += 1
-        return Part(segment, tuple(pieces), self._meter(segment, self._aac(index, segment)), True)
+        return Part(segment, tuple(pieces), levels, True)
 
     def _stored(self, segment: Segment) -> ChapterLevels:
         """A stored encode's kept meter (metered now when it was lost)."""
         kept = self.store.levels(segment)
         levels = ChapterLevels.from_bytes(kept) if kept is not None else None
-        return levels if levels is not None else self._meter(segment, None)
+        if levels is None:
+            levels, _ = meter_chapter(self.store.mp3_file(segment))
+            self._keep(segment, levels, None, b"")
+        return levels
 
-    def _meter(self, segment: Segment, aac: AacJob | None) -> ChapterLevels:
-        """The chapter's encode decoded as a listener's app hears it and metered (and its
-        AAC made from the same decode); both kept beside it."""
-        levels, book = meter_chapter(self.store.mp3_file(segment), OUTPUT_RATE, aac)
+    def _keep(
+        self, segment: Segment, levels: ChapterLevels, aac: AacJob | None, book: bytes
+    ) -> None:
+        """What the chapter's encode measured, and its AAC, kept beside it in the store."""
         if aac is not None:
             self.store.put_aac(aac.key, book)
         self.store.put_levels(segment, levels.to_bytes())
-        return levels
 
     def finish(self, pieces: Sequence[Piece]) -> Streamed:
         """Master what was not streamed, join the chapters' meters into the episode's and

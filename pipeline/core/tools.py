@@ -93,8 +93,11 @@ def ffmpeg(
     return run([ffmpeg_path(), "-hide_banner", "-nostdin", *args], input=input, what=what)
 
 
-def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
-    """Start ffmpeg reading raw audio on stdin, for streaming a long episode through it.
+def popen_ffmpeg(
+    *args: str, stderr: IO[bytes], stdout: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    """Start ffmpeg reading raw audio on stdin, for streaming a long episode through it
+    (and writing to a pipe on stdout when ``stdout`` is ``subprocess.PIPE``).
 
     Its log goes to ``stderr`` (a file: a pipe could fill up and block ffmpeg while we write).
     """
@@ -102,7 +105,7 @@ def popen_ffmpeg(*args: str, stderr: IO[bytes]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [ffmpeg_path(), "-hide_banner", "-loglevel", "error", *args],
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=stdout,
             stderr=stderr,
         )
     except OSError as exc:
@@ -233,8 +236,56 @@ def stream_into_ffmpeg(args: Sequence[str], chunks: Iterable[bytes], what: str) 
     return text
 
 
-def _feed(process: subprocess.Popen[bytes], chunks: Iterable[bytes], what: str) -> int:
-    """Write every chunk to the process's stdin, close it and reap the process."""
+def stream_through_ffmpeg(
+    args: Sequence[str], chunks: Iterable[bytes], what: str, chunk: int = 1 << 16
+) -> Iterator[bytes]:
+    """Stream ``chunks`` into ffmpeg's stdin (from a thread) while yielding what it writes
+    to its stdout; ToolError if it fails, once its output has been read.
+
+    The feeding thread stops with the build (``cancelled``), and whatever stops the reader
+    (an error, a stop request, the reader leaving early) kills ffmpeg, so neither side can
+    wait forever on the other. An error raised while producing the chunks is raised here.
+    """
+    with tempfile.TemporaryFile() as log:
+        process = popen_ffmpeg(*args, stderr=log, stdout=subprocess.PIPE)
+        assert process.stdout is not None
+        failure: list[BaseException] = []
+
+        def feed() -> None:
+            try:
+                _write(process, chunks, what)
+            except BaseException as exc:  # raised in the reader's thread below
+                failure.append(exc)
+                process.kill()
+
+        feeder = threading.Thread(target=feed, name="ffmpeg-feeder", daemon=True)
+        finished = False
+        with _watched(process):
+            feeder.start()
+            try:
+                while data := process.stdout.read(chunk):
+                    yield data
+                finished = True
+            finally:
+                process.stdout.close()
+                if not finished:
+                    process.kill()
+                feeder.join()
+                code = _reap(process)
+        if failure:
+            raise failure[0]
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    if cancelled.is_set() and code != 0:
+        raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
+    if code != 0:
+        tail = " | ".join(text.strip().splitlines()[-4:])
+        raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
+
+
+def _write(process: subprocess.Popen[bytes], chunks: Iterable[bytes], what: str) -> None:
+    """Write every chunk to the process's stdin and close it (ffmpeg leaving early is not
+    an error here: its exit status and log say why)."""
     assert process.stdin is not None
     try:
         for chunk in chunks:
@@ -242,13 +293,20 @@ def _feed(process: subprocess.Popen[bytes], chunks: Iterable[bytes], what: str) 
                 raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
             process.stdin.write(chunk)
     except BrokenPipeError:
-        pass  # ffmpeg exited early: its exit status and log say why
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+
+
+def _feed(process: subprocess.Popen[bytes], chunks: Iterable[bytes], what: str) -> int:
+    """Write every chunk to the process's stdin, close it and reap the process."""
+    try:
+        _write(process, chunks, what)
     except BaseException:
         process.kill()
         raise
     finally:
-        with contextlib.suppress(OSError):
-            process.stdin.close()
         code = _reap(process)
     return code
 
