@@ -16,7 +16,7 @@ from pipeline.core.digest import json_digest, remembered_file_digest
 from pipeline.core.errors import EngineError, OutputError
 from pipeline.core.language import primary_language
 from pipeline.speech.engines.base import Speech
-from pipeline.speech.engines.seeded import run_seeded, seeded_model
+from pipeline.speech.engines.seeded import Noise, seeded_model
 
 # Voices we know how to find on disk without a download, with the model's SHA-256 so a
 # damaged or swapped file is caught at load time rather than heard in an episode.
@@ -154,6 +154,7 @@ class PiperEngine:
         # Pace scales the voice's own length scale: 1.2 makes every phoneme 20% longer.
         self.length_scale = float(self.config.get("inference", {}).get("length_scale", 1)) * pace
         self._voice: Any = None  # the ONNX session loads on first use, once per process
+        self._noise: Noise | None = None
         self.notices: list[str] = []  # what the build should tell the producer
         self._check_optimized_copy()
 
@@ -218,7 +219,8 @@ class PiperEngine:
             }
             if voice.config.num_speakers > 1:
                 feeds["sid"] = np.array([voice.config.default_speaker_id or 0], dtype=np.int64)
-            audio = run_seeded(voice.session, feeds, seed, sentence)
+            assert self._noise is not None
+            audio = self._noise.run(feeds, seed, sentence)
             peak = float(np.max(np.abs(audio))) if audio.size else 0.0
             audio = audio / peak if peak >= 1e-8 else np.zeros_like(audio)
             pcm.append((np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16).tobytes())
@@ -241,6 +243,7 @@ class PiperEngine:
 
             session = self._session()
             self._voice = PiperVoice(session=session, config=PiperConfig.from_dict(self.config))
+            self._noise = Noise(session)
         return self._voice
 
     def _session(self) -> Any:
@@ -312,4 +315,5 @@ class PiperEngine:
         return self.workspace / f"{self._copy_stem()}{version}.onnx"
 
     def _copy_stem(self) -> str:
-        return f"{self.voice_name}-{self.digest[:16]}-seeded-ort"
+        # seeded2: the graph also returns how much noise each sentence used.
+        return f"{self.voice_name}-{self.digest[:16]}-seeded2-ort"
