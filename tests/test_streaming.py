@@ -191,6 +191,63 @@ def test_each_chapters_aac_is_what_the_talking_book_makes_from_its_mp3(tmp_path:
         assert kept.peak == pytest.approx(whole.peak, rel=1e-6)
 
 
+OLD_FFMPEG = """#!{python}
+import os, sys
+if "-dec" in sys.argv:  # as ffmpeg before 7.1 answers the loopback decoder's option
+    sys.stderr.write("Unrecognized option 'dec'.\\nError splitting the argument list\\n")
+    sys.exit(8)
+os.execv({real!r}, [{real!r}, *sys.argv[1:]])
+"""
+
+
+@pytest.mark.slow
+def test_an_ffmpeg_without_loopback_decoders_encodes_then_decodes_to_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an ffmpeg older than 7.1 (no -dec), each chapter is encoded, then its file
+    decoded for the meter and the AAC: the same MP3, AAC and meter as the one-pass way."""
+    import sys
+
+    from pipeline.audio import chapter_meter
+    from pipeline.core import tools
+
+    cache = AudioCache(tmp_path / "cache")
+    blocks = episode(cache, chapters=2)
+    new_store = SegmentStore(tmp_path / "new")
+    new, _ = master(tmp_path, blocks, cache, new_store, aac_kbps=64)
+    old_ffmpeg = tmp_path / "old-ffmpeg"
+    old_ffmpeg.write_text(OLD_FFMPEG.format(python=sys.executable, real=tools.ffmpeg_path()))
+    old_ffmpeg.chmod(0o755)
+    monkeypatch.setenv(tools.FFMPEG_VARIABLE, str(old_ffmpeg))
+    monkeypatch.setattr(chapter_meter, "_loopback", True)
+    tools.ffmpeg_path.cache_clear()
+    try:
+        old_store = SegmentStore(tmp_path / "old")
+        old, _ = master(tmp_path, blocks, cache, old_store, aac_kbps=64)
+        assert chapter_meter._loopback is False  # found out once, then not asked again
+    finally:
+        monkeypatch.delenv(tools.FFMPEG_VARIABLE)
+        tools.ffmpeg_path.cache_clear()
+    assert old.segments == new.segments
+    for folder in ("new", "old"):
+        assert not list((tmp_path / folder).rglob("*.part"))
+    kept = sorted(p.relative_to(tmp_path / "new") for p in (tmp_path / "new").rglob("*.*"))
+    assert kept == sorted(p.relative_to(tmp_path / "old") for p in (tmp_path / "old").rglob("*.*"))
+    assert any(path.suffix == ".aac" for path in kept)
+    for segment in new.segments:  # the same meter (its file is a zip, dated when written)
+        one, two = (
+            ChapterLevels.from_bytes(s.levels(segment) or b"") for s in (new_store, old_store)
+        )
+        assert one is not None and two is not None
+        assert np.array_equal(one.steps, two.steps) and (one.peak, one.peak_at) == (
+            two.peak,
+            two.peak_at,
+        )
+    for path in kept:  # the same encodes
+        if path.suffix != ".levels":
+            assert (tmp_path / "new" / path).read_bytes() == (tmp_path / "old" / path).read_bytes()
+
+
 @pytest.mark.slow
 def test_landing_order_does_not_change_the_encodes(tmp_path: Path) -> None:
     """Utterances landing one by one, the last chapter's first, give the very encodes that

@@ -26,6 +26,7 @@ from pipeline.audio.levels import ChapterLevels, chapter_levels
 from pipeline.audio.loudness import k_weighting
 from pipeline.audio.segments import Segment, SegmentStore, check_frames, encode_args
 from pipeline.core import atomic, tools
+from pipeline.core.errors import ToolError
 from pipeline.speech.cache import AudioCache
 
 
@@ -56,7 +57,41 @@ def encode_and_meter(
     aac: AacJob | None = None,
 ) -> tuple[ChapterLevels, bytes]:
     """Encode the chapter's ``pieces`` (raw samples at ``rate``) through ``chain`` into the
-    store, and meter the encode as it is made (and its AAC, ``b""`` when ``aac`` is None)."""
+    store, and meter the encode as it is made (and its AAC, ``b""`` when ``aac`` is None).
+
+    An ffmpeg older than 7.1 (a system one, where imageio-ffmpeg has no binary) has no
+    loopback decoder: the chapter is encoded, then its file decoded, to the same bytes."""
+    global _loopback
+    if _loopback:
+        try:
+            return _encode_and_meter(segment, pieces, cache, rate, chain, bitrate_kbps, store, aac)
+        except ToolError as exc:
+            if NO_LOOPBACK not in str(exc):
+                raise
+            _loopback = False
+    path = store.mp3_file(segment)
+    with atomic.replacing(path, durable=False) as tmp:
+        args = encode_args(segment, rate, chain, bitrate_kbps, tmp)
+        tools.stream_into_ffmpeg(args, stream(pieces, cache), "encoding a chapter")
+        check_frames(tmp, segment)
+    return meter_chapter(path, aac)
+
+
+# What an ffmpeg without loopback decoders says of the option that asks for one.
+NO_LOOPBACK = "Unrecognized option 'dec'"
+_loopback = True  # until this process's ffmpeg says otherwise
+
+
+def _encode_and_meter(
+    segment: Segment,
+    pieces: Sequence[Piece],
+    cache: AudioCache,
+    rate: int,
+    chain: str,
+    bitrate_kbps: int,
+    store: SegmentStore,
+    aac: AacJob | None,
+) -> tuple[ChapterLevels, bytes]:
     path = store.mp3_file(segment)
     with atomic.replacing(path, durable=False) as tmp, _book(path, aac) as book:
         graph, outputs = _decoded("[dec:0]", aac, book)
