@@ -363,38 +363,31 @@ def test_a_cache_entry_lost_while_mastering_streams_it_is_a_clear_error(
     assert not FFMPEGS(os.getpid()), "ffmpeg was left running"
 
 
-def test_streaming_into_ffmpeg_stops_when_the_build_is_interrupted(tmp_path: Path) -> None:
-    def endless() -> Iterator[bytes]:
-        while True:
-            yield bytes(4096)
-
-    args = [*raw_input_args(22050), "-f", "null", "-"]
-    stop = threading.Timer(0.5, tools.cancelled.set)
-    stop.start()
-    try:
-        error = run_bounded(lambda: print(tools.stream_into_ffmpeg(args, endless(), "test")))
-    finally:
-        stop.cancel()
-        tools.cancelled.clear()
-    assert isinstance(error, ToolError) and "interrupted" in str(error)
-    assert not FFMPEGS(os.getpid())
+def _into(chunks: Iterator[bytes]) -> None:
+    tools.stream_into_ffmpeg([*raw_input_args(22050), "-f", "null", "-"], chunks, "test")
 
 
-def test_streaming_through_ffmpeg_stops_when_the_build_is_interrupted(tmp_path: Path) -> None:
-    """Fed from a thread while its output is read: a stop request ends both sides, and
-    no ffmpeg is left."""
-
-    def endless() -> Iterator[bytes]:
-        while True:
-            yield bytes(4096)
-
+def _through(chunks: Iterator[bytes]) -> None:
     args = [*raw_input_args(22050), "-f", "s16le", "pipe:1"]
+    for _ in tools.stream_through_ffmpeg(args, chunks, "test"):
+        pass
+
+
+@pytest.mark.parametrize("stream", [_into, _through], ids=["into", "through"])
+def test_streaming_ffmpeg_stops_when_the_build_is_interrupted(
+    stream: Callable[[Iterator[bytes]], None],
+) -> None:
+    """Fed (and, through it, read from at once): a stop request ends both sides, and no
+    ffmpeg is left."""
+
+    def endless() -> Iterator[bytes]:
+        while True:
+            yield bytes(4096)
+
     stop = threading.Timer(0.5, tools.cancelled.set)
     stop.start()
     try:
-        error = run_bounded(
-            lambda: sum(map(len, tools.stream_through_ffmpeg(args, endless(), "test")))
-        )
+        error = run_bounded(lambda: stream(endless()))
     finally:
         stop.cancel()
         tools.cancelled.clear()

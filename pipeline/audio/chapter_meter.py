@@ -62,47 +62,34 @@ def encode_and_meter(
     An ffmpeg older than 7.1 (a system one, where imageio-ffmpeg has no binary) has no
     loopback decoder: the chapter is encoded, then its file decoded, to the same bytes."""
     global _loopback
+    path = store.mp3_file(segment)
     if _loopback:
         try:
-            return _encode_and_meter(segment, pieces, cache, rate, chain, bitrate_kbps, store, aac)
+            with atomic.replacing(path, durable=False) as tmp, _book(path, aac) as book:
+                graph, outputs = _decoded("[dec:0]", aac, book)
+                args = [
+                    *encode_args(segment, rate, chain, bitrate_kbps, tmp),
+                    "-dec", "0:0", "-filter_complex", graph, *outputs,
+                ]  # fmt: skip
+                pairs = tools.stream_through_ffmpeg(args, stream(pieces, cache), ENCODING)
+                levels = chapter_levels(pairs, OUTPUT_RATE)
+                check_frames(tmp, segment)
+                return levels, book.read_bytes() if book else b""
         except ToolError as exc:
             if NO_LOOPBACK not in str(exc):
                 raise
             _loopback = False
-    path = store.mp3_file(segment)
     with atomic.replacing(path, durable=False) as tmp:
         args = encode_args(segment, rate, chain, bitrate_kbps, tmp)
-        tools.stream_into_ffmpeg(args, stream(pieces, cache), "encoding a chapter")
+        tools.stream_into_ffmpeg(args, stream(pieces, cache), ENCODING)
         check_frames(tmp, segment)
     return meter_chapter(path, aac)
 
 
+ENCODING = "encoding a chapter"
 # What an ffmpeg without loopback decoders says of the option that asks for one.
 NO_LOOPBACK = "Unrecognized option 'dec'"
 _loopback = True  # until this process's ffmpeg says otherwise
-
-
-def _encode_and_meter(
-    segment: Segment,
-    pieces: Sequence[Piece],
-    cache: AudioCache,
-    rate: int,
-    chain: str,
-    bitrate_kbps: int,
-    store: SegmentStore,
-    aac: AacJob | None,
-) -> tuple[ChapterLevels, bytes]:
-    path = store.mp3_file(segment)
-    with atomic.replacing(path, durable=False) as tmp, _book(path, aac) as book:
-        graph, outputs = _decoded("[dec:0]", aac, book)
-        args = [
-            *encode_args(segment, rate, chain, bitrate_kbps, tmp),
-            "-dec", "0:0", "-filter_complex", graph, *outputs,
-        ]  # fmt: skip
-        pairs = tools.stream_through_ffmpeg(args, stream(pieces, cache), "encoding a chapter")
-        levels = chapter_levels(pairs, OUTPUT_RATE)
-        check_frames(tmp, segment)
-        return levels, book.read_bytes() if book else b""
 
 
 def meter_chapter(mp3: Path, aac: AacJob | None = None) -> tuple[ChapterLevels, bytes]:

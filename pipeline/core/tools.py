@@ -228,11 +228,7 @@ def stream_into_ffmpeg(args: Sequence[str], chunks: Iterable[bytes], what: str) 
             code = _feed(process, chunks, what)
         log.seek(0)
         text = log.read().decode("utf-8", "replace")
-    if cancelled.is_set() and code != 0:
-        raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
-    if code != 0:
-        tail = " | ".join(text.strip().splitlines()[-4:])
-        raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
+    _check_exit(code, text, what)
     return text
 
 
@@ -275,11 +271,15 @@ def stream_through_ffmpeg(
         if failure:
             raise failure[0]
         log.seek(0)
-        text = log.read().decode("utf-8", "replace")
+        _check_exit(code, log.read().decode("utf-8", "replace"), what)
+
+
+def _check_exit(code: int, log: str, what: str) -> None:
+    """ToolError for an ffmpeg that did not end well, with its log's last lines."""
     if cancelled.is_set() and code != 0:
         raise ToolError(f"ffmpeg {what} stopped: the build was interrupted")
     if code != 0:
-        tail = " | ".join(text.strip().splitlines()[-4:])
+        tail = " | ".join(log.strip().splitlines()[-4:])
         raise ToolError(f"ffmpeg {what} failed (exit {code}): {tail}")
 
 
