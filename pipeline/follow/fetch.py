@@ -89,13 +89,29 @@ def media_type(header: str | None) -> str:
     return (header or "").split(";")[0].strip().lower()
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin(url: str) -> str:
-    """
+    """The scheme, host and port a URL is served from (RFC 9309 2.3: a robots.txt per
+    origin), the scheme's own port left out, so that one host is one host.
+
     >>> origin("https://Example.com:8443/a/b?c")
     'https://example.com:8443'
+    >>> origin("http://example.com:80/a") == origin("http://EXAMPLE.com/b") == "http://example.com"
+    True
+    >>> origin("https://user@[2001:DB8::1]:443/x")
+    'https://[2001:db8::1]'
     """
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    try:
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # a port that is not a number: keep what was written
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+    host = f"[{host}]" if ":" in host else host
+    if port is None or port == DEFAULT_PORTS.get(parts.scheme):
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
 
 
 @dataclass
