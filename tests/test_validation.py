@@ -201,6 +201,41 @@ def test_a_full_disk_is_one_line_naming_the_path_and_leaves_nothing_half_written
             assert mp3frames.music_crc(encoded.info) == mp3frames.crc16(encoded.frames)
 
 
+FULL_FFMPEG = """#!{python}
+import sys
+sys.stderr.write("[out#0/ipod] Error writing trailer: No space left on device\\n")
+sys.exit(228)
+"""
+
+
+def test_a_disk_full_while_ffmpeg_writes_the_audiobook_names_the_audiobook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ffmpeg writes the M4B itself: its own 'No space left on device' is the one line that
+    names the audiobook and says to free space, and no part of it is left."""
+    import sys
+
+    from pipeline.audio.m4b import write_m4b
+    from pipeline.core import tools
+    from pipeline.core.errors import OutputError
+
+    full = tmp_path / "ffmpeg"
+    full.write_text(FULL_FFMPEG.format(python=sys.executable))
+    full.chmod(0o755)
+    monkeypatch.setenv(tools.FFMPEG_VARIABLE, str(full))
+    tools.ffmpeg_path.cache_clear()
+    out = tmp_path / "book" / "001.m4b"
+    try:
+        with pytest.raises(OutputError) as raised:
+            write_m4b(tmp_path / "a.aac", out, {"title": "T"}, [], 1.0, tmp_path / "c.jpg")
+    finally:
+        monkeypatch.delenv(tools.FFMPEG_VARIABLE)
+        tools.ffmpeg_path.cache_clear()
+    assert str(raised.value).startswith(f"cannot write {out}: No space left on device")
+    assert "free some disk space" in str(raised.value)
+    assert not out.exists() and list(out.parent.iterdir()) == []
+
+
 def test_a_read_only_project_is_one_line_before_anything_else(tmp_path: Path) -> None:
     """Even the build lock cannot be taken: the CLI's last resort names the folder."""
     project = make_project(tmp_path / "project", {"002-good.md": GOOD}, seed=False)

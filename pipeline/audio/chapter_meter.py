@@ -61,12 +61,8 @@ def encode_and_meter(
 
     An ffmpeg older than 7.1 (a system one, where imageio-ffmpeg has no binary) has no
     loopback decoder: the chapter is encoded, then its file decoded, to the same bytes."""
-    try:
+    with tools.ffmpeg_writing(store.mp3_file(segment)):  # and its AAC beside it
         return _encode_and_meter(segment, pieces, cache, rate, chain, bitrate_kbps, store, aac)
-    except ToolError as exc:
-        if NO_SPACE in str(exc):  # ffmpeg writes the store itself: name what did not fit
-            raise atomic.no_space(store.mp3_file(segment)) from None
-        raise
 
 
 def _encode_and_meter(
@@ -105,7 +101,6 @@ def _encode_and_meter(
 
 
 ENCODING = "encoding a chapter"
-NO_SPACE = "No space left on device"  # what ffmpeg says, from strerror(ENOSPC)
 # What an ffmpeg without loopback decoders says of the option that asks for one.
 NO_LOOPBACK = "Unrecognized option 'dec'"
 _loopback = True  # until this process's ffmpeg says otherwise

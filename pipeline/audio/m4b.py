@@ -91,7 +91,7 @@ def write_m4b(
     with tempfile.TemporaryDirectory(prefix="essaycast-m4b-") as scratch:
         metadata = Path(scratch) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, chapters, duration), encoding="utf-8")
-        with atomic.replacing(out) as tmp:
+        with atomic.replacing(out) as tmp, tools.ffmpeg_writing(out):
             tools.ffmpeg(
                 "-y", "-loglevel", "error",
                 "-itsoffset", priming, "-f", "aac", "-i", str(aac),

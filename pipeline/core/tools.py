@@ -18,8 +18,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO
 
+from pipeline.core import atomic
 from pipeline.core.errors import ToolError
 
 TOOL_LIMIT_S = 60 * 60  # far beyond any encode or validation of one book
@@ -110,6 +112,29 @@ def popen_ffmpeg(
         )
     except OSError as exc:
         raise ToolError(f"cannot run ffmpeg: {exc.strerror}") from exc
+
+
+NO_SPACE = "No space left on device"  # what ffmpeg logs, from strerror(ENOSPC)
+
+
+@contextlib.contextmanager
+def ffmpeg_writing(path: Path) -> Iterator[None]:
+    """ffmpeg writes ``path`` (or a temporary file for it) itself: a disk that fills is
+    then its failure, which is made the one line that names ``path`` and says to free space.
+
+    >>> try:
+    ...     with ffmpeg_writing(Path("/p/x.m4b")):
+    ...         raise ToolError("ffmpeg failed (exit 228): Error writing trailer: " + NO_SPACE)
+    ... except atomic.OutputError as exc:
+    ...     print(exc)
+    cannot write /p/x.m4b: No space left on device: free some disk space and build again
+    """
+    try:
+        yield
+    except ToolError as exc:
+        if NO_SPACE in str(exc):
+            raise atomic.no_space(path) from None
+        raise
 
 
 # Set when the build is asked to stop (Ctrl-C, SIGTERM): a thread streaming into ffmpeg
