@@ -61,25 +61,15 @@ def encode_and_meter(
 
     An ffmpeg older than 7.1 (a system one, where imageio-ffmpeg has no binary) has no
     loopback decoder: the chapter is encoded, then its file decoded, to the same bytes."""
-    with tools.ffmpeg_writing(store.mp3_file(segment)):  # and its AAC beside it
-        return _encode_and_meter(segment, pieces, cache, rate, chain, bitrate_kbps, store, aac)
-
-
-def _encode_and_meter(
-    segment: Segment,
-    pieces: Sequence[Piece],
-    cache: AudioCache,
-    rate: int,
-    chain: str,
-    bitrate_kbps: int,
-    store: SegmentStore,
-    aac: AacJob | None,
-) -> tuple[ChapterLevels, bytes]:
     global _loopback
     path = store.mp3_file(segment)
     if _loopback:
         try:
-            with atomic.replacing(path, durable=False) as tmp, _book(path, aac) as book:
+            with (
+                atomic.replacing(path, durable=False) as tmp,
+                _book(path, aac) as book,
+                tools.ffmpeg_writing(path),
+            ):
                 graph, outputs = _decoded("[dec:0]", aac, book)
                 args = [
                     *encode_args(segment, rate, chain, bitrate_kbps, tmp),
@@ -93,7 +83,7 @@ def _encode_and_meter(
             if NO_LOOPBACK not in str(exc):
                 raise
             _loopback = False
-    with atomic.replacing(path, durable=False) as tmp:
+    with atomic.replacing(path, durable=False) as tmp, tools.ffmpeg_writing(path):
         args = encode_args(segment, rate, chain, bitrate_kbps, tmp)
         tools.stream_into_ffmpeg(args, stream(pieces, cache), ENCODING)
         check_frames(tmp, segment)
@@ -109,7 +99,7 @@ _loopback = True  # until this process's ffmpeg says otherwise
 def meter_chapter(mp3: Path, aac: AacJob | None = None) -> tuple[ChapterLevels, bytes]:
     """A kept encode decoded once and metered, and its AAC (``b""`` when ``aac`` is None)
     encoded from the same decode."""
-    with _book(mp3, aac) as book:
+    with _book(mp3, aac) as book, tools.ffmpeg_writing(mp3):  # its AAC, beside it
         graph, outputs = _decoded("[0:a]", aac, book)
         args = ["-y", "-i", str(mp3), "-filter_complex", graph, *outputs]
         levels = chapter_levels(tools.read_ffmpeg(*args, what=f"decoding {mp3.name}"), OUTPUT_RATE)
