@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -88,15 +89,7 @@ def adopt_shared_copy(copy: Path) -> None:
         return
     shared = folder / copy.name
     try:
-        checksum = checksum_path(shared).read_text(encoding="ascii")
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        with atomic.replacing(copy, durable=False) as tmp:
-            tmp.unlink()
-            try:
-                os.link(shared, tmp)
-            except OSError:  # another file system, or links not allowed: a copy
-                shutil.copyfile(shared, tmp)
-        atomic.write_text(checksum_path(copy), checksum)
+        _place(shared, copy, checksum_path(shared).read_text(encoding="ascii"), link=True)
     except (OSError, OutputError):
         return
 
@@ -107,14 +100,26 @@ def share_copy(copy: Path, digest: str) -> None:
     folder = shared_voices()
     if folder is None:
         return
-    shared = folder / copy.name
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic.replacing(shared, durable=False) as tmp:
-            shutil.copyfile(copy, tmp)
-        atomic.write_text(checksum_path(shared), digest + "\n")
+        _place(copy, folder / copy.name, digest + "\n", link=False)
     except (OSError, OutputError):
         return
+
+
+def _place(source: Path, target: Path, checksum: str, link: bool) -> None:
+    """``source`` at ``target`` (a hard link when ``link`` and the file system allows one,
+    else a copy) and ``checksum`` beside it, each written whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.replacing(target, durable=False) as tmp:
+        linked = False
+        if link:
+            tmp.unlink()
+            with contextlib.suppress(OSError):  # another file system, or no links: a copy
+                os.link(source, tmp)
+                linked = True
+        if not linked:
+            shutil.copyfile(source, tmp)
+    atomic.write_text(checksum_path(target), checksum)
 
 
 def voice_files(voice: str) -> tuple[Path, Path, str]:
