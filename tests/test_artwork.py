@@ -249,3 +249,30 @@ def test_the_tags_cover_is_kept_and_a_damaged_copy_is_made_again(
         assert cover.size == (600, 600)
     Image.new("RGB", (1400, 1400), (20, 80, 240)).save(art)  # new artwork, new cover
     assert cover_jpeg(art, keep=keep) != first and len(fits) == 3
+
+
+def test_a_large_jpeg_cover_is_decoded_at_a_smaller_scale_and_looks_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 3000-pixel title card is decoded at half scale (1500 px: still over twice the
+    cover's 600) and resampled from there; the cover differs from one resampled from every
+    pixel by about nothing an eye sees."""
+    import pipeline.release.artwork as artwork_module
+    from PIL import ImageChops, ImageOps, ImageStat
+
+    card = ensure_artwork(Show(title="A cover drawn at three thousand pixels"), feed(tmp_path))
+    sizes: list[tuple[int, int]] = []
+    real_fit = artwork_module.ImageOps.fit
+    monkeypatch.setattr(
+        artwork_module.ImageOps,
+        "fit",
+        lambda image, *a, **k: sizes.append(image.size) or real_fit(image, *a, **k),
+    )
+    with Image.open(io.BytesIO(cover_jpeg(card))) as cover:
+        drafted = cover.convert("RGB")
+    assert sizes == [(1500, 1500)]
+    with Image.open(card) as whole:
+        assert whole.size == (3000, 3000)
+        full = ImageOps.fit(whole.convert("RGB"), (600, 600), Image.Resampling.LANCZOS)
+    difference = ImageStat.Stat(ImageChops.difference(drafted, full)).mean
+    assert max(difference) < 2.0, difference  # of 255, per channel, JPEG's own loss included
