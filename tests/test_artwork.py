@@ -257,8 +257,9 @@ def test_a_large_jpeg_cover_is_decoded_at_a_smaller_scale_and_looks_the_same(
     """The 3000-pixel title card is decoded at half scale (1500 px: still over twice the
     cover's 600) and resampled from there; the cover differs from one resampled from every
     pixel by about nothing an eye sees."""
-    import pipeline.release.artwork as artwork_module
     from PIL import ImageChops, ImageOps, ImageStat
+
+    import pipeline.release.artwork as artwork_module
 
     card = ensure_artwork(Show(title="A cover drawn at three thousand pixels"), feed(tmp_path))
     sizes: list[tuple[int, int]] = []
