@@ -99,6 +99,25 @@ def test_a_new_project_takes_the_copy_another_project_made(
     assert shared.read_bytes() == good  # the damaged shared copy replaced
 
 
+def test_a_workers_engine_leaves_the_copy_to_its_load_which_still_refuses_a_damaged_one(
+    tmp_path: Path,
+) -> None:
+    """A synthesis worker does not hash the optimized copy again as it starts (the build
+    that forked it did, a moment before: a tenth of a second in each worker); what it
+    loads, it still checks, so a copy damaged in between is remade, not spoken with."""
+    choice = VoiceChoice("piper", "en_US-joe-medium", "en", tmp_path)
+    load_engine(choice).synthesize("Hello there.")
+    (copy,) = tmp_path.glob("en_US-joe-medium-*.onnx")
+    good = copy.read_bytes()
+    copy.write_bytes(good[:-4096] + bytes(4096))  # damaged, its checksum kept
+    worker = load_engine(choice, forked=True)
+    assert worker.notices == [] and copy.read_bytes() != good  # not read as it started
+    assert worker.synthesize("Hello there.").seconds > 0.3
+    assert copy.read_bytes() == good  # found out at load and made again
+    copy.write_bytes(good[:-4096] + bytes(4096))
+    assert load_engine(choice).notices  # the build's own engine checks it as it starts
+
+
 # A small batch is said in this process; a larger one later forks a pool. The workers must
 # not inherit (and so finalize) the first batch's voice: an ONNX Runtime session destroyed
 # in a forked child waits for threads that did not survive the fork, and the build hangs.

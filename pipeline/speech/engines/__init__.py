@@ -16,19 +16,19 @@ from pipeline.speech.engines.base import Engine, Speech, VoiceChoice
 __all__ = ["ENGINES", "Engine", "Speech", "VoiceChoice", "check_engine_name", "load_engine"]
 
 
-def _load_piper(choice: VoiceChoice) -> Engine:
+def _load_piper(choice: VoiceChoice, forked: bool) -> Engine:
     from pipeline.speech.engines.piper import PiperEngine
 
-    return PiperEngine(choice.voice, choice.workspace, choice.pace)
+    return PiperEngine(choice.voice, choice.workspace, choice.pace, copy_checked=forked)
 
 
-def _load_gtts(choice: VoiceChoice) -> Engine:
+def _load_gtts(choice: VoiceChoice, forked: bool) -> Engine:
     from pipeline.speech.engines.gtts import GttsEngine
 
     return GttsEngine(choice.language, slow=choice.pace >= GTTS_SLOW_PACE)
 
 
-def _load_fake(choice: VoiceChoice) -> Engine:
+def _load_fake(choice: VoiceChoice, forked: bool) -> Engine:
     from pipeline.speech.engines.fake import FakeEngine
 
     return FakeEngine(choice.pace)
@@ -37,7 +37,7 @@ def _load_fake(choice: VoiceChoice) -> Engine:
 # gTTS has only two speeds: a pace of 1.5 or more asks for its slow one.
 GTTS_SLOW_PACE = 1.5
 
-ENGINES: dict[str, Callable[[VoiceChoice], Engine]] = {
+ENGINES: dict[str, Callable[[VoiceChoice, bool], Engine]] = {
     "piper": _load_piper,
     "gtts": _load_gtts,
     "fake": _load_fake,  # deterministic tones, for fast tests; never the default
@@ -56,10 +56,14 @@ def check_engine_name(name: str) -> None:
         raise EngineError(f"unknown engine '{name}' (known: {known})")
 
 
-def load_engine(choice: VoiceChoice) -> Engine:
-    """Load the chosen engine and check it can speak the script's language."""
+def load_engine(choice: VoiceChoice, *, forked: bool = False) -> Engine:
+    """Load the chosen engine and check it can speak the script's language.
+
+    ``forked``: in a synthesis worker forked from the build, which checked the voice's
+    derived files a moment ago; the engine does not check them again (what it loads, it
+    still checks as it loads it)."""
     check_engine_name(choice.engine)
-    engine = ENGINES[choice.engine](choice)
+    engine = ENGINES[choice.engine](choice, forked)
     if not engine.speaks(choice.language):
         raise EngineError(
             f"the {choice.engine} voice '{choice.voice}' cannot speak language "

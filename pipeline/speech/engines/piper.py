@@ -138,7 +138,13 @@ def voice_files(voice: str) -> tuple[Path, Path, str]:
 class PiperEngine:
     name = "piper"
 
-    def __init__(self, voice: str, workspace: Path | None = None, pace: float = 1.0) -> None:
+    def __init__(
+        self,
+        voice: str,
+        workspace: Path | None = None,
+        pace: float = 1.0,
+        copy_checked: bool = False,
+    ) -> None:
         self.voice_name = voice
         self.workspace = workspace
         self.pace = pace
@@ -161,7 +167,8 @@ class PiperEngine:
         self._voice: Any = None  # the ONNX session loads on first use, once per process
         self._noise: Noise | None = None
         self.notices: list[str] = []  # what the build should tell the producer
-        self._check_optimized_copy()
+        if not copy_checked:  # in a worker, the build that forked it checked it just now
+            self._check_optimized_copy()
 
     def _check_optimized_copy(self) -> None:
         """A damaged optimized copy would load (or not) without a word: check it, here in
@@ -240,6 +247,10 @@ class PiperEngine:
 
         sentences = self._load().phonemize(text)
         return " ".join(unicodedata.normalize("NFC", "".join(s)) for s in sentences)
+
+    def prepare(self) -> None:
+        """Load the model now rather than on the first sentence (a warm-up: synth.warm_up)."""
+        self._load()
 
     def _load(self) -> Any:
         if self._voice is None:
