@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.build.cluster import build_on_cluster
 from pipeline.build.local import build_here
 from pipeline.build.showwide import write_show_outputs
-from pipeline.build.stages import CHECK_STAGES, read_script
+from pipeline.build.stages import CHECK_STAGES, read_script, warm_up_voice
 from pipeline.build.task import EpisodeTask, Options, Project
 from pipeline.core import atomic
 from pipeline.core.errors import BugError, OutputError, PipelineError, debugging
@@ -33,6 +33,7 @@ from pipeline.release.templating import keep_compiled
 from pipeline.settings.config import check_music, load_show
 from pipeline.settings.showcheck import url_problem
 from pipeline.speech.pronouncer import show_lexicon
+from pipeline.speech.synth import pools_kept
 
 
 @dataclass
@@ -106,25 +107,28 @@ def build(
 
     for folder in (project.episodes, project.feed, project.root / ".cache"):
         atomic.remove_leftovers(folder)  # what a killed build left half-written
-    artwork = ensure_artwork(show, project.feed)
-    built: list[BuiltEpisode] = []
-    for task in list(tasks):
-        task.artwork = artwork
-        own = task.script.meta.artwork if task.script else None
-        if own is not None:  # the post's cover: the MP3's, the books' and the feed item's
-            try:
-                task.files.folder.mkdir(parents=True, exist_ok=True)
-                task.artwork = write_episode_artwork(own, task.files.artwork)
-            except PipelineError as exc:
-                fail(task.source, exc)
-                tasks.remove(task)
     cluster = options.cluster or show.cluster
-    if cluster:  # every script's utterances at once on a Dask cluster: pipeline/build/batch.py
-        done = build_on_cluster(cluster, tasks, project, reporter)
-        built, tasks = done.built, []
-        for source, message in done.failed:
-            failed.append((source, message))
-    built += build_here(tasks, reporter, fail)
+    with pools_kept():  # the synthesis workers, kept from one episode to the next
+        if not cluster:  # the first sure to synthesize loads its voice while we go on
+            any(warm_up_voice(task) for task in tasks)
+        artwork = ensure_artwork(show, project.feed)
+        for task in list(tasks):
+            task.artwork = artwork
+            own = task.script.meta.artwork if task.script else None
+            if own is not None:  # the post's cover: the MP3's, the books' and the feed item's
+                try:
+                    task.files.folder.mkdir(parents=True, exist_ok=True)
+                    task.artwork = write_episode_artwork(own, task.files.artwork)
+                except PipelineError as exc:
+                    fail(task.source, exc)
+                    tasks.remove(task)
+        built: list[BuiltEpisode] = []
+        if cluster:  # every script's utterances at once on a Dask cluster: pipeline/build/batch.py
+            done = build_on_cluster(cluster, tasks, project, reporter)
+            built, tasks = done.built, []
+            for source, message in done.failed:
+                failed.append((source, message))
+        built += build_here(tasks, reporter, fail)
     base_url = (options.base_url or show.base_url).rstrip("/")
     episodes, removed = published.listed(
         built, before, project.episodes, whole_project=not only, notice=reporter.warn

@@ -126,6 +126,19 @@ def plan_audio(task: EpisodeTask) -> None:
         uptodate.why(task, f"  audio to build: {task.audio_verdict.reason}")
 
 
+def warm_up_voice(task: EpisodeTask) -> bool:
+    """Start the synthesis workers loading the voice now, while this process draws the
+    artwork and lays the episode out, when synthesis is sure to come: the episode was never
+    built (no record of it). One built before may need none (a no-op, a metadata change):
+    its voice waits until plan_audio knows. True if the workers were started."""
+    from pipeline.speech.synth import warm_up
+
+    assert task.choice and task.engine
+    if task.files.manifest.exists():
+        return False
+    return warm_up(task.choice, task.engine, task.project.cache, task.options.jobs)
+
+
 def synthesize(task: EpisodeTask) -> None:
     from pipeline.speech.synth import synthesize as run_pool
 

@@ -118,7 +118,7 @@ def _init_worker(choice: VoiceChoice, cache_folder: Path, parent: int) -> None:
     global _worker_engine, _worker_cache
     die_with_parent(parent)
     _inherited.extend(kept for kept in (_worker_engine, _worker_cache) if kept is not None)
-    _worker_engine = load_engine(choice)
+    _worker_engine = load_engine(choice, forked=True)
     _worker_cache = AudioCache(cache_folder)
 
 
@@ -167,20 +167,98 @@ class LocalPool:
             with _shared(engine, cache), cf.ThreadPoolExecutor(max_workers=max(1, count)) as pool:
                 yield from _drain(pool, jobs)
             return
-        # In the caller's order (the build's: a chapter at a time, longest first in each).
+        # In the caller's order (the build's: a chapter at a time, in listening order).
+        kept = _kept.pool(choice, cache, workers) if _kept is not None else None
+        if kept is not None:  # the build's workers, their voice loaded: whatever the batch
+            yield from _drain(kept, jobs)
+            return
         if workers <= 1 or len(jobs) <= SMALL_BATCH:
             with _shared(engine, cache):
                 for job in jobs:
                     yield _landed(job)
             return
-        context = multiprocessing.get_context("fork")
-        with cf.ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(choice, cache.folder, os.getpid()),
-        ) as pool:
+        if _kept is not None:
+            yield from _drain(_kept.start(choice, cache, workers), jobs)
+            return
+        with _start_pool(choice, cache, workers) as pool:
             yield from _drain(pool, jobs)
+
+
+def _start_pool(choice: VoiceChoice, cache: AudioCache, workers: int) -> cf.ProcessPoolExecutor:
+    context = multiprocessing.get_context("fork")
+    return cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(choice, cache.folder, os.getpid()),
+    )
+
+
+class _KeptPool:
+    """A build's worker processes, kept from their first use (or warm_up) to the build's
+    end, so that each later episode in the same voice finds its voice loaded. One pool at a
+    time: a second voice's workers are forked only once the first's are gone, so no fork
+    copies a live pool's threads."""
+
+    def __init__(self) -> None:
+        self.key: tuple[VoiceChoice, Path, int] | None = None
+        self.executor: cf.ProcessPoolExecutor | None = None
+
+    def pool(
+        self, choice: VoiceChoice, cache: AudioCache, workers: int
+    ) -> cf.ProcessPoolExecutor | None:
+        return self.executor if self.key == (choice, cache.folder, workers) else None
+
+    def start(self, choice: VoiceChoice, cache: AudioCache, workers: int) -> cf.ProcessPoolExecutor:
+        self.close()
+        self.executor = _start_pool(choice, cache, workers)
+        self.key = (choice, cache.folder, workers)
+        return self.executor
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        self.key = self.executor = None
+
+
+_kept: _KeptPool | None = None
+
+
+@contextlib.contextmanager
+def pools_kept() -> Iterator[None]:
+    """Within it (a build), worker pools are kept for later episodes (see _KeptPool), and
+    warm_up may start one ahead; all are shut down when it ends."""
+    global _kept
+    _kept = kept = _KeptPool()
+    try:
+        yield
+    finally:
+        _kept = None
+        kept.close()
+
+
+def warm_up(choice: VoiceChoice, engine: Engine, cache: AudioCache, workers: int) -> bool:
+    """Fork the synthesis workers now and have each load the voice (a quarter of a second)
+    while this process goes on reading and laying out the episode; the synthesis then takes
+    them (LocalPool.run). Only inside pools_kept, for a voice that runs in processes, with
+    more than one worker; True if it started them. A pool warmed for nothing (every
+    utterance was cached after all) costs those loads and is shut down with the build."""
+    if _kept is None or workers <= 1 or getattr(engine, "parallelism", "processes") != "processes":
+        return False
+    if _kept.pool(choice, cache, workers) is None:
+        pool = _kept.start(choice, cache, workers)
+        with tools.signals_held():  # the first submit forks the workers: not to be cut short
+            for _ in range(workers):
+                pool.submit(_ready)
+    return True
+
+
+def _ready() -> None:
+    """Run by each worker at a warm-up: load what the voice loads on its first sentence
+    (Piper's model; an engine without ``prepare`` has nothing to load)."""
+    prepare = getattr(_worker_engine, "prepare", None)
+    if prepare is not None:
+        prepare()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,118 @@
+"""The synthesis workers a build keeps: started early for an episode never built, shared by
+every episode in the same voice, and gone when the build ends (pipeline/speech/synth.py)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from conftest import make_project, run_build
+
+import pipeline.build.run as build_run
+import pipeline.speech.synth as synth
+from pipeline.build.task import Project
+
+PARAGRAPHS = (
+    "The first sentence of {n}. The second sentence is here. A third one follows it.\n\n"
+    "Another paragraph of {n} begins. It goes on a while. Then it ends, as they do.\n"
+)
+
+
+def script(n: str) -> str:
+    return f"---\ntitle: Episode {n}\n---\n\n{PARAGRAPHS.format(n=n)}"
+
+
+LOG: list[Path] = []  # where note() writes: set by the fixture, inherited by forked workers
+REAL_ONE = synth._synthesize_one
+
+
+def note(line: str) -> None:
+    with open(LOG[0], "a", encoding="utf-8") as file:
+        file.write(line + "\n")
+
+
+def noting_one(job: synth.Job) -> str:
+    """A worker's job, noted (module-level: the pool sends it to workers by name)."""
+    note(f"synthesized in {os.getpid()}")
+    return REAL_ONE(job)
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A file each process appends to: the build's own steps, and every utterance a worker
+    synthesizes (with the worker's pid)."""
+    LOG[:] = [tmp_path / "events.txt"]
+    real_start, real_artwork = synth._start_pool, build_run.ensure_artwork
+
+    def start(*args: object, **kwargs: object) -> object:
+        note("pool started")
+        return real_start(*args, **kwargs)  # type: ignore[arg-type]
+
+    def artwork(*args: object, **kwargs: object) -> object:
+        note("artwork")
+        return real_artwork(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(synth, "_start_pool", start)
+    monkeypatch.setattr(synth, "_synthesize_one", noting_one)
+    monkeypatch.setattr(build_run, "ensure_artwork", artwork)
+    return LOG[0]
+
+
+def lines(log: Path) -> list[str]:
+    return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
+def workers_used(log: Path) -> set[str]:
+    return {line.split()[-1] for line in lines(log) if line.startswith("synthesized in")}
+
+
+def test_one_set_of_workers_serves_every_episode_and_is_gone_at_the_end(
+    tmp_path: Path, events: Path
+) -> None:
+    scripts = {"002-a.md": script("A"), "003-b.md": script("B")}
+    project = make_project(tmp_path / "p", scripts, seed=False)
+    result, _ = run_build(project, engine="fake", jobs=2)
+    assert not result.failed and len(result.built) == 2
+    assert result.synthesized > 2 * synth.SMALL_BATCH
+    # Two episodes, one pool: its two workers said both (a pool each would be four pids).
+    assert lines(events).count("pool started") == 1
+    assert len(workers_used(events)) == 2
+    assert str(os.getpid()) not in workers_used(events)
+    assert multiprocessing.active_children() == []  # shut down with the build
+
+
+def test_a_new_episode_starts_its_workers_before_the_build_draws_and_lays_out(
+    tmp_path: Path, events: Path
+) -> None:
+    project = make_project(tmp_path / "p", {"002-a.md": script("A")}, seed=False)
+    run_build(project, engine="fake", jobs=2)
+    assert lines(events)[:2] == ["pool started", "artwork"]
+
+    # Built before: its voice waits until the build knows there is something to say. A
+    # one-sentence edit is said here, in this process, with no workers at all.
+    events.unlink()
+    (project.scripts / "002-a.md").write_text(script("A").replace("ends, as", "stops, as"))
+    edited, _ = run_build(project, engine="fake", jobs=2)
+    assert edited.synthesized == 1
+    assert lines(events) == ["artwork", f"synthesized in {os.getpid()}"]
+
+    # No record of a build (its folder's record deleted), although every sentence is
+    # cached: the workers start, say nothing, and are shut down with the build.
+    events.unlink()
+    (record,) = project.episodes.glob("*/.build.json")
+    record.unlink()
+    again, _ = run_build(project, engine="fake", jobs=2)
+    assert not again.failed and again.synthesized == 0
+    assert lines(events)[:2] == ["pool started", "artwork"]
+    assert workers_used(events) == set()
+    assert multiprocessing.active_children() == []
+
+
+def test_one_worker_or_a_web_voice_starts_no_pool_ahead(tmp_path: Path, events: Path) -> None:
+    project: Project = make_project(tmp_path / "p", {"002-a.md": script("A")}, seed=False)
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert not result.failed and result.synthesized > synth.SMALL_BATCH
+    assert "pool started" not in lines(events)
+    assert workers_used(events) == {str(os.getpid())}
