@@ -135,8 +135,14 @@ def assemble(
             infer("date", "date", entry.date, f"the first build, recorded in {records.path}")
         else:
             today = dt.date.today()
-            kept = f", recorded in {records.path}" if records.persistent else ""
-            infer("date", "date", today, f"today, the first build{kept}")
+            # Said as every later build says it, so that the build after this one finds
+            # nothing to rewrite (a cleaning report that changed its wording is not a no-op).
+            origin = (
+                f"the first build, recorded in {records.path}"
+                if records.persistent
+                else "today, the first build"
+            )
+            infer("date", "date", today, origin)
             remember = dataclasses.replace(remember, date=today)
     fields.setdefault("number", number)
     fields.setdefault("language", show.language)
