@@ -215,6 +215,7 @@ def _build_normally(
     from pipeline.build.lock import exclusive
     from pipeline.build.run import build, no_scripts
     from pipeline.build.task import Options, Project
+    from pipeline.speech.engines import engines_kept
 
     _check_engine_and_cluster(args)
     project = Project(root)
@@ -234,11 +235,12 @@ def _build_normally(
         watched = quick.watched_files()
         before = quick.fingerprint(root, options, watched)
         reporter.lines.clear()  # the lock's notices are not a no-op's
-        result = build(project, settings, reporter, scripts)
-        learned = None
-        if not result.failed and not args.explain:
-            start = noop.Start(project, settings, scripts, options, watched, before)
-            learned = noop.what_a_noop_prints(start, result, reporter)
+        with engines_kept():  # the build and the no-op learnt after it share each voice
+            result = build(project, settings, reporter, scripts)
+            learned = None
+            if not result.failed and not args.explain:
+                start = noop.Start(project, settings, scripts, options, watched, before)
+                learned = noop.what_a_noop_prints(start, result, reporter)
         seconds = time.monotonic() - started
         _finish(args, seconds, len(result.built), result.synthesized, result.stage_seconds)
         if learned is not None:

@@ -116,3 +116,28 @@ def test_one_worker_or_a_web_voice_starts_no_pool_ahead(tmp_path: Path, events: 
     assert not result.failed and result.synthesized > synth.SMALL_BATCH
     assert "pool started" not in lines(events)
     assert workers_used(events) == {str(os.getpid())}
+
+
+def test_the_build_and_the_noop_learnt_after_it_load_the_voice_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that did work builds once more, silently, to learn what a no-op prints
+    (pipeline/build/noop.py); it takes the build's engine rather than load and check the
+    voice again."""
+    from pipeline.cli import main
+    from pipeline.speech import engines
+
+    loads: list[bool] = []
+    real = engines.ENGINES["fake"]
+    monkeypatch.setitem(
+        engines.ENGINES, "fake", lambda choice, forked: loads.append(forked) or real(choice, forked)
+    )
+    project = make_project(tmp_path / "p", {"002-a.md": script("A")}, seed=False)
+    args = ["--root", str(project.root), "build", "--engine", "fake", "--quiet"]
+    assert main([*args, "--jobs", "1"]) == 0
+    assert loads == [False]
+    assert (project.root / ".cache" / "noop.json").exists()  # the no-op was learnt
+    (project.scripts / "002-a.md").write_text(script("B"))
+    loads.clear()
+    assert main([*args, "--jobs", "2"]) == 0  # each run loads its own (its workers, theirs)
+    assert loads == [False]

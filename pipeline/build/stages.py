@@ -72,8 +72,10 @@ def choose_voice(task: EpisodeTask) -> None:
         task.engine = load_engine(task.choice)
     except PipelineError as exc:
         raise type(exc)(exc.detail, task.source) from None
-    for notice in getattr(task.engine, "notices", ()):  # e.g. a damaged cached voice remade
+    notices = getattr(task.engine, "notices", [])
+    for notice in notices:  # e.g. a damaged cached voice remade
         task.reporter.warn(notice)
+    notices.clear()  # told once: a later script (or build) in this voice shares the engine
 
 
 def load_lexicon(task: EpisodeTask) -> None:

@@ -8,12 +8,21 @@ neural network runtime.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from pipeline.core.errors import EngineError
 from pipeline.speech.engines.base import Engine, Speech, VoiceChoice
 
-__all__ = ["ENGINES", "Engine", "Speech", "VoiceChoice", "check_engine_name", "load_engine"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "Speech",
+    "VoiceChoice",
+    "check_engine_name",
+    "engines_kept",
+    "load_engine",
+]
 
 
 def _load_piper(choice: VoiceChoice, forked: bool) -> Engine:
@@ -56,12 +65,31 @@ def check_engine_name(name: str) -> None:
         raise EngineError(f"unknown engine '{name}' (known: {known})")
 
 
+_kept: dict[VoiceChoice, Engine] | None = None
+
+
+@contextlib.contextmanager
+def engines_kept() -> Iterator[None]:
+    """Within it, each choice is loaded once: a build and the silent build that follows it
+    to learn what a no-op prints (pipeline.build.noop) share one engine, rather than check
+    the voice's files twice in a second (a voice copy just made is hashed again, 50 ms)."""
+    global _kept
+    _kept = {}
+    try:
+        yield
+    finally:
+        _kept = None
+
+
 def load_engine(choice: VoiceChoice, *, forked: bool = False) -> Engine:
     """Load the chosen engine and check it can speak the script's language.
 
     ``forked``: in a synthesis worker forked from the build, which checked the voice's
     derived files a moment ago; the engine does not check them again (what it loads, it
     still checks as it loads it)."""
+    kept = None if forked else _kept  # a worker never takes the build's (see synth._inherited)
+    if kept is not None and choice in kept:
+        return kept[choice]
     check_engine_name(choice.engine)
     engine = ENGINES[choice.engine](choice, forked)
     if not engine.speaks(choice.language):
@@ -69,4 +97,6 @@ def load_engine(choice: VoiceChoice, *, forked: bool = False) -> Engine:
             f"the {choice.engine} voice '{choice.voice}' cannot speak language "
             f"'{choice.language}': choose another voice or set the script's language"
         )
+    if kept is not None:
+        kept[choice] = engine
     return engine
