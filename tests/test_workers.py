@@ -129,9 +129,12 @@ def test_the_build_and_the_noop_learnt_after_it_load_the_voice_once(
 
     loads: list[bool] = []
     real = engines.ENGINES["fake"]
-    monkeypatch.setitem(
-        engines.ENGINES, "fake", lambda choice, forked: loads.append(forked) or real(choice, forked)
-    )
+
+    def counted(choice: engines.VoiceChoice, forked: bool) -> engines.Engine:
+        loads.append(forked)
+        return real(choice, forked)
+
+    monkeypatch.setitem(engines.ENGINES, "fake", counted)
     project = make_project(tmp_path / "p", {"002-a.md": script("A")}, seed=False)
     args = ["--root", str(project.root), "build", "--engine", "fake", "--quiet"]
     assert main([*args, "--jobs", "1"]) == 0
