@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import make_project, run_build
 
+import pipeline.build.local as build_local
 import pipeline.build.run as build_run
 import pipeline.speech.synth as synth
 from pipeline.build.task import Project
@@ -54,6 +55,12 @@ def events(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         note("artwork")
         return real_artwork(*args, **kwargs)  # type: ignore[arg-type]
 
+    def let_go() -> None:
+        note("let go")
+        real_let_go()
+
+    real_let_go = build_local.let_go_of_workers
+    monkeypatch.setattr(build_local, "let_go_of_workers", let_go)
     monkeypatch.setattr(synth, "_start_pool", start)
     monkeypatch.setattr(synth, "_synthesize_one", noting_one)
     monkeypatch.setattr(build_run, "ensure_artwork", artwork)
@@ -79,6 +86,8 @@ def test_one_set_of_workers_serves_every_episode_and_is_gone_at_the_end(
     # Two episodes, one pool: its two workers said both (a pool each would be four pids).
     assert lines(events).count("pool started") == 1
     assert len(workers_used(events)) == 2
+    # Let go once the last episode's synthesis is over, while that episode is made.
+    assert lines(events)[-1] == "let go" and lines(events).count("let go") == 1
     assert str(os.getpid()) not in workers_used(events)
     assert multiprocessing.active_children() == []  # shut down with the build
 
@@ -96,7 +105,7 @@ def test_a_new_episode_starts_its_workers_before_the_build_draws_and_lays_out(
     (project.scripts / "002-a.md").write_text(script("A").replace("ends, as", "stops, as"))
     edited, _ = run_build(project, engine="fake", jobs=2)
     assert edited.synthesized == 1
-    assert lines(events) == ["artwork", f"synthesized in {os.getpid()}"]
+    assert lines(events) == ["artwork", f"synthesized in {os.getpid()}", "let go"]
 
     # No record of a build (its folder's record deleted), although every sentence is
     # cached: the workers start, say nothing, and are shut down with the build.

@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pipeline.build.stages import WORK_STAGES
+from pipeline.build.stages import WORK_STAGES, synthesize
 from pipeline.build.task import EpisodeTask
 from pipeline.core.errors import BugError, PipelineError
 from pipeline.core.model import BuiltEpisode
 from pipeline.core.reporter import Reporter
+from pipeline.speech.synth import let_go_of_workers
 
 
 def build_here(
@@ -30,6 +31,8 @@ def build_here(
                 with reporter.timed(stage.__name__):
                     stage(task)
                 task.stage_seconds[stage.__name__] = round(time.perf_counter() - started, 3)
+                if stage is synthesize and task is tasks[-1]:
+                    let_go_of_workers()  # none will synthesize after it: they exit meanwhile
         except PipelineError as exc:
             fail(task.source, exc)
             continue

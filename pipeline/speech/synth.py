@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import functools
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +205,7 @@ class _KeptPool:
     def __init__(self) -> None:
         self.key: tuple[VoiceChoice, Path, int] | None = None
         self.executor: cf.ProcessPoolExecutor | None = None
+        self.leaving: threading.Thread | None = None
 
     def pool(
         self, choice: VoiceChoice, cache: AudioCache, workers: int
@@ -219,6 +222,17 @@ class _KeptPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
         self.key = self.executor = None
+        if self.leaving is not None:
+            self.leaving.join()
+            self.leaving = None
+
+    def let_go(self) -> None:
+        """Have the workers exit while the build goes on (close waits for them)."""
+        if self.executor is not None and self.leaving is None:
+            shutdown = functools.partial(self.executor.shutdown, wait=True, cancel_futures=True)
+            self.leaving = threading.Thread(target=shutdown, name="workers leaving")
+            self.leaving.start()
+            self.key = self.executor = None
 
 
 _kept: _KeptPool | None = None
@@ -235,6 +249,14 @@ def pools_kept() -> Iterator[None]:
     finally:
         _kept = None
         kept.close()
+
+
+def let_go_of_workers() -> None:
+    """Nothing more will be synthesized in this build: its workers exit now, while the
+    rest of the episode is made (a twentieth of a second that was the build's last), and
+    pools_kept waits for them as it ends. No pool may be started after it."""
+    if _kept is not None:
+        _kept.let_go()
 
 
 def warm_up(choice: VoiceChoice, engine: Engine, cache: AudioCache, workers: int) -> bool:
