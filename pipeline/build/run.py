@@ -109,8 +109,10 @@ def build(
         atomic.remove_leftovers(folder)  # what a killed build left half-written
     cluster = options.cluster or show.cluster
     with pools_kept():  # the synthesis workers, kept from one episode to the next
-        if not cluster:  # the first sure to synthesize loads its voice while we go on
-            any(warm_up_voice(task) for task in tasks)
+        if not cluster:  # a Dask cluster has workers of its own
+            for task in tasks:  # the first sure to synthesize loads its voice meanwhile
+                if warm_up_voice(task):
+                    break
         artwork = ensure_artwork(show, project.feed)
         for task in list(tasks):
             task.artwork = artwork
