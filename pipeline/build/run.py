@@ -1,7 +1,8 @@
 """`essaycast build`: check everything, then build each script, then the show-wide outputs.
 
     1. show.toml, its music, the lexicon, the base URL           (one error stops the build)
-    2. every script's CHECK_STAGES                               (a bad script is skipped)
+    2. every script's CHECK_STAGES                               (a bad script is skipped);
+       the first new episode's synthesis workers start loading its voice
     3. every checked script's WORK_STAGES, here (pipeline.build.local)
        or on a Dask cluster (pipeline.build.cluster)
     4. the feed, the show's book, page and report               (pipeline.build.showwide)
