@@ -254,7 +254,7 @@ def pools_kept() -> Iterator[None]:
 def let_go_of_workers() -> None:
     """Nothing more will be synthesized in this build: its workers exit now, while the
     rest of the episode is made (a twentieth of a second that was the build's last), and
-    pools_kept waits for them as it ends. No pool may be started after it."""
+    pools_kept waits for them as it ends (as would a pool started after it, before it forks)."""
     if _kept is not None:
         _kept.let_go()
 
