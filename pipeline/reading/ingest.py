@@ -131,18 +131,16 @@ def assemble(
         if not entry.slug:
             found.append(Inferred("slug", slug, slug_origin))
     if "date" not in fields:
+        # The first build says it as every later build does, so that the build after it
+        # finds nothing to rewrite (a cleaning report that changed its wording is no no-op).
+        recorded = f"the first build, recorded in {records.path}"
         if entry.date:
-            infer("date", "date", entry.date, f"the first build, recorded in {records.path}")
+            infer("date", "date", entry.date, recorded)
         else:
             today = dt.date.today()
-            # Said as every later build says it, so that the build after this one finds
-            # nothing to rewrite (a cleaning report that changed its wording is not a no-op).
-            origin = (
-                f"the first build, recorded in {records.path}"
-                if records.persistent
-                else "today, the first build"
+            infer(
+                "date", "date", today, recorded if records.persistent else "today, the first build"
             )
-            infer("date", "date", today, origin)
             remember = dataclasses.replace(remember, date=today)
     fields.setdefault("number", number)
     fields.setdefault("language", show.language)
