@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,34 @@ def test_the_build_and_the_noop_learnt_after_it_load_the_voice_once(
     loads.clear()
     assert main([*args, "--jobs", "2"]) == 0  # each run loads its own (its workers, theirs)
     assert loads == [False]
+
+
+def stuck_one(job: synth.Job) -> str:
+    """A worker's job that hangs on the sentence that says so (for longer than the stall limit
+    the test sets: without the limit the build would wait and succeed), and kills its
+    worker on the one that says that (module-level: the pool sends it to workers by name)."""
+    if "hangs here" in job.spoken:
+        time.sleep(120)
+    if "dies here" in job.spoken:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return REAL_ONE(job)
+
+
+@pytest.mark.parametrize("sentence", ["It hangs here, for good.", "It dies here, at once."])
+def test_a_worker_that_hangs_or_dies_fails_its_episode_in_one_line_and_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sentence: str
+) -> None:
+    monkeypatch.setattr(synth, "STALL_LIMIT_S", 3)
+    monkeypatch.setattr(synth, "_synthesize_one", stuck_one)
+    text = script("A").replace("Then it ends", f"{sentence} Then it ends")
+    scripts = {"002-a.md": text, "003-b.md": script("B")}
+    project = make_project(tmp_path / "p", scripts, seed=False)
+    result, _ = run_build(project, engine="fake", jobs=2)
+    ((source, message),) = result.failed
+    assert source.name == "002-a.md" and "\n" not in message
+    assert "workers stopped answering" in message and sentence[:20] in message
+    what = "no utterance finished in 3 s" if "hangs" in sentence else "without a word"
+    assert what in message
+    # The other episode still builds, with workers of its own, and none is left.
+    assert [episode.files.slug for episode in result.built] == ["003-b"]
+    assert multiprocessing.active_children() == []

@@ -104,6 +104,11 @@ def faded(samples: NDArray[np.int16], rate: int) -> NDArray[np.int16]:
     return np.round(out).astype("<i2")
 
 
+# No utterance takes this long to say (Piper says a sentence in a second or two): a pool in
+# which none has finished for this long has a hung worker, and the build stops rather than
+# wait forever.
+STALL_LIMIT_S = 10 * 60
+
 # Below this many utterances (a small edit), starting worker processes costs more than
 # it saves: synthesize in this process, where the engine uses every core itself.
 SMALL_BATCH = 4
@@ -226,6 +231,11 @@ class _KeptPool:
             self.leaving.join()
             self.leaving = None
 
+    def forget(self, executor: cf.Executor) -> None:
+        """``executor`` was lost (its workers stopped): a later episode starts its own."""
+        if self.executor is executor:
+            self.key = self.executor = None
+
     def let_go(self) -> None:
         """Have the workers exit while the build goes on (close waits for them)."""
         if self.executor is not None and self.leaving is None:
@@ -306,12 +316,45 @@ def _landed(job: Job) -> Landed:
 def _drain(pool: cf.Executor, jobs: Sequence[Job]) -> Iterator[Landed]:
     with tools.signals_held():  # the first submit starts the pool: not to be cut short
         futures = {pool.submit(_synthesize_one, job): job for job in jobs}
+    pending = set(futures)
     try:
-        for future in cf.as_completed(futures):
-            error = future.exception()
-            if error is not None and not isinstance(error, EngineError):
-                raise error
-            yield Landed(futures[future], error)
+        while pending:
+            done, pending = cf.wait(pending, timeout=STALL_LIMIT_S, return_when=cf.FIRST_COMPLETED)
+            if not done:  # the one left unfinished is the one its worker hangs on
+                (hung, *_) = [futures[f] for f in futures if not f.done()]
+                raise _lost(pool, f"no utterance finished in {STALL_LIMIT_S:g} s", hung)
+            for future in done:
+                error = future.exception()
+                if isinstance(error, cf.BrokenExecutor):
+                    # Every utterance not yet landed fails with it: the dead worker was
+                    # saying the first of them, or the one its neighbour was saying.
+                    broken = [futures[f] for f in futures if _failed_with(f, error)]
+                    first = broken[0] if broken else futures[future]
+                    raise _lost(pool, "a worker stopped without a word", first, "or next to it")
+                if error is not None and not isinstance(error, EngineError):
+                    raise error
+                yield Landed(futures[future], error)
     finally:  # also when the consumer stops early (an error, ^C): drop what has not started
         for future in futures:
             future.cancel()
+
+
+def _failed_with(future: cf.Future[str], error: BaseException) -> bool:
+    return future.done() and not future.cancelled() and type(future.exception()) is type(error)
+
+
+def _lost(pool: cf.Executor, what: str, job: Job, where: str = "") -> EngineError:
+    """The pool's workers are stopped and the pool let go (a hung worker would keep its
+    shutdown waiting forever); the error names the utterance that was being said."""
+    processes = getattr(pool, "_processes", None) or {}  # the executor's own, by pid
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    if _kept is not None:
+        _kept.forget(pool)
+    near = f" {where}" if where else ""
+    return EngineError(
+        f"the voice's workers stopped answering ({what}, saying {job.spoken[:60]!r}{near}:"
+        " killed, out of memory, or hung); they were stopped: build again"
+    )
