@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
+from conftest import make_project, run_build
 
 from pipeline.core.errors import ScriptError
 from pipeline.core.model import EpisodeMeta, Narration, Script
@@ -149,6 +151,48 @@ def test_a_list_of_short_lines_is_read_item_by_item_and_is_never_a_heading() -> 
     narration = narrate(script_of(f"{FIRST}\n\nA torch\nA map\nA flask\n\n{SECOND}\n"))
     assert [chapter.title for chapter in narration.chapters] == ["Introduction"]
     assert narrated(narration) == [FIRST, "A torch", "A map", "A flask", SECOND]
+
+
+def forms(narration: Narration) -> list[tuple[str | None, int]]:
+    return [(b.form.list_kind, b.form.list_id) for c in narration.chapters for b in c.blocks]
+
+
+def test_a_numbered_list_in_plain_text_is_an_ordered_list_whose_numbers_are_not_said() -> None:
+    steps = "1. Cast on twenty stitches.\n2) Knit every row,\n   loosely.\n3. Bind off."
+    apart = "1. Wind the wool.\n\n2. Find the needles."
+    narration = narrate(script_of(f"{FIRST}\n\n{steps}\n\n{SECOND}\n\n{apart}\n\n{THIRD}\n"))
+    assert narrated(narration) == [
+        FIRST, "Cast on twenty stitches.", "Knit every row, loosely.", "Bind off.", SECOND,
+        "Wind the wool.", "Find the needles.", THIRD,
+    ]  # fmt: skip
+    kinds = forms(narration)
+    assert [kind for kind, _ in kinds] == [None, "ol", "ol", "ol", None, "ol", "ol", None]
+    assert kinds[1][1] == kinds[3][1] != kinds[5][1] == kinds[6][1]  # two lists, not one
+
+
+def test_a_plain_numbered_list_is_an_ol_on_the_page_and_unnumbered_in_the_captions(
+    tmp_path: Path,
+) -> None:
+    steps = "1. Cast on twenty stitches.\n2. Knit every row.\n3. Bind off."
+    body = f"Quiet Hobbies\n\n{FIRST}\n\n{steps}\n\n{SECOND}\n"
+    project = make_project(tmp_path / "p", {"002-steps.txt": body}, seed=False)
+    result, _ = run_build(project, engine="fake", jobs=1)
+    assert not result.failed, result.failed
+    (built,) = result.built
+    page = built.files.page.read_text(encoding="utf-8")
+    (ordered,) = [o for o in re.findall(r"<ol>(.*?)</ol>", page, re.DOTALL) if "Cast on" in o]
+    items = re.findall(r"<li>.*?</li>", ordered, re.DOTALL)
+    assert len(items) == 3 and "Bind off." in items[2] and "3." not in items[2]
+    captions = built.files.vtt.read_text(encoding="utf-8")
+    assert "Cast on twenty stitches." in captions and "1. Cast" not in captions
+
+
+def test_a_number_that_opens_a_heading_or_a_paragraph_is_kept_and_said() -> None:
+    body = f"1. Beginnings\n\n{FIRST}\n\n4. The fourth row is the hardest. {SECOND}\n"
+    narration = narrate(script_of(body))
+    assert [chapter.title for chapter in narration.chapters] == ["1. Beginnings"]
+    assert narrated(narration)[-1] == f"4. The fourth row is the hardest. {SECOND}"
+    assert {kind for kind, _ in forms(narration)} == {None}
 
 
 def test_markdown_is_not_cut_into_blocks() -> None:

@@ -4,7 +4,7 @@ Plain text: paragraphs are separated by blank lines (or by a dropped line); the 
 one paragraph are joined, so hard-wrapped text reads as one paragraph. A text without any
 blank line is read as one paragraph per line, the way many pages paste; so is a block of
 three or more short lines without final punctuation (a list), whose items are never
-headings. A *heading* is a
+headings, and so is each item of lines numbered from 1 up (a numbered list). A *heading* is a
 short line (at most 12 words) without sentence-final punctuation, standing alone and
 followed by a paragraph; it may also be the first line of a block when it is much shorter
 than the lines after it. Text before the first heading is the chapter "Introduction",
@@ -168,17 +168,78 @@ def is_list(block: Sequence[str]) -> bool:
     )
 
 
-def plain_units(lines: Sequence[Line]) -> list[tuple[str, bool, int]]:
+# "1. ", "2) ", "12. ": a numbered list's item as plain text writes it.
+NUMBERED_ITEM = re.compile(r"^\s*(\d{1,3})[.)]\s+(?=\S)")
+
+
+def numbered_items(block: Sequence[str], first: int = 1) -> tuple[list[str], int] | None:
+    """A block that is items of a numbered list ("1. ", "2) "), counting up by one from
+    ``first`` (a list starts at 1; a block may go on one above): the items without their
+    numbers (a page numbers them again, and the voice never says a list's marks, as in
+    Markdown), and the number the next item would have. A line without a number goes on
+    the item above it (a wrapped item).
+
+    >>> numbered_items(["1. Gather the wood.", "2) Light it,", "   then wait.", "3. Eat."])
+    (['Gather the wood.', 'Light it, then wait.', 'Eat.'], 4)
+    >>> numbered_items(["2. Light it."], first=2), numbered_items(["3. Eat."], first=2)
+    ((['Light it.'], 3), None)
+    >>> numbered_items(["1. A cold year,", "it snowed."])  # one item, wrapped
+    (['A cold year, it snowed.'], 2)
+    >>> [numbered_items([line]) for line in ("4. A year.", "1984. A year.", "A 1. b")]
+    [None, None, None]
+    """
+    items: list[str] = []
+    expected = first
+    for line in block:
+        marker = NUMBERED_ITEM.match(line)
+        if marker is None and items:
+            items[-1] = f"{items[-1]} {line.strip()}"
+            continue
+        if marker is None or int(marker[1]) != expected:
+            return None
+        items.append(line[marker.end() :].strip())
+        expected += 1
+    return (items, expected) if items else None
+
+
+def plain_units(lines: Sequence[Line]) -> list[tuple[str, bool, int, str]]:
     """Plain text -> its units in order: (text, whether it may be a heading, the number of
-    the list it is an item of, or 0)."""
+    the list it is an item of or 0, and that list's kind: "ul" or "ol").
+
+    A numbered list is two or more items counting up by one, in one block or a block an
+    item (its items apart, blank lines between).
+
+    >>> [u[2:] + (u[0],) for u in plain_units([Line(n, t) for n, t in enumerate(
+    ...     ["Do this:", "", "1. Gather the wood.", "", "2. Light it.", "", "Done."], 1)])]
+    [(0, '', 'Do this:'), (2, 'ol', 'Gather the wood.'), (2, 'ol', 'Light it.'), (0, '', 'Done.')]
+    """
     texts = [line.text for line in lines if line.text.strip()]
     if len(texts) == len(trim_blank(lines)):  # no blank line at all: a paragraph a line
-        return [(collapse(text), True, 0) for text in texts]
-    blocks = text_blocks(lines)
-    units: list[tuple[str, bool, int]] = []
+        blocks = [[text] for text in texts]
+        loose = True
+    else:
+        blocks, loose = text_blocks(lines), False
+    units: list[tuple[str, bool, int, str]] = []
+    numbered: tuple[int, int] | None = None  # the numbered list open: its number, its next item
     for number, block in enumerate(blocks, 1):
+        following = numbered_items(block, first=numbered[1]) if numbered else None
+        if following is not None and numbered is not None:
+            units += [(collapse(item), False, numbered[0], "ol") for item in following[0]]
+            numbered = (numbered[0], following[1])
+            continue
+        starting = numbered_items(block)
+        if starting is not None and (
+            len(starting[0]) > 1 or _numbered_next(blocks, number, starting[1])
+        ):
+            units += [(collapse(item), False, number, "ol") for item in starting[0]]
+            numbered = (number, starting[1])
+            continue
+        numbered = None
+        if loose:
+            units.append((collapse(block[0]), True, 0, ""))
+            continue
         if is_list(block):
-            units += [(collapse(item), False, number) for item in block]  # never headings
+            units += [(collapse(item), False, number, "ul") for item in block]  # never headings
             continue
         first, rest = block[0], block[1:]
         if (
@@ -186,10 +247,16 @@ def plain_units(lines: Sequence[Line]) -> list[tuple[str, bool, int]]:
             and is_heading_like(first)
             and len(first.strip()) <= HEADING_IN_BLOCK_RATIO * max(len(r.strip()) for r in rest)
         ):
-            units.append((collapse(first), True, 0))
+            units.append((collapse(first), True, 0, ""))
             block = rest
-        units.append((collapse(" ".join(block)), True, 0))
+        units.append((collapse(" ".join(block)), True, 0, ""))
     return units
+
+
+def _numbered_next(blocks: Sequence[Sequence[str]], number: int, expected: int) -> bool:
+    """Whether the block after block ``number`` (counted from 1) goes on a numbered list at
+    item ``expected``: a single numbered item is a list only with a next one."""
+    return number < len(blocks) and numbered_items(blocks[number], first=expected) is not None
 
 
 def plain_sections(lines: Sequence[Line]) -> list[Section]:
@@ -208,11 +275,11 @@ def plain_sections(lines: Sequence[Line]) -> list[Section]:
         and index + 1 < len(units)
         and not is_heading_like(units[index + 1][0])
         else "paragraph"
-        for index, (unit, may_be_heading, _) in enumerate(units)
+        for index, (unit, may_be_heading, _, _) in enumerate(units)
     ]
     return sections_of(
-        Unit(kind, text, Form("ul", item_list, next_item) if item_list else Form())
-        for kind, (text, _, item_list), next_item in zip(
+        Unit(kind, text, Form(list_kind, item_list, next_item) if item_list else Form())  # type: ignore[arg-type]
+        for kind, (text, _, item_list, list_kind), next_item in zip(
             kinds, units, itertools.count(len(units) + 1), strict=False
         )
     )
