@@ -151,3 +151,28 @@ def test_a_host_sees_at_most_two_requests_at_once(site: Site) -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(fetcher.get, [site.url(f"/p{number}") for number in range(8)]))
     assert site.most_in_flight == 2
+
+
+def test_a_crawl_delay_spaces_the_requests_to_its_host(site: Site) -> None:
+    site.add("/robots.txt", "User-agent: *\nCrawl-delay: 5\n", content_type="text/plain")
+    for name in ("a", "b", "c"):
+        site.add(f"/{name}/", wordpress_page(site, "quiet-rooms"))
+    now = [100.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    fetcher = quiet(sleep=sleep, clock=lambda: now[0])
+    for name in ("a", "b", "c"):
+        assert fetcher.get(site.url(f"/{name}/")).status == 200
+        now[0] += 1.0  # the page is read meanwhile: one second of the delay gone
+    assert site.paths() == ["/robots.txt", "/a/", "/b/", "/c/"]
+    assert waits == [5.0, 4.0, 4.0]  # after robots.txt too: every request counts
+    site.add("/robots.txt", "User-agent: *\nCrawl-delay: 600\n", content_type="text/plain")
+    slow = quiet(sleep=sleep, clock=lambda: now[0])
+    assert error_of(slow, site.url("/a/")).endswith(
+        "the site's robots.txt asks for 600 s between requests, more than the 120 s "
+        "essaycast waits; try later"
+    )

@@ -7,6 +7,8 @@ server says it is busy.
 * A 429 or 503 is retried after the ``Retry-After`` the server sent (seconds or an
   HTTP-date, RFC 9110 section 10.2.3), else after a doubling backoff; a server that asks
   for longer than ``max_wait`` seconds is told "later" and the fetch fails.
+* A host whose robots.txt asks for a ``Crawl-delay`` gets its requests that many seconds
+  apart (a delay longer than ``max_wait`` is told "later": that fetch fails).
 * Conditional requests (RFC 9110 section 13): given the ETag and Last-Modified of the last
   answer, the request carries ``If-None-Match`` and ``If-Modified-Since`` (the values sent
   back verbatim, as RFC 9110 asks), and a ``304 Not Modified`` comes back with no body.
@@ -126,8 +128,10 @@ class Fetcher:
     retries: int = 3
     max_wait: float = 120.0
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
     say: Callable[[str], None] = print
     _robots: dict[str, Robots] = field(default_factory=dict)
+    _last_start: dict[str, float] = field(default_factory=dict)  # each host's last request
     _slots: dict[str, threading.Semaphore] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
@@ -186,6 +190,27 @@ class Fetcher:
             self._robots[site] = robots
         return robots
 
+    def _pace(self, url: str) -> None:
+        """Wait until the host's Crawl-delay has passed since its last request (robots.txt
+        read by then: it is fetched before any page of the host); each request reserves its
+        start, so threads sharing a host keep the delay between them too."""
+        site = origin(url)
+        with self._lock:
+            known = self._robots.get(site)
+            delay = known.crawl_delay if known is not None else 0.0
+            if delay > self.max_wait:
+                raise FetchError(
+                    f"the site's robots.txt asks for {delay:g} s between requests, more than "
+                    f"the {self.max_wait:g} s essaycast waits; try later",
+                    url,
+                )
+            now = self.clock()
+            last = self._last_start.get(site)
+            start = now if last is None else max(now, last + delay)
+            self._last_start[site] = start
+        if start > now:
+            self.sleep(start - now)
+
     def _slot(self, url: str) -> threading.Semaphore:
         with self._lock:
             return self._slots.setdefault(origin(url), threading.Semaphore(self.per_host))
@@ -210,6 +235,7 @@ class Fetcher:
             headers["If-Modified-Since"] = validators.last_modified
         backoff = 1.0
         for attempt in range(self.retries + 1):
+            self._pace(url)
             with self._slot(url):
                 answer = self._send(url, headers, limit, truncate)
             if answer.status_code not in BUSY_CODES or attempt == self.retries:

@@ -6,6 +6,8 @@
 * The most specific match wins: the matching rule with the longest path. When an allow and
   a disallow rule match equally, the allow rule wins. No match allows.
 * ``/robots.txt`` itself is always allowed.
+* ``Crawl-delay`` (seconds between requests: not in RFC 9309, but kept by many crawlers and
+  asked for by many sites) is read from the same groups; the largest applies.
 
 Python's ``urllib.robotparser`` applies the first matching rule instead of the longest,
 so it is not used.
@@ -45,6 +47,7 @@ class Rule:
 class Robots:
     rules: tuple[Rule, ...] = ()
     failed: int | None = None  # robots.txt answered this 5xx status: all is disallowed
+    crawl_delay: float = 0.0  # seconds the site asks between two requests
 
     @classmethod
     def allow_all(cls) -> Robots:
@@ -85,8 +88,10 @@ def parse_robots(text: str, agent: str) -> Robots:
     >>> text += "User-agent: EssayCast\\nUser-agent: bot\\nDisallow: /private # mine\\n"
     >>> parse_robots(text, "essaycast").rules
     (Rule(allow=False, path='/private'),)
+    >>> parse_robots("User-agent: *\\nCrawl-delay: 2.5\\nDisallow: /tmp", "x").crawl_delay
+    2.5
     """
-    groups: list[tuple[list[str], list[Rule]]] = []
+    groups: list[tuple[list[str], list[Rule], list[float]]] = []
     in_agents = False
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
@@ -96,16 +101,33 @@ def parse_robots(text: str, agent: str) -> Robots:
         key, value = key.strip().lower(), value.strip()
         if key == "user-agent":
             if not in_agents:
-                groups.append(([], []))
+                groups.append(([], [], []))
             groups[-1][0].append(value.lower())
             in_agents = True
         elif key in ("allow", "disallow") and groups:
             groups[-1][1].append(Rule(key == "allow", unquote(value)))
             in_agents = False
+        elif key == "crawl-delay" and groups:
+            delay = _seconds(value)
+            if delay is not None:
+                groups[-1][2].append(delay)
+            in_agents = False
         else:
             in_agents = in_agents and key not in ("allow", "disallow")
     token = agent.lower()
-    mine = [rule for agents, rules in groups if token in agents for rule in rules]
-    if not any(token in agents for agents, _ in groups):
-        mine = [rule for agents, rules in groups if "*" in agents for rule in rules]
-    return Robots(tuple(mine))
+    chosen = [g for g in groups if token in g[0]] or [g for g in groups if "*" in g[0]]
+    rules = tuple(rule for _, group_rules, _ in chosen for rule in group_rules)
+    return Robots(rules, crawl_delay=max((d for *_, ds in chosen for d in ds), default=0.0))
+
+
+def _seconds(value: str) -> float | None:
+    """A Crawl-delay's seconds, or None for what is not a number of them.
+
+    >>> _seconds("10"), _seconds("0.5"), _seconds("soon"), _seconds("-3"), _seconds("nan")
+    (10.0, 0.5, None, None, None)
+    """
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < float("inf") else None
