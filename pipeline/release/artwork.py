@@ -338,9 +338,10 @@ def encode_jpeg(
     if crisp:
         options["subsampling"] = 0
     data = b""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")  # convert copies even RGB
     for quality in JPEG_QUALITIES:
         out = io.BytesIO()
-        image.convert("RGB").save(out, format="JPEG", quality=quality, **options)
+        rgb.save(out, format="JPEG", quality=quality, **options)
         data = out.getvalue()
         if len(data) <= max_bytes:
             break
