@@ -210,3 +210,39 @@ def test_quiet_and_loud_passages_are_gated_as_ffmpeg_gates_them(tmp_path: Path) 
         str(wav), input=signal.tobytes(),
     )  # fmt: skip
     agree(wav)
+
+
+HEADINGS = """---
+title: Headings on headings
+---
+
+The first part of this page has a paragraph of its own, long enough to be measured.
+It goes on for a few sentences, as paragraphs do, before the headings begin.
+
+## Setup
+
+### Needs
+
+#### OS
+
+##### Go
+
+The last heading has a paragraph under it, long enough to be measured on its own.
+It says what to install, and then it says how, in a few more sentences than that.
+"""
+
+
+@pytest.mark.parametrize("engine", ["fake", pytest.param("piper", marks=pytest.mark.slow)])
+def test_chapters_that_are_a_heading_alone_build_and_the_episode_lands(
+    tmp_path: Path, engine: str
+) -> None:
+    """Headings right after headings are chapters of one word: no drive brings a word and
+    its pauses to the target, so they are driven as every chapter is and only their true
+    peak is held; the episode still lands on the target."""
+    project = make_project(tmp_path / "p", {"002-headings.md": HEADINGS}, seed=False)
+    result, _ = run_build(project, engine=engine, jobs=1)
+    assert not result.failed, result.failed
+    (built,) = result.built
+    assert built.chapter_titles[1:5] == ("Setup", "Needs", "OS", "Go")
+    loudness, _, peak = ebur128(built.files.mp3)
+    assert abs(loudness - -16.0) <= 0.5 and peak <= -1.0

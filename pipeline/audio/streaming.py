@@ -82,9 +82,13 @@ EPISODE_TOLERANCE_LU = 0.3
 # A chapter whose true peak came through over the ceiling has its limiter set lower by the
 # overshoot and this much more.
 PEAK_MARGIN_DB = 0.1
-# A chapter too quiet for a cut after the limiter is driven this much harder.
+# Less speech than this in a chapter is not measured on its own (see BackHalf._chapter):
+# the short-term window of EBU R 128, the shortest over which it reads loudness as heard.
+SHORTEST_MEASURED_S = 3.0
+# A chapter too quiet for a cut after the limiter is driven this much harder, and twice
+# as much more each time it is still too quiet.
 DRIVE_STEP_DB = 2.0
-ROUNDS = 4
+ROUNDS = 6
 
 
 @dataclass(frozen=True)
@@ -204,25 +208,37 @@ class BackHalf:
 
     def _chapter(self, index: int) -> Part:
         """A chapter mastered at its own figure: driven from its raw loudness, trimmed
-        from where it lands (ROUNDS tries at most, each a pure function of its audio)."""
+        from where it lands (ROUNDS tries at most, each a pure function of its audio).
+
+        A chapter with less speech than SHORTEST_MEASURED_S (a heading with the next one
+        right after it) is not trimmed to the target: its few words, each 400 ms block
+        averaging them with the pauses around, land under it at any drive, however hard
+        the limiter holds them. Driven as every chapter is, they are as loud as the words
+        around them; only its true peak is held under the ceiling."""
         known = {key for keys in self.keys[: index + 1] for key in keys}
         blocks = [_sized(block, self.cache, known) for block in self.plan.blocks]
         pieces = tuple(segments(self._layout(blocks))[index])
+        speech = sum(piece.samples for piece in pieces if piece.key) / self.plan.rate
+        measured = speech >= SHORTEST_MEASURED_S
         drive, trim, under = self._drive(self._raw(pieces)), LANDING_GUESS_DB, 0.0
         part = self._master(pieces, drive, trim, under, index)
+        step = DRIVE_STEP_DB
         for _ in range(ROUNDS):
             target = self.loudness.target_lufs
             missed = target - gated_loudness(part.levels.blocks())
             over = 20 * math.log10(part.levels.peak / self.ceiling) if part.levels.peak else 0.0
-            if abs(missed) <= CHAPTER_TOLERANCE_LU and over <= 0:
+            if over <= 0 and (abs(missed) <= CHAPTER_TOLERANCE_LU or not measured):
                 return part
-            if missed == float("inf"):
+            if missed == float("inf") and measured:
                 raise ToolError(f"chapter {index + 1} has no audio to measure the loudness of")
-            trim += missed  # exact: the trim comes after the limiter
+            if measured:
+                trim += missed  # exact: the trim comes after the limiter
             if over > 0:  # peaks through: the limiter holds them lower, the trim keeps the level
                 under += over + PEAK_MARGIN_DB
             if trim > 0:  # louder than a cut can make it: the limiter must hold more
-                drive, trim = drive + DRIVE_STEP_DB, LANDING_GUESS_DB
+                # Twice the step each time: a short chapter is mostly limiter, and gains a
+                # few tenths of an LU from each 2 dB more drive.
+                drive, trim, step = drive + step, LANDING_GUESS_DB, 2 * step
             part = self._master(pieces, drive, trim, under, index)
             if part.encoded:
                 with self.lock:
