@@ -208,6 +208,32 @@ def test_a_code_block_is_announced_and_the_transcript_keeps_it(tmp_path: Path) -
     )
 
 
+def test_tex_math_is_read_as_words_and_the_transcript_keeps_the_tex(tmp_path: Path) -> None:
+    body = (
+        "The ratio is $\\varphi = \\frac{1+\\sqrt5}{2}$, near 1.6.\n\n"
+        "Its square, $$y = 2$$ in a sentence, or on its own:\n\n$$x^2 = x + 1$$\n\n"
+        "$$\n\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}\n$$\n\n"
+        "Write it as `$ \\sum_{i=1}^{n} i $`. It costs $5 and $10, not $x$ dollars.\n"
+    )
+    narration = narrated(tmp_path, body)
+    assert written(narration) == [
+        "The ratio is $\\varphi = \\frac{1+\\sqrt5}{2}$, near 1.6.",
+        "Its square, $y = 2$ in a sentence, or on its own:",
+        "$$ x^2 = x + 1 $$",
+        "$$ \\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix} $$",
+        "Write it as $\\sum_{i=1}^{n} i$.",
+        "It costs $5 and $10, not $x$ dollars.",
+    ]
+    assert said(narration) == [
+        "The ratio is phi equals one plus the square root of five, over two, near one point six.",
+        "Its square, y equals two in a sentence, or on its own:",
+        "x squared equals x plus one.",
+        "Here the text shows a formula; the transcript has it.",
+        "Write it as the sum from i equals one to n of i.",
+        "It costs five dollars and ten dollars, not x dollars.",
+    ]
+
+
 def test_footnotes_are_left_out_and_the_report_says_so(tmp_path: Path) -> None:
     body = "A claim.[^1] Another.[^note]\n\n[^1]: The source.\n[^note]: More.\n"
     path = post(tmp_path, "001-f.md", "---\ntitle: F\n---\n" + body)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 HTML_BLOCK_REASON = "raw HTML (markup is not read aloud)"
@@ -32,9 +33,16 @@ class _EveryLink(MarkdownIt):
 
 
 def parser() -> MarkdownIt:
-    """CommonMark as GitHub and blog engines extend it: tables, task lists and
-    definition lists (mdit-py-plugins)."""
-    return _EveryLink("commonmark").enable("table").use(tasklists_plugin).use(deflist_plugin)
+    """CommonMark as GitHub and blog engines extend it: tables, task lists, definition
+    lists and TeX math between dollars (mdit-py-plugins). "$ x $" is math, as KaTeX reads
+    it; a dollar with a digit right outside it ("$5 and $10") is money."""
+    return (
+        _EveryLink("commonmark")
+        .enable("table")
+        .use(tasklists_plugin)
+        .use(deflist_plugin)
+        .use(dollarmath_plugin, allow_digits=False, double_inline=True)
+    )
 
 
 def parse(text: str) -> list[Token]:

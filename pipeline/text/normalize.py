@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 
 from pipeline.core.language import primary_language
+from pipeline.text.math import spoken_inline
 from pipeline.text.numbers import (
     NUMBER,
     ONES,
@@ -246,7 +247,7 @@ def speakable(text: str, language: str = "en") -> str:
     >>> speakable("Il a 35% — 1990–1995", "fr")
     'Il a 35%, 1990–1995'
     """
-    spoken = without_pictographs(text.translate(STRAIGHT_QUOTES))
+    spoken = without_pictographs(spoken_inline(text).translate(STRAIGHT_QUOTES))
     for pattern, replacement in DASH_RULES:
         spoken = pattern.sub(replacement, spoken)
     if is_english(language):

@@ -37,6 +37,7 @@ from pipeline.core.model import Emphasis, Form
 from pipeline.text.clean import SMALL_WORDS, Cleaned, Line, normalized
 from pipeline.text.listings import code_note, table_note, table_text
 from pipeline.text.markup import parse, without_hidden_elements
+from pipeline.text.math import display_note
 
 INTRODUCTION = "Introduction"
 HEADING_MAX_WORDS = 12
@@ -349,13 +350,35 @@ def markdown_source(lines: Sequence[Line]) -> str:
     return FOOTNOTE_REFERENCE.sub("", "\n".join(out))
 
 
+# A code span that is a formula between dollars, shown as written: `$ \frac{1}{2} $`.
+SHOWN_MATH = re.compile(r"\$\$?\s*(\S(?:.*\S)?)\s*\$?\$", re.DOTALL)
+TEX_MARKS = re.compile(r"\\[A-Za-z]|[\^_{}=]")
+
+
+def inline_formula(content: str, markup: str) -> str:
+    """A formula between dollars as the text keeps it: ``$…$`` for the voice to read (see
+    pipeline.text.math); dollars with spaces inside and nothing of TeX between them are
+    money the parser took for a formula, given back as written.
+
+    >>> inline_formula(" x^2 ", "$"), inline_formula("10, not ", "$")
+    ('$x^2$', '$10, not $')
+    """
+    if content != content.strip() and not TEX_MARKS.search(content):
+        return f"{markup}{content}{markup}"
+    return f"${content.strip()}$"
+
+
 def inline_text(children: Sequence[Token], keep: frozenset[str]) -> str:
     """The words of one inline token: text and code spans; kept image alt texts; emphasis
     marked with EM_OPEN... (see unmarked)."""
     parts: list[str] = []
     for child in without_hidden_elements(children):
-        if child.type in ("text", "code_inline"):
+        if child.type == "code_inline" and (shown := SHOWN_MATH.fullmatch(child.content)):
+            parts.append(f"${shown[1]}$")  # `$x^2$`: how to write a formula, read as one
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
+        elif child.type in ("math_inline", "math_inline_double"):  # read by pipeline.text.math
+            parts.append(inline_formula(child.content, child.markup))
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.type == "image" and normalized(child.content) in keep:
@@ -414,6 +437,9 @@ def markdown_units(source: str, keep: frozenset[str]) -> Iterator[Unit]:
         if kind in ("fence", "code_block") and token.content.strip():
             code = collapse(token.content)
             yield Unit("paragraph", code, instead=code_note(token.info, token.content))
+        elif kind in ("math_block", "math_block_label") and token.content.strip():
+            formula = collapse(f"$$ {token.content} $$")
+            yield Unit("paragraph", formula, instead=display_note(token.content))
         elif kind == "table_open":
             table = []
         elif kind == "tr_open" and table is not None:
