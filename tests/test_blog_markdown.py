@@ -234,6 +234,23 @@ def test_tex_math_is_read_as_words_and_the_transcript_keeps_the_tex(tmp_path: Pa
     ]
 
 
+def test_a_pre_block_in_html_is_code_announced_and_shown(tmp_path: Path) -> None:
+    body = (
+        "Run this:\n\n"
+        '<pre><code class="language-python">if a &lt; b:\n    print("less")</code></pre>\n\n'
+        '<div class="note">A box of raw HTML.</div>\n\nDone.\n'
+    )
+    path = post(tmp_path, "001-pre.md", "---\ntitle: P\n---\n" + body)
+    script = read_script(path, Show())
+    narration = narrate(script)
+    assert written(narration) == ["Run this:", 'if a < b: print("less")', "Done."]
+    assert said(narration)[1] == (
+        "Here the text shows a Python code example, two lines long; the transcript has it."
+    )
+    report = cleaning_report(script, narration)
+    assert "A box of raw HTML" in report and "print" not in report
+
+
 def test_footnotes_are_left_out_and_the_report_says_so(tmp_path: Path) -> None:
     body = "A claim.[^1] Another.[^note]\n\n[^1]: The source.\n[^note]: More.\n"
     path = post(tmp_path, "001-f.md", "---\ntitle: F\n---\n" + body)

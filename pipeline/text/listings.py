@@ -55,6 +55,7 @@ LANGUAGES = {  # a fence's info string -> how the language is said
     "dockerfile": "Dockerfile",
     "swift": "Swift",
     "r": "R",
+    "mermaid": "Mermaid",
 }
 
 

@@ -10,6 +10,7 @@ cleaning report says so), and inside a paragraph the contents of ``<script>`` an
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -59,22 +60,46 @@ def html_block_lines(text: str) -> set[int]:
     """
     lines: set[int] = set()
     for token in parse(text):
-        if token.type == "html_block" and token.map:
+        if token.type == "html_block" and token.map and not is_preformatted(token):
             lines.update(range(token.map[0], token.map[1]))
     return lines
 
 
 def code_block_lines(text: str) -> set[int]:
-    """0-based indices of the lines of ``text`` that code blocks take up, fences included.
+    """0-based indices of the lines of ``text`` that code blocks take up, fences included,
+    and preformatted HTML blocks (``<pre>``), which are code too.
 
-    >>> sorted(code_block_lines("Words.\\n\\n```\\nHome\\n```\\n"))
-    [2, 3, 4]
+    >>> sorted(code_block_lines("Words.\\n\\n```\\nHome\\n```\\n\\n<pre>x\\ny</pre>\\n"))
+    [2, 3, 4, 6, 7]
     """
     lines: set[int] = set()
     for token in parse(text):
-        if token.type in ("fence", "code_block") and token.map:
+        if token.map and (token.type in ("fence", "code_block") or is_preformatted(token)):
             lines.update(range(token.map[0], token.map[1]))
     return lines
+
+
+PRE_BLOCK = re.compile(r"\s*<pre\b[^>]*>(.*?)</pre\s*>\s*$", re.IGNORECASE | re.DOTALL)
+CODE_LANGUAGE = re.compile(r"""class=["'][^"']*\b(?:language|lang)-([\w+#-]+)""", re.IGNORECASE)
+
+
+def is_preformatted(token: Token) -> bool:
+    """An HTML block that is one ``<pre>`` element: code, shown as a fenced block is."""
+    return token.type == "html_block" and PRE_BLOCK.match(token.content) is not None
+
+
+def preformatted(html: str) -> tuple[str, str]:
+    """A ``<pre>`` block's text (its tags gone, its entities decoded) and its language
+    (``class="language-…"`` on it or on its ``<code>``, else "").
+
+    >>> preformatted('<pre><code class="language-js">if (a &lt; b) {}</code></pre>')
+    ('if (a < b) {}', 'js')
+    """
+    found = PRE_BLOCK.match(html)
+    inner = found[1] if found else html
+    language = CODE_LANGUAGE.search(html)
+    text = html_module.unescape(re.sub(r"<[^>]*>", "", inner))
+    return text.strip("\n"), language[1] if language else ""
 
 
 def without_hidden_elements(children: Sequence[Token]) -> Iterator[Token]:

@@ -36,7 +36,7 @@ from markdown_it.token import Token
 from pipeline.core.model import Emphasis, Form
 from pipeline.text.clean import SMALL_WORDS, Cleaned, Line, normalized
 from pipeline.text.listings import code_note, table_note, table_text
-from pipeline.text.markup import parse, without_hidden_elements
+from pipeline.text.markup import is_preformatted, parse, preformatted, without_hidden_elements
 from pipeline.text.math import display_note
 
 INTRODUCTION = "Introduction"
@@ -437,6 +437,8 @@ def markdown_units(source: str, keep: frozenset[str]) -> Iterator[Unit]:
         if kind in ("fence", "code_block") and token.content.strip():
             code = collapse(token.content)
             yield Unit("paragraph", code, instead=code_note(token.info, token.content))
+        elif is_preformatted(token) and (pre := preformatted(token.content))[0].strip():
+            yield Unit("paragraph", collapse(pre[0]), instead=code_note(pre[1], pre[0]))
         elif kind in ("math_block", "math_block_label") and token.content.strip():
             formula = collapse(f"$$ {token.content} $$")
             yield Unit("paragraph", formula, instead=display_note(token.content))
