@@ -158,13 +158,17 @@ def test_obsidian_wikilinks_embeds_callouts_and_comments(tmp_path: Path) -> None
     body = (
         "I read [[Slow Hobbies]] and [[notes/walls#Why|the walls note]].\n\n"
         "![[diagram.png]]\n\n%% private: fix later %%\n\n"
-        "> [!warning] Mind the step\n> It is steep.\n"
+        "> [!warning] Mind the step\n> It is steep.\n\n> [!NOTE]\n> Bring water.\n"
     )
-    assert written(narrated(tmp_path, body)) == [
+    narration = narrated(tmp_path, body)
+    assert written(narration) == [
         "I read Slow Hobbies and the walls note.",
-        "Mind the step",
+        "Mind the step.",
         "It is steep.",
+        "Note.",
+        "Bring water.",
     ]
+    assert said(narration)[1:] == ["Mind the step.", "It is steep.", "Note.", "Bring water."]
 
 
 def test_mdx_imports_and_components_are_not_spoken(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ TEMPLATE_TAGS = re.compile(
     re.DOTALL,
 )
 WIKILINK = re.compile(r"\[\[([^\]|\n]+?)(?:\|([^\]\n]+))?\]\]")
-CALLOUT = re.compile(r"^(\s*(?:>\s*)+)\[![\w-]+\][+-]?", re.MULTILINE)
+CALLOUT = re.compile(r"^(\s*(?:>\s*)+)\[!([\w-]+)\][+-]?[ \t]*(.*)$", re.MULTILINE)
 MDX_STATEMENT = re.compile(r"^(?:import|export)\b.*$", re.MULTILINE)
 JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 # A component's tag: capitalized (HTML's own are lower case), with attributes that may
@@ -103,8 +103,9 @@ def without_templates(text: str, *, mdx: bool = False) -> str:
     ''
     >>> " ".join(without_templates("{{% note %}}Read **this**.{{% /note %}}").split())
     'Read **this**.'
-    >>> without_templates("> [!warning] Mind the step\\n> It is steep.").split("\\n")
-    ['>            Mind the step', '> It is steep.']
+    >>> callout = without_templates("> [!warning] Mind it\\n> Steep.")
+    >>> [line.rstrip() for line in callout.split("\\n")]
+    ['> Mind it.', '> Steep.']
     >>> " ".join(without_templates("import X from './x'\\n\\n<Aside kind={1}>Yes.</Aside>",
     ...                             mdx=True).split())
     'Yes.'
@@ -117,9 +118,23 @@ def without_templates(text: str, *, mdx: bool = False) -> str:
     )
 
 
+def callout_title(match: re.Match[str]) -> str:
+    """A callout's first line (GitHub's alerts, Obsidian's callouts) as a sentence: its
+    title, else its kind ("> [!WARNING]" is "> Warning."), never indented (four spaces
+    in a quote would make it a code block), and no longer than it was.
+
+    >>> found = CALLOUT.finditer("> [!TIP]\\n> [!note]- Mind it")
+    >>> [(callout_title(m).rstrip(), len(callout_title(m)) == len(m[0])) for m in found]
+    [('> Tip.', True), ('> Mind it.', True)]
+    """
+    title = match[3].strip() or match[2].replace("-", " ").capitalize()
+    line = f"{match[1].rstrip()} {title}{'' if title[-1] in '.!?:…' else '.'}"
+    return line.ljust(len(match[0]))
+
+
 def prose_without_templates(text: str, *, mdx: bool) -> str:
     text = TEMPLATE_TAGS.sub(blank, text)
-    text = CALLOUT.sub(lambda match: match[1] + " " * (len(match[0]) - len(match[1])), text)
+    text = CALLOUT.sub(callout_title, text)
     text = WIKILINK.sub(wikilink_text, text)
     if mdx:
         text = JSX_COMMENT.sub(blank, text)
