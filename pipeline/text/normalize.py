@@ -235,6 +235,10 @@ def is_english(language: str) -> bool:
     return primary_language(language) == "en"
 
 
+# An HTML tag named in prose (a code span shows it): the element's name is what is meant.
+HTML_TAG = re.compile(r"</?([A-Za-z][\w-]*)\s*/?>")
+
+
 def speakable(text: str, language: str = "en") -> str:
     """``text`` as the voice should say it.
 
@@ -246,8 +250,11 @@ def speakable(text: str, language: str = "en") -> str:
     'for example this, that is that, et cetera.'
     >>> speakable("Il a 35% — 1990–1995", "fr")
     'Il a 35%, 1990–1995'
+    >>> speakable("The <h1> to <h6> elements, and <br/>.")
+    'The h1 to h6 elements, and br.'
     """
-    spoken = without_pictographs(spoken_inline(text).translate(STRAIGHT_QUOTES))
+    spoken = HTML_TAG.sub(r"\1", spoken_inline(text))  # "the <h1> element": "the h1 element"
+    spoken = without_pictographs(spoken.translate(STRAIGHT_QUOTES))
     for pattern, replacement in DASH_RULES:
         spoken = pattern.sub(replacement, spoken)
     if is_english(language):
