@@ -255,6 +255,27 @@ def test_a_pre_block_in_html_is_code_announced_and_shown(tmp_path: Path) -> None
     assert "A box of raw HTML" in report and "print" not in report
 
 
+def test_kramdown_attribute_lists_and_extensions_are_not_spoken(tmp_path: Path) -> None:
+    """Jekyll's kramdown: {: …} after a block or a span, {:toc} under its list item,
+    {::comment} with what it holds, {::options … /}; and an image's caption in italics
+    under it, as its alt text."""
+    body = (
+        "* TOC\n{:toc}\n\n## Start here\n{: .mt-4 data-toc-skip='' }\n\n"
+        "> Pack light.\n{: .prompt-tip }\n\n"
+        "See `/etc/hosts`{: .filepath}.{::comment}not for readers{:/comment}\n\n"
+        '![A map](map.png){: width="972" .left}\n_The whole valley_\n\n'
+        '{::options parse_block_html="true" /}\nThe end.\n'
+    )
+    narration = narrated(tmp_path, body)
+    assert written(narration) == [
+        "Start here",
+        "Pack light.",
+        "See /etc/hosts.",
+        "The end.",
+    ]
+    assert not [line for line in said(narration) if "{" in line or "toc" in line.lower()]
+
+
 def test_footnotes_are_left_out_and_the_report_says_so(tmp_path: Path) -> None:
     body = "A claim.[^1] Another.[^note]\n\n[^1]: The source.\n[^note]: More.\n"
     path = post(tmp_path, "001-f.md", "---\ntitle: F\n---\n" + body)

@@ -254,6 +254,8 @@ LONE_TITLE_REASON = "lone link title after the last paragraph"
 FORCED_DROP_REASON = "listed under 'drop' in the front matter"
 FOOTNOTE_REASON = "footnote definition (footnotes are not read aloud)"
 SEPARATOR_REASON = "separator line (nothing to read)"
+# A line that is all italics: under an image, Jekyll themes' way of writing its caption.
+ITALIC_LINE = re.compile(r"^\s*(?:_(?!_)[^_\n]+_|\*(?!\*)[^*\n]+\*)\s*$")
 IMAGE_REASON = "image (its alt text is a caption; list it under 'keep' to read it)"
 
 OPENING_LINES = 5  # the "top of the page": this many non-blank lines
@@ -434,6 +436,13 @@ def rule_reasons(
             yield index, SEPARATOR_REASON
         elif reason := line_rule(plain_line(line.text, is_markdown)):
             yield index, reason
+        elif (
+            is_markdown
+            and index
+            and MARKDOWN_IMAGE_LINE.match(lines[index - 1].text)
+            and ITALIC_LINE.match(line.text)
+        ):
+            yield index, f"{CAPTION} (in italics right under its image)"
 
 
 def drop_blocks(lines: list[Line], reasons: dict[int, str], is_markdown: bool) -> None:

@@ -51,14 +51,19 @@ WORDS: dict[str, str] = {
     "sin": "sine", "cos": "cosine", "tan": "tangent", "log": "log", "ln": "natural log",
     "exp": "exp", "det": "determinant", "deg": "degrees", "circ": "degrees",
     "ldots": "and so on", "cdots": "and so on", "dots": "and so on", "prime": "prime",
+    "over": "over",
 }  # fmt: skip
 SYMBOLS = {
     "+": "plus", "-": "minus", "=": "equals", "<": "is less than", ">": "is greater than",
     "/": "over", "!": "factorial", "'": "prime", "|": "", "(": "", ")": "", "[": "", "]": "",
     ",": ",", ".": ".", ":": "", ";": ",", "…": "and so on",
 }  # fmt: skip
-SILENT = {"left", "right", "big", "Big", "bigg", "Bigg", "displaystyle", "limits", "quad",
-          "qquad", ",", ";", ":", "!", " ", "{", "}", "|", "%", "&", "#", "_", "$"}  # fmt: skip
+SILENT = {
+    "nonumber", "notag", "left", "right", "big", "Big", "bigg", "Bigg", "displaystyle",
+    "limits", "quad", "qquad", ",", ";", ":", "!", " ", "{", "}", "|", "%", "&", "#", "_", "$",
+}  # fmt: skip
+UNSAID = {"label", "tag"}  # an equation's label or number: for references, not read
+ENVIRONMENTS = {"equation", "equation*", "displaymath"}  # one formula, nothing more
 AS_TEXT = {"text", "mathrm", "textrm", "mathit", "mathbf", "textbf", "operatorname", "mbox"}
 FRACTIONS = {"frac", "dfrac", "tfrac", "cfrac"}
 TOKENS = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|\S")
@@ -79,6 +84,8 @@ def read_tex(tex: str) -> str | None:
     ('the sum from i equals 1 to n of x sub i', 'a sub i j is at most the cube root of b')
     >>> read_tex(r"\\begin{pmatrix} a & b \\end{pmatrix}") is None
     True
+    >>> read_tex(r"\\begin{equation} x = {-b \\pm c \\over 2} \\label{e:1} \\end{equation}")
+    'x equals minus b plus or minus c over 2'
     """
     try:
         words = _sequence(TOKENS.findall(tex), 0, top=True)[0]
@@ -182,7 +189,19 @@ def _atom(tokens: list[str], at: int) -> tuple[list[str], int]:
     if name in AS_TEXT:
         inner, at = _argument(tokens, at + 1)
         return inner, at
+    if name in UNSAID:
+        return [], _argument(tokens, at + 1)[1]
+    environment = _raw_group(tokens, at + 1)
+    if name in ("begin", "end") and "".join(environment) in ENVIRONMENTS:
+        return [], at + len(environment) + 3
     raise Unreadable(token)
+
+
+def _raw_group(tokens: list[str], at: int) -> list[str]:
+    """The tokens of a {group} at ``at`` as written (an environment's name)."""
+    if at >= len(tokens) or tokens[at] != "{" or "}" not in tokens[at:]:
+        return []
+    return tokens[at + 1 : tokens.index("}", at)]
 
 
 def _bounded(tokens: list[str], at: int, word: str) -> tuple[list[str], int]:

@@ -11,6 +11,10 @@ between its sentences. None of it is ever spoken:
 * Obsidian: embeds ``![[file]]``, comments ``%% ... %%``, a callout's ``[!note]`` marker
   (its title and text are read); a ``[[wikilink]]`` is read as its text (``[[Page|text]]``
   as ``text``);
+* kramdown (Jekyll's Markdown): attribute lists after a block or a span (``{: .note}``,
+  ``![a](b.png){: width="972"}``), their definitions, extensions (``{::options … /}``,
+  ``{::comment}…{:/comment}`` with what it holds), and a table of contents' marker
+  (``* TOC`` over ``{:toc}``);
 * MDX: ``import``/``export`` lines, JSX tags of components (``<Chart data={x} />``,
   ``<Aside>``), and ``{/* comments */}``; the text between a component's tags is read.
 
@@ -31,6 +35,11 @@ TEMPLATE_TAGS = re.compile(
 )
 WIKILINK = re.compile(r"\[\[([^\]|\n]+?)(?:\|([^\]\n]+))?\]\]")
 CALLOUT = re.compile(r"^(\s*(?:>\s*)+)\[!([\w-]+)\][+-]?[ \t]*(.*)$", re.MULTILINE)
+KRAMDOWN_HIDDEN = re.compile(r"\{::(comment|nomarkdown)\b[^{}\n]*\}.*?\{:/(?:\1)?\}", re.DOTALL)
+KRAMDOWN_TOC = re.compile(
+    r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[ \t]*\}", re.MULTILINE
+)
+KRAMDOWN_MARK = re.compile(r"\{::?[^{}\n]*\}")
 MDX_STATEMENT = re.compile(r"^(?:import|export)\b.*$", re.MULTILINE)
 JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 # A component's tag: capitalized (HTML's own are lower case), with attributes that may
@@ -103,6 +112,9 @@ def without_templates(text: str, *, mdx: bool = False) -> str:
     ''
     >>> " ".join(without_templates("{{% note %}}Read **this**.{{% /note %}}").split())
     'Read **this**.'
+    >>> kramdown = '![A](a.png){: w="9" .left}\\n{: .note}\\nText{::comment}x{:/}'
+    >>> " ".join(without_templates(kramdown).split())
+    '![A](a.png) Text'
     >>> callout = without_templates("> [!warning] Mind it\\n> Steep.")
     >>> [line.rstrip() for line in callout.split("\\n")]
     ['> Mind it.', '> Steep.']
@@ -134,6 +146,9 @@ def callout_title(match: re.Match[str]) -> str:
 
 def prose_without_templates(text: str, *, mdx: bool) -> str:
     text = TEMPLATE_TAGS.sub(blank, text)
+    for kramdown in (KRAMDOWN_HIDDEN, KRAMDOWN_TOC):
+        text = kramdown.sub(blank, text)
+    text = KRAMDOWN_MARK.sub("", text)  # after a span, with no space: "`a`{: .x}." is "`a`."
     text = CALLOUT.sub(callout_title, text)
     text = WIKILINK.sub(wikilink_text, text)
     if mdx:
