@@ -211,10 +211,11 @@ class BackHalf:
         from where it lands (ROUNDS tries at most, each a pure function of its audio).
 
         A chapter with less speech than SHORTEST_MEASURED_S (a heading with the next one
-        right after it) is not trimmed to the target: its few words, each 400 ms block
+        right after it) is not brought up to the target: its few words, each 400 ms block
         averaging them with the pauses around, land under it at any drive, however hard
         the limiter holds them. Driven as every chapter is, they are as loud as the words
-        around them; only its true peak is held under the ceiling."""
+        around them; it is only cut when it lands over the target, and its true peak held
+        under the ceiling."""
         known = {key for keys in self.keys[: index + 1] for key in keys}
         blocks = [_sized(block, self.cache, known) for block in self.plan.blocks]
         pieces = tuple(segments(self._layout(blocks))[index])
@@ -227,11 +228,12 @@ class BackHalf:
             target = self.loudness.target_lufs
             missed = target - gated_loudness(part.levels.blocks())
             over = 20 * math.log10(part.levels.peak / self.ceiling) if part.levels.peak else 0.0
-            if over <= 0 and (abs(missed) <= CHAPTER_TOLERANCE_LU or not measured):
+            quiet_but_short = missed > 0 and not measured
+            if over <= 0 and (abs(missed) <= CHAPTER_TOLERANCE_LU or quiet_but_short):
                 return part
             if missed == float("inf") and measured:
                 raise ToolError(f"chapter {index + 1} has no audio to measure the loudness of")
-            if measured:
+            if not quiet_but_short:
                 trim += missed  # exact: the trim comes after the limiter
             if over > 0:  # peaks through: the limiter holds them lower, the trim keeps the level
                 under += over + PEAK_MARGIN_DB
