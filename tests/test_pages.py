@@ -368,3 +368,35 @@ def test_a_tag_broken_into_text_is_not_read(tmp_path: Path) -> None:
     assert "The Rota" in text and LEDE in text
     assert "class" not in text and "section-title" not in text
     assert "fewer than 5 < 6 staff cover the desk." in text
+
+
+def spoken_words(tmp_path: Path, html: str) -> list[str]:
+    path = tmp_path / "math.html"
+    path.write_text(html, encoding="utf-8")
+    narration = narrate(read_script(path, Show()))
+    return [u.spoken for c in narration.chapters for b in c.blocks for s in b.sentences
+            for u in s.utterances]  # fmt: skip
+
+
+def test_a_rendered_formula_is_read_from_its_tex_not_lost_or_spelled(tmp_path: Path) -> None:
+    """KaTeX and Wikipedia render a formula twice, as hidden MathML (carrying its TeX) and
+    as spans or a picture hidden from screen readers: the TeX is what is read."""
+    katex = (
+        '<span class="katex"><span class="katex-mathml"><math><semantics><mi>x</mi>'
+        '<annotation encoding="application/x-tex">x^2 + 1</annotation></semantics></math>'
+        '</span><span class="katex-html" aria-hidden="true">x2+1</span></span>'
+    )
+    wiki = (
+        '<span class="mwe-math-element"><span class="mwe-math-mathml-inline" '
+        'style="display: none;"><math alttext="{\\displaystyle \\frac{a}{b}}"><mi>a</mi>'
+        '</math></span><img src="f.svg" aria-hidden="true" alt="{\\displaystyle \\frac{a}{b}}">'
+        "</span>"
+    )
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        f"<p>The hours fell as {katex} for every shift, and the cost as {wiki}in the end.</p>"
+        "</article>"
+    )
+    words = " ".join(spoken_words(tmp_path, html))
+    assert "as x squared plus one for every shift, and the cost as a over b in the end." in words
+    assert "x2" not in words and "displaystyle" not in words

@@ -47,6 +47,7 @@ import lxml.html
 
 from pipeline.core.errors import ScriptError
 from pipeline.reading.bounds import agreed, compact, without_tail
+from pipeline.reading.formulas import formulas_as_placeholders, with_formulas
 from pipeline.reading.hidden import drop_hidden
 from pipeline.reading.page_meta import Page, page_facts
 
@@ -198,7 +199,8 @@ def read_page(html: str, source: Path) -> Page:
             source,
         )
     facts = page_facts(html)
-    if drop_hidden(tree):  # what no reader sees is not narrated: trafilatura reads without it
+    formulas = formulas_as_placeholders(tree)  # kept as TeX, whatever of them is hidden
+    if drop_hidden(tree) or formulas:  # what no reader sees is not narrated
         html = lxml.html.tostring(tree.getroottree(), encoding="unicode")
     spaced = keep_spaces_between_tags(html)
     xml, balanced = (
@@ -234,6 +236,7 @@ def read_page(html: str, source: Path) -> Page:
             "save the page again once it has loaded, or paste the essay as text",
             source,
         )
+    markdown = with_formulas(markdown, formulas)
     return dataclasses.replace(facts, markdown=markdown, extractor=extractor)
 
 

@@ -34,7 +34,8 @@ WORDS: dict[str, str] = {
     **{name.capitalize(): f"capital {name}" for name in GREEK},
     "varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
     "varsigma": "sigma", "varpi": "pi",
-    "cdot": "times", "times": "times", "ast": "times", "div": "divided by",
+    "cdot": "times", "times": "times", "ast": "star", "star": "star", "div": "divided by",
+    "dagger": "dagger", "langle": "", "rangle": "", "lvert": "", "rvert": "", "mid": "such that",
     "pm": "plus or minus", "mp": "minus or plus",
     "le": "is at most", "leq": "is at most", "ge": "is at least", "geq": "is at least",
     "ne": "is not equal to", "neq": "is not equal to", "approx": "is approximately",
@@ -62,11 +63,17 @@ SILENT = {
     "nonumber", "notag", "left", "right", "big", "Big", "bigg", "Bigg", "displaystyle",
     "limits", "quad", "qquad", ",", ";", ":", "!", " ", "{", "}", "|", "%", "&", "#", "_", "$",
 }  # fmt: skip
+ACCENTS = {"overline": "bar", "bar": "bar", "hat": "hat", "widehat": "hat", "tilde": "tilde",
+           "vec": "vector", "dot": "dot", "ddot": "double dot"}  # fmt: skip
 UNSAID = {"label", "tag"}  # an equation's label or number: for references, not read
 ENVIRONMENTS = {"equation", "equation*", "displaymath"}  # one formula, nothing more
-AS_TEXT = {"text", "mathrm", "textrm", "mathit", "mathbf", "textbf", "operatorname", "mbox"}
+AS_TEXT = {"mathit", "mathbf", "mathsf", "mathbb", "mathcal", "mathfrak", "boldsymbol"}
 FRACTIONS = {"frac", "dfrac", "tfrac", "cfrac"}
-TOKENS = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|\S")
+TOKENS = re.compile(r"\x01[^\x02]*\x02|\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|\S")
+# \text{…} and its kin hold words, kept whole (between \x01 and \x02) before tokenizing.
+TEXT_ARGUMENT = re.compile(
+    r"\\(?:text|textrm|textit|textbf|mbox|mathrm|operatorname)\s*\{([^{}]*)\}"
+)
 
 
 class Unreadable(Exception):
@@ -80,6 +87,8 @@ def read_tex(tex: str) -> str | None:
     ('x squared plus 1', 'a over b', 'E equals m c squared')
     >>> read_tex(r"\\varphi = \\dfrac{1+\\sqrt5}{2}")
     'phi equals 1 plus the square root of 5, over 2'
+    >>> read_tex(r"A{\\text{ Hermitian}} \\iff a_{ij}={\\overline {a_{ji}}}")
+    'A Hermitian if and only if a sub i j equals a sub j i bar'
     >>> read_tex(r"\\sum_{i=1}^{n} x_i"), read_tex(r"a_{ij} \\le \\sqrt[3]{b}")
     ('the sum from i equals 1 to n of x sub i', 'a sub i j is at most the cube root of b')
     >>> read_tex(r"\\begin{pmatrix} a & b \\end{pmatrix}") is None
@@ -87,8 +96,9 @@ def read_tex(tex: str) -> str | None:
     >>> read_tex(r"\\begin{equation} x = {-b \\pm c \\over 2} \\label{e:1} \\end{equation}")
     'x equals minus b plus or minus c over 2'
     """
+    marked = TEXT_ARGUMENT.sub(lambda match: f"\x01{match[1]}\x02", tex)
     try:
-        words = _sequence(TOKENS.findall(tex), 0, top=True)[0]
+        words = _sequence(TOKENS.findall(marked), 0, top=True)[0]
     except Unreadable:
         return None
     text = " ".join(word for word in words if word).replace(" ,", ",").replace(" .", ".")
@@ -161,6 +171,8 @@ def _atom(tokens: list[str], at: int) -> tuple[list[str], int]:
     token = tokens[at]
     if token == "{":
         return _sequence(tokens, at + 1)
+    if token.startswith("\x01"):  # \text{ for all }: its words
+        return [token.strip("\x01\x02").strip()], at + 1
     if not token.startswith("\\"):
         if token[0].isalnum():
             return [token], at + 1
@@ -189,6 +201,9 @@ def _atom(tokens: list[str], at: int) -> tuple[list[str], int]:
     if name in AS_TEXT:
         inner, at = _argument(tokens, at + 1)
         return inner, at
+    if name in ACCENTS:
+        inner, at = _argument(tokens, at + 1)
+        return [*inner, ACCENTS[name]], at
     if name in UNSAID:
         return [], _argument(tokens, at + 1)[1]
     environment = _raw_group(tokens, at + 1)

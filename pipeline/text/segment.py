@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.text.math import INLINE
+
 MAX_UTTERANCE_CHARS = 250
 
 # Sentence-final punctuation, then any closing quotes or brackets, then a space.
@@ -87,13 +89,25 @@ def best_cut(sentence: str, start: int, end: int) -> int:
     return sentence.rfind(" ", start + 1, end + 1)
 
 
+WORD_MARKS = re.compile("\0+")  # where split_utterances holds each formula
+
+
 def split_utterances(sentence: str, max_chars: int = MAX_UTTERANCE_CHARS) -> list[str]:
     """
     >>> split_utterances("one, two; three four five", max_chars=16)
     ['one, two;', 'three four five']
     >>> split_utterances("see https://example.com/a/very/long/path ok", max_chars=10)
     ['see', 'https://example.com/a/very/long/path', 'ok']
+    >>> split_utterances("so $a + b = c$ holds", max_chars=8)  # a formula is one word
+    ['so', '$a + b = c$', 'holds']
     """
+    formulas = [match[0] for match in INLINE.finditer(sentence)]
+    if formulas:  # cut as if each formula were one word of its length, then put them back
+        whole = INLINE.sub(lambda match: "\0" * len(match[0]), sentence)
+        found = iter(formulas)
+        return [
+            WORD_MARKS.sub(lambda _: next(found), p) for p in split_utterances(whole, max_chars)
+        ]
     pieces: list[str] = []
     start = 0
     while len(sentence) - start > max_chars:
