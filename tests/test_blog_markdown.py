@@ -276,6 +276,13 @@ def test_kramdown_attribute_lists_and_extensions_are_not_spoken(tmp_path: Path) 
     assert not [line for line in said(narration) if "{" in line or "toc" in line.lower()]
 
 
+def test_emoji_shortcodes_are_not_spoken_but_times_and_ratios_are(tmp_path: Path) -> None:
+    body = ":wave: We shipped it :tada: at 10:30:45, a 3:2 win :+1:\n"
+    narration = narrated(tmp_path, body)
+    assert written(narration) == ["We shipped it at 10:30:45, a 3:2 win"]
+    assert not [line for line in said(narration) if "tada" in line or "wave" in line]
+
+
 def test_footnotes_are_left_out_and_the_report_says_so(tmp_path: Path) -> None:
     body = "A claim.[^1] Another.[^note]\n\n[^1]: The source.\n[^note]: More.\n"
     path = post(tmp_path, "001-f.md", "---\ntitle: F\n---\n" + body)

@@ -15,6 +15,8 @@ between its sentences. None of it is ever spoken:
   ``![a](b.png){: width="972"}``), their definitions, extensions (``{::options … /}``,
   ``{::comment}…{:/comment}`` with what it holds), and a table of contents' marker
   (``* TOC`` over ``{:toc}``);
+* emoji shortcodes (``:tada:``, ``:+1:``: Jekyll's jemoji, Hugo's enableEmoji draw them as
+  pictures, and a pictograph is never read either);
 * MDX: ``import``/``export`` lines, JSX tags of components (``<Chart data={x} />``,
   ``<Aside>``), and ``{/* comments */}``; the text between a component's tags is read.
 
@@ -40,6 +42,7 @@ KRAMDOWN_TOC = re.compile(
     r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[ \t]*\}", re.MULTILINE
 )
 KRAMDOWN_MARK = re.compile(r"\{::?[^{}\n]*\}")
+EMOJI_SHORTCODE = re.compile(r"(?:^|[ \t]+):[a-z0-9_+-]+:(?![\w:/])", re.MULTILINE)
 MDX_STATEMENT = re.compile(r"^(?:import|export)\b.*$", re.MULTILINE)
 JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
 # A component's tag: capitalized (HTML's own are lower case), with attributes that may
@@ -115,6 +118,8 @@ def without_templates(text: str, *, mdx: bool = False) -> str:
     >>> kramdown = '![A](a.png){: w="9" .left}\\n{: .note}\\nText{::comment}x{:/}'
     >>> " ".join(without_templates(kramdown).split())
     '![A](a.png) Text'
+    >>> without_templates("Done :tada: at 10:30:45, with key:value :+1:")
+    'Done at 10:30:45, with key:value'
     >>> callout = without_templates("> [!warning] Mind it\\n> Steep.")
     >>> [line.rstrip() for line in callout.split("\\n")]
     ['> Mind it.', '> Steep.']
@@ -148,7 +153,8 @@ def prose_without_templates(text: str, *, mdx: bool) -> str:
     text = TEMPLATE_TAGS.sub(blank, text)
     for kramdown in (KRAMDOWN_HIDDEN, KRAMDOWN_TOC):
         text = kramdown.sub(blank, text)
-    text = KRAMDOWN_MARK.sub("", text)  # after a span, with no space: "`a`{: .x}." is "`a`."
+    text = KRAMDOWN_MARK.sub("", text)
+    text = EMOJI_SHORTCODE.sub("", text)  # after a span, with no space: "`a`{: .x}." is "`a`."
     text = CALLOUT.sub(callout_title, text)
     text = WIKILINK.sub(wikilink_text, text)
     if mdx:
