@@ -67,7 +67,7 @@ ACCENTS = {"overline": "bar", "bar": "bar", "hat": "hat", "widehat": "hat", "til
            "vec": "vector", "dot": "dot", "ddot": "double dot"}  # fmt: skip
 UNSAID = {"label", "tag"}  # an equation's label or number: for references, not read
 ENVIRONMENTS = {"equation", "equation*", "displaymath"}  # one formula, nothing more
-AS_TEXT = {"mathit", "mathbf", "mathsf", "mathbb", "mathcal", "mathfrak", "boldsymbol"}
+STYLES = {"mathit", "mathbf", "mathsf", "mathbb", "mathcal", "mathfrak", "boldsymbol"}
 FRACTIONS = {"frac", "dfrac", "tfrac", "cfrac"}
 TOKENS = re.compile(r"\x01[^\x02]*\x02|\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|\S")
 # \text{…} and its kin hold words, kept whole (between \x01 and \x02) before tokenizing.
@@ -198,7 +198,7 @@ def _atom(tokens: list[str], at: int) -> tuple[list[str], int]:
         inner, at = _argument(tokens, at + 1)
         root = {"": "square", "3": "cube"}.get(" ".join(degree), f"{' '.join(degree)}th")
         return [f"the {root} root of", *_grouped(inner)], at
-    if name in AS_TEXT:
+    if name in STYLES:  # a font: the letters are read
         inner, at = _argument(tokens, at + 1)
         return inner, at
     if name in ACCENTS:
