@@ -257,8 +257,8 @@ def test_a_pre_block_in_html_is_code_announced_and_shown(tmp_path: Path) -> None
 
 def test_kramdown_attribute_lists_and_extensions_are_not_spoken(tmp_path: Path) -> None:
     """Jekyll's kramdown: {: …} after a block or a span, {:toc} under its list item,
-    {::comment} with what it holds, {::options … /}; and an image's caption in italics
-    under it, as its alt text."""
+    {::comment} with what it holds, {::options … /}; an image's caption in italics under
+    it, as its alt text; a box's kind (Chirpy's prompts) said first, as a callout's is."""
     body = (
         "* TOC\n{:toc}\n\n## Start here\n{: .mt-4 data-toc-skip='' }\n\n"
         "> Pack light.\n{: .prompt-tip }\n\n"
@@ -269,6 +269,7 @@ def test_kramdown_attribute_lists_and_extensions_are_not_spoken(tmp_path: Path) 
     narration = narrated(tmp_path, body)
     assert written(narration) == [
         "Start here",
+        "Tip.",
         "Pack light.",
         "See /etc/hosts.",
         "The end.",

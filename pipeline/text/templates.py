@@ -41,6 +41,10 @@ KRAMDOWN_HIDDEN = re.compile(r"\{::(comment|nomarkdown)\b[^{}\n]*\}.*?\{:/(?:\1)
 KRAMDOWN_TOC = re.compile(
     r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[ \t]*\}", re.MULTILINE
 )
+NOT_PROSE = re.compile(r"(?:[-*+]|\d+[.)])\s|#|```|~~~|\|")
+BOX_KIND = re.compile(
+    r"^[ \t]*\{:[^{}\n]*?\.(?:prompt-|notice--)(\w+)[^{}\n]*\}[ \t]*$", re.MULTILINE
+)
 KRAMDOWN_MARK = re.compile(r"\{::?[^{}\n]*\}")
 EMOJI_SHORTCODE = re.compile(r"(?:^|[ \t]+):[a-z0-9_+-]+:(?![\w:/])", re.MULTILINE)
 MDX_STATEMENT = re.compile(r"^(?:import|export)\b.*$", re.MULTILINE)
@@ -149,12 +153,36 @@ def callout_title(match: re.Match[str]) -> str:
     return line.ljust(len(match[0]))
 
 
+def box_kinds(text: str) -> str:
+    """A box's kind, as a Jekyll theme's class names it under the block (Chirpy's
+    ``{: .prompt-warning }``, Minimal Mistakes' ``{: .notice--info}``), said first, as a
+    callout's is; the attribute list itself goes later (KRAMDOWN_MARK).
+
+    >>> box_kinds("> Mind the step.\\n> It is steep.\\n{: .prompt-warning }").split("\\n")[0]
+    '> Warning. Mind the step.'
+    """
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        found = BOX_KIND.match(line)
+        if found is None or index == 0 or not lines[index - 1].strip():
+            continue
+        first = index - 1
+        while first > 0 and lines[first - 1].strip():
+            first -= 1
+        marks = len(lines[first]) - len(lines[first].lstrip(" \t>"))
+        if NOT_PROSE.match(lines[first][marks:]):
+            continue  # a list, a heading, a fence or a table: its own marks come first
+        kind = found[1].capitalize()
+        lines[first] = f"{lines[first][:marks]}{kind}. {lines[first][marks:]}"
+    return "\n".join(lines)
+
+
 def prose_without_templates(text: str, *, mdx: bool) -> str:
     text = TEMPLATE_TAGS.sub(blank, text)
     for kramdown in (KRAMDOWN_HIDDEN, KRAMDOWN_TOC):
         text = kramdown.sub(blank, text)
-    text = KRAMDOWN_MARK.sub("", text)
-    text = EMOJI_SHORTCODE.sub("", text)  # after a span, with no space: "`a`{: .x}." is "`a`."
+    text = KRAMDOWN_MARK.sub("", box_kinds(text))  # after a span, with no space: "`a`{: .x}."
+    text = EMOJI_SHORTCODE.sub("", text)
     text = CALLOUT.sub(callout_title, text)
     text = WIKILINK.sub(wikilink_text, text)
     if mdx:
