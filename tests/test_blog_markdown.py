@@ -284,6 +284,31 @@ def test_emoji_shortcodes_are_not_spoken_but_times_and_ratios_are(tmp_path: Path
     assert not [line for line in said(narration) if "tada" in line or "wave" in line]
 
 
+def test_hugo_attributes_code_shortcodes_and_tex_brackets(tmp_path: Path) -> None:
+    """Goldmark's {.class} and {#id} (a line of their own, or a heading's end), Hugo's
+    paired {{< code-toggle >}} (code, announced), and MathJax's \\( \\) and \\[ \\]."""
+    body = (
+        '## Setup {#setup .wide}\n\nRead on.\n{class="!mt-6"}\n\n'
+        "{{< code-toggle file=hugo >}}\ntitle = 'Home'\n[params]\n{{< /code-toggle >}}\n\n"
+        "It is \\(x^2\\), and on its own:\n\n\\[\n\\frac{a}{b}\n\\]\n\n"
+        "A citation \\[1\\] stays.\n"
+    )
+    narration = narrated(tmp_path, body)
+    assert written(narration) == [
+        "Setup",
+        "Read on.",
+        "title = 'Home' [params]",
+        "It is $x^2$, and on its own:",
+        "$$ \\frac{a}{b} $$",
+        "A citation [1] stays.",
+    ]
+    assert said(narration)[2:5] == [
+        "Here the text shows a code example, two lines long; the transcript has it.",
+        "It is x squared, and on its own:",
+        "a over b.",
+    ]
+
+
 def test_footnotes_are_left_out_and_the_report_says_so(tmp_path: Path) -> None:
     body = "A claim.[^1] Another.[^note]\n\n[^1]: The source.\n[^note]: More.\n"
     path = post(tmp_path, "001-f.md", "---\ntitle: F\n---\n" + body)

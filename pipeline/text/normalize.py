@@ -237,6 +237,7 @@ def is_english(language: str) -> bool:
 
 # An HTML tag named in prose (a code span shows it): the element's name is what is meant.
 HTML_TAG = re.compile(r"</?([A-Za-z][\w-]*)\s*/?>")
+HTML_COMMENT = re.compile(r"<!--\s*([^<>]*?)\s*-->")
 
 
 def speakable(text: str, language: str = "en") -> str:
@@ -250,10 +251,11 @@ def speakable(text: str, language: str = "en") -> str:
     'for example this, that is that, et cetera.'
     >>> speakable("Il a 35% — 1990–1995", "fr")
     'Il a 35%, 1990–1995'
-    >>> speakable("The <h1> to <h6> elements, and <br/>.")
-    'The h1 to h6 elements, and br.'
+    >>> speakable("The <h1> to <h6> elements, and <br/>. Use a <!--more--> divider.")
+    'The h1 to h6 elements, and br. Use a more divider.'
     """
     spoken = HTML_TAG.sub(r"\1", spoken_inline(text))  # "the <h1> element": "the h1 element"
+    spoken = HTML_COMMENT.sub(r"\1", spoken)  # "a <!--more--> divider": "a more divider"
     spoken = without_pictographs(spoken.translate(STRAIGHT_QUOTES))
     for pattern, replacement in DASH_RULES:
         spoken = pattern.sub(replacement, spoken)

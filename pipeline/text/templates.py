@@ -37,6 +37,31 @@ TEMPLATE_TAGS = re.compile(
 )
 WIKILINK = re.compile(r"\[\[([^\]|\n]+?)(?:\|([^\]\n]+))?\]\]")
 CALLOUT = re.compile(r"^(\s*(?:>\s*)+)\[!([\w-]+)\][+-]?[ \t]*(.*)$", re.MULTILINE)
+# Hugo's paired code shortcodes (its documentation's {{< code-toggle >}}, themes'
+# {{< code lang="go" >}}): code, announced like any code block.
+CODE_SHORTCODE_OPEN = re.compile(
+    r"^[ \t]*\{\{[<%]\s*(?:code-toggle|code|codeblock)\b(?:[^}\n]*?\blang=[\"']?([\w+#-]+))?"
+    r"[^}\n]*[>%]\}\}[ \t]*$",
+    re.MULTILINE,
+)
+CODE_SHORTCODE_CLOSE = re.compile(
+    r"^[ \t]*\{\{[<%]\s*/(?:code-toggle|code|codeblock)\s*[>%]\}\}[ \t]*$", re.MULTILINE
+)
+# Goldmark's attributes (Hugo): a line of its own under a block ({.note}, {class="x"}),
+# or at a heading's end (## Setup {#setup}).
+ATTRIBUTE = r"(?:[.#][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+))"
+GOLDMARK_BLOCK = re.compile(
+    rf"^[ \t]*\{{{ATTRIBUTE}(?:[ \t]+{ATTRIBUTE})*[ \t]*\}}[ \t]*$", re.MULTILINE
+)
+GOLDMARK_HEADING = re.compile(
+    rf"^([ \t]*#{{1,6}}[ \t].*?)[ \t]*\{{{ATTRIBUTE}(?:[ \t]+{ATTRIBUTE})*[ \t]*\}}[ \t]*$",
+    re.MULTILINE,
+)
+# TeX between \[ \] or \( \), MathJax's and KaTeX's own delimiters: made dollars, which
+# the Markdown parser reads as math (pipeline/text/math.py), when there is TeX inside.
+TEX_DISPLAY = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)
+TEX_INLINE = re.compile(r"\\\((.+?)\\\)")
+TEX_INSIDE = re.compile(r"\\[A-Za-z]|[\^_=]")
 KRAMDOWN_HIDDEN = re.compile(r"\{::(comment|nomarkdown)\b[^{}\n]*\}.*?\{:/(?:\1)?\}", re.DOTALL)
 KRAMDOWN_TOC = re.compile(
     r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[ \t]*\}", re.MULTILINE
@@ -122,6 +147,10 @@ def without_templates(text: str, *, mdx: bool = False) -> str:
     >>> kramdown = '![A](a.png){: w="9" .left}\\n{: .note}\\nText{::comment}x{:/}'
     >>> " ".join(without_templates(kramdown).split())
     '![A](a.png) Text'
+    >>> print(without_templates("## Setup {#setup .wide}\\n{class='!mt-6'}\\nSo \\\\(x^2\\\\)."))
+    ## Setup
+    <BLANKLINE>
+    So $x^2$.
     >>> without_templates("Done :tada: at 10:30:45, with key:value :+1:")
     'Done at 10:30:45, with key:value'
     >>> callout = without_templates("> [!warning] Mind it\\n> Steep.")
@@ -133,6 +162,8 @@ def without_templates(text: str, *, mdx: bool = False) -> str:
     """
     text = HIGHLIGHT_OPEN.sub(lambda m: "```" + (m[1] or m[2]), text)
     text = HIGHLIGHT_CLOSE.sub("```", text)
+    text = CODE_SHORTCODE_OPEN.sub(lambda m: "```" + (m[1] or ""), text)
+    text = CODE_SHORTCODE_CLOSE.sub("```", text)
     return "".join(
         run if is_code else prose_without_templates(run, mdx=mdx)
         for run, is_code in outside_code(text)
@@ -182,6 +213,10 @@ def prose_without_templates(text: str, *, mdx: bool) -> str:
     for kramdown in (KRAMDOWN_HIDDEN, KRAMDOWN_TOC):
         text = kramdown.sub(blank, text)
     text = KRAMDOWN_MARK.sub("", box_kinds(text))  # after a span, with no space: "`a`{: .x}."
+    text = GOLDMARK_BLOCK.sub(blank, text)
+    text = GOLDMARK_HEADING.sub(r"\1", text)
+    text = TEX_DISPLAY.sub(lambda m: f"$${m[1]}$$" if TEX_INSIDE.search(m[1]) else m[0], text)
+    text = TEX_INLINE.sub(lambda m: f"${m[1].strip()}$" if TEX_INSIDE.search(m[1]) else m[0], text)
     text = EMOJI_SHORTCODE.sub("", text)
     text = CALLOUT.sub(callout_title, text)
     text = WIKILINK.sub(wikilink_text, text)
