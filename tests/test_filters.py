@@ -25,6 +25,9 @@ def test_k_weighting_by_convolution_is_the_biquads_output(rate: int) -> None:
     cuts = [0, 1, 2, 1000, rate, rate + 7, 3 * rate, len(signal)]  # chunks of any size
     got = np.concatenate([convolve(signal[a:b]) for a, b in itertools.pairwise(cuts)])
     assert np.max(np.abs(got - expected)) < 1e-11
+    whole = Convolver(k_response(rate))  # one chunk, many times its transform's length
+    assert len(signal) > 3 * whole.block_size
+    assert np.max(np.abs(whole(signal) - expected)) < 1e-11
 
 
 def test_impulse_response_stops_where_it_has_died_away() -> None:

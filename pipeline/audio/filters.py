@@ -64,16 +64,41 @@ class Convolver:
         self.response = response
         self.tail = np.zeros(len(response) - 1)
         self.spectra: dict[int, NDArray[np.complex128]] = {}
+        # A long chunk goes in blocks, each in a transform of this size. One transform of
+        # the whole chunk, rounded up to a power of two, took 2.6 times as long for the
+        # utterances a build meters (a 7 s utterance: 262,144 points, 36% of them padding).
+        self.block_size = 1 << (4 * len(response) - 1).bit_length()
 
     def __call__(self, chunk: Floats) -> Floats:
         full = len(chunk) + len(self.response) - 1
-        size = 1 << (full - 1).bit_length()
-        if size not in self.spectra:
-            self.spectra[size] = np.fft.rfft(self.response, size)
-        out = np.fft.irfft(np.fft.rfft(chunk, size) * self.spectra[size], size)[:full]
+        if full > self.block_size:
+            out = self._in_blocks(chunk)
+        else:
+            size = 1 << (full - 1).bit_length()
+            out = np.fft.irfft(np.fft.rfft(chunk, size) * self._spectrum(size), size)[:full]
         out[: len(self.tail)] += self.tail
         self.tail = out[len(chunk) :]
         return out[: len(chunk)]
+
+    def _spectrum(self, size: int) -> NDArray[np.complex128]:
+        if size not in self.spectra:
+            self.spectra[size] = np.fft.rfft(self.response, size)
+        return self.spectra[size]
+
+    def _in_blocks(self, chunk: Floats) -> Floats:
+        """The whole convolution of ``chunk`` (its ringing included), a block at a time,
+        every block's transform at once; each block rings into the next one alone."""
+        size, ringing = self.block_size, len(self.response) - 1
+        block = size - ringing
+        count = -(-len(chunk) // block)
+        padded = np.zeros(count * block)
+        padded[: len(chunk)] = chunk
+        spectra = np.fft.rfft(padded.reshape(count, block), size, axis=1)
+        pieces = np.fft.irfft(spectra * self._spectrum(size), size, axis=1)
+        out = np.zeros((count + 1) * block)
+        out[: count * block] = pieces[:, :block].reshape(-1)
+        out[block:].reshape(count, block)[:, :ringing] += pieces[:, block:]
+        return out[: len(chunk) + ringing]
 
 
 def lowpass(taps: int, cutoff: float) -> Floats:
