@@ -138,11 +138,17 @@ def bare_piper(name: str, project: Path, work: Path) -> tuple[Run, float]:
     run = measure(name, [PYTHON, "-c", BASELINE_CODE, str(text), str(wav)])
     import wave
 
+    from pipeline.audio.aac import aac_rate
+
     with wave.open(str(wav)) as opened:
         run.audio_seconds = opened.getnframes() / opened.getframerate()
+        book_rate = aac_rate(opened.getframerate())  # the talking book's, for this voice
     encodes = [
-        measure(f"{name} {codec}", [ffmpeg(), "-v", "error", "-y", "-i", str(wav), "-ar", "44100", *args, str(work / f"{stem}.{codec}")])
-        for codec, args in (("mp3", ["-c:a", "libmp3lame", "-b:a", "96k"]), ("m4a", ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k"]))
+        measure(f"{name} {codec}", [ffmpeg(), "-v", "error", "-y", "-i", str(wav), *args, str(work / f"{stem}.{codec}")])
+        for codec, args in (
+            ("mp3", ["-ar", "44100", "-c:a", "libmp3lame", "-b:a", "96k"]),
+            ("m4a", ["-ar", str(book_rate), "-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k"]),
+        )
     ]  # fmt: skip
     floor = (run.cpu_seconds + sum(encode.cpu_seconds for encode in encodes)) / run.cpu_seconds
     return run, floor

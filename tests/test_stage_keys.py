@@ -300,7 +300,8 @@ def test_one_paragraph_edit_encodes_only_its_chapter_and_reuses_the_others_frame
 def test_an_edit_that_lengthens_the_first_chapter_encodes_no_later_chapters_aac(
     tmp_path: Path, spy: Spy
 ) -> None:
-    """Every chapter but the last fills whole groups of 8 MP3 frames (9 AAC frames), so a
+    """Every chapter but the last fills whole groups of 16 MP3 frames (9 AAC frames at the
+    fake voice's 22,050 Hz, half the MP3's rate: the talking book's), so a
     chapter made longer moves the later ones by whole AAC frames: their AAC for the
     talking book is kept, and only the edited chapter's MP3 and AAC are encoded."""
     project = make_project(tmp_path, {"001-first.md": CHAPTERED}, seed=False)

@@ -174,13 +174,15 @@ def test_each_chapters_aac_is_what_the_talking_book_makes_from_its_mp3(tmp_path:
     """The AAC made from the meter's decode, beside it, is byte for byte the AAC that the
     talking book makes from the chapter's kept MP3 alone (when the store lacks it), and the
     meter read from that decode is the meter of the MP3 decoded by itself."""
-    from pipeline.audio.aac import _encode_aac, _key, aac_plans, chapter_aac_job
+    from pipeline.audio.aac import _encode_aac, _key, aac_plans, aac_rate, chapter_aac_job
 
     cache, store = AudioCache(tmp_path / "cache"), SegmentStore(tmp_path / "segments")
     streamed, _ = master(tmp_path, episode(cache, chapters=3), cache, store, aac_kbps=64)
-    segments = list(streamed.segments)
-    for index, (segment, plan) in enumerate(zip(segments, aac_plans(segments), strict=True)):
-        assert chapter_aac_job(store, segments[: index + 1], len(segments), 64) is None
+    segments, rate = list(streamed.segments), aac_rate(ENGINE.sample_rate)
+    assert rate == 22050  # the voice's own rate: half the MP3's
+    plans = aac_plans(segments, rate)
+    for index, (segment, plan) in enumerate(zip(segments, plans, strict=True)):
+        assert chapter_aac_job(store, segments[: index + 1], len(segments), 64, rate) is None
         alone = _encode_aac(store.mp3_file(segment), plan, 64)
         key = _key(segment, plan, 64)
         assert store.aac(key) == alone

@@ -436,6 +436,7 @@ def test_m4b_read_back_by_mutagen_and_ffprobe(books: tuple[Project, BuildResult]
     )
     streams = {s["codec_type"]: s for s in probe["streams"]}
     assert streams["audio"]["codec_name"] == "aac"
+    assert streams["audio"]["sample_rate"] == "22050"  # the voice's rate, half the MP3's
     assert streams["video"]["disposition"]["attached_pic"] == 1
     assert streams["data"]["codec_tag_string"] == "text"  # the QuickTime chapter track
     assert [c["tags"]["title"] for c in probe["chapters"]] == [m.title for m in marks]
@@ -615,7 +616,7 @@ def test_a_sentence_missing_from_the_timeline_stops_the_book(
                 "http://x",
                 "v",
                 Reporter(),
-                ChapterEncodes(SegmentStore(tmp_path / "segments"), (), files.mp3),
+                ChapterEncodes(SegmentStore(tmp_path / "segments"), (), files.mp3, 22050),
             )
         )
     message = str(caught.value)

@@ -25,10 +25,11 @@ from pipeline.speech.cache import AudioCache
 
 # The MP3's (and so the timeline's) sample rate, whatever rate the voice speaks at.
 OUTPUT_RATE = 44100
-# Every chapter but the last fills a whole number of this many MP3 frames: 8 frames of 1152
-# samples are 9 AAC frames of 1024, so every chapter starts on an AAC frame too, and its
-# AAC for the talking book depends on nothing but its own audio (pipeline/audio/aac.py).
-CHAPTER_FRAMES = 8
+# Every chapter but the last fills a whole number of this many MP3 frames: 16 frames of 1152
+# samples are 18 AAC frames of 1024 at the MP3's rate and 9 at half of it (the talking
+# book's rate for a voice of 22,050 Hz or less), so every chapter starts on an AAC frame
+# too, and its AAC depends on nothing but its own audio (pipeline/audio/aac.py).
+CHAPTER_FRAMES = 16
 SILENT_UTTERANCE_S = 0.05  # an utterance the voice made no sound for still takes this long
 
 
@@ -94,7 +95,7 @@ def layout(
     Each chapter is encoded on its own, so between chapters, halfway through the pause, the
     layout leaves a seam as long as the silence the encoder adds there: the next chapter
     then starts on the first sample of its own first MP3 frame, and the timeline stays
-    exact in the joined file. Before the seam, the pause is stretched (by under 0.21 s) so
+    exact in the joined file. Before the seam, the pause is stretched (by under 0.42 s) so
     that the chapter fills a whole number of CHAPTER_FRAMES.
     """
     pieces: list[Piece] = []
@@ -170,13 +171,13 @@ def _to_whole_frames(samples: int, rate: int) -> int:
     CHAPTER_FRAMES MP3 frames.
 
     >>> cases = [(1, 44100), (22050, 22050), (5000, 24000), (123457, 22050)]
-    >>> [frames_for(output_samples(n + _to_whole_frames(n, r), r)) % 8 for n, r in cases]
+    >>> [frames_for(output_samples(n + _to_whole_frames(n, r), r)) % 16 for n, r in cases]
     [0, 0, 0, 0]
-    >>> _to_whole_frames(22050, 22050)  # 1 s is 40 frames already
+    >>> _to_whole_frames(8640, 22050)  # 16 frames already
     0
     >>> extra = _to_whole_frames(5000, 24000)  # and a sample less would not do
-    >>> frames_for(output_samples(5000 + extra - 1, 24000)) % 8
-    7
+    >>> frames_for(output_samples(5000 + extra - 1, 24000)) % 16
+    15
     """
     frames = frames_for(output_samples(samples, rate))
     wanted = -(-frames // CHAPTER_FRAMES) * CHAPTER_FRAMES

@@ -80,14 +80,15 @@ def write_m4b(
     chapters: Sequence[ChapterMark],
     duration: float,
     cover: Path,
+    rate: int = OUTPUT_RATE,
 ) -> None:
-    """Put ``aac`` (a file of ADTS frames) in an M4B at ``out``, atomically, with chapters,
-    tags and cover. The audio is copied, not encoded again.
+    """Put ``aac`` (a file of ADTS frames at ``rate``) in an M4B at ``out``, atomically, with
+    chapters, tags and cover. The audio is copied, not encoded again.
 
     The AAC's first frame is priming: read a frame early (a negative -itsoffset), its first
     packet has a negative time, which ffmpeg's MP4 muxer writes as an edit list that skips it.
     """
-    priming = f"-{AAC_FRAME / OUTPUT_RATE:.9f}"
+    priming = f"-{AAC_FRAME / rate:.9f}"
     with tempfile.TemporaryDirectory(prefix="essaycast-m4b-") as scratch:
         metadata = Path(scratch) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, chapters, duration), encoding="utf-8")

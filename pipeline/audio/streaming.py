@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipeline.audio.aac import AacJob, chapter_aac_job, encode_chapter_aac
+from pipeline.audio.aac import AacJob, aac_rate, chapter_aac_job, encode_chapter_aac
 from pipeline.audio.chapter_meter import encode_and_meter, meter_chapter
 from pipeline.audio.layout import (
     OUTPUT_RATE,
@@ -262,7 +262,10 @@ class BackHalf:
         before = [part.segment for part in self.parts[:index] if part is not None]
         if len(before) != index:
             return None  # not in order: the talking book encodes it
-        return chapter_aac_job(self.store, [*before, segment], len(self.parts), self.plan.aac_kbps)
+        settled, plan = [*before, segment], self.plan
+        return chapter_aac_job(
+            self.store, settled, len(self.parts), plan.aac_kbps, aac_rate(plan.rate)
+        )
 
     def _layout(self, blocks: Sequence[PlannedBlock]) -> list[Piece]:
         plan = self.plan

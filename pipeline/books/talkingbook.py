@@ -175,6 +175,7 @@ def _write_episode_m4b(book: EpisodeBook) -> bool:
         ),
         "bitrate": str(show.bitrate_kbps),
         "coder": AAC_CODER,
+        "rate": str(encodes.rate),
     }
     record = files.folder / M4B_RECORD
     with_tags = {**audio, "tags": json_digest([tags, _file_digest(artwork)])}
@@ -193,7 +194,9 @@ def _write_episode_m4b(book: EpisodeBook) -> bool:
                 f"  writing the audiobook (M4B): encoded {encoded} of {count} chapter(s)"
             )
             timeline = episode.timeline  # the M4B's chapters are heard at the MP3's times
-            write_m4b(aac, files.m4b, tags, timeline.chapters, timeline.duration, artwork)
+            write_m4b(
+                aac, files.m4b, tags, timeline.chapters, timeline.duration, artwork, encodes.rate
+            )
     _write_record(record, with_tags, (files.m4b,))
     return True
 

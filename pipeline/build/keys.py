@@ -30,7 +30,8 @@ Inputs = dict[str, str]  # what a producer calls the input -> its digest
 # Bump when mastering's sound or the layout changes (a new filter chain, a new meter, new
 # seams), so every episode is re-mastered once rather than keeping audio made the old way.
 # 4: a figure per chapter, and chapters in whole groups of 8 MP3 frames.
-MASTERING_VERSION = 4
+# 5: groups of 16 frames, so each chapter starts on an AAC frame at half the MP3's rate too.
+MASTERING_VERSION = 5
 TAGS_VERSION = 1
 
 

@@ -267,11 +267,12 @@ def transcripts(task: EpisodeTask) -> None:
 
 
 def talking_book(task: EpisodeTask) -> None:
-    from pipeline.audio.aac import ChapterEncodes
+    from pipeline.audio.aac import ChapterEncodes, aac_rate
     from pipeline.books.talkingbook import EpisodeBook, write_episode_book
 
-    assert task.built and task.narration and task.choice
-    encodes = ChapterEncodes(task.project.segments, task.segments, task.files.mp3)
+    assert task.built and task.narration and task.choice and task.engine
+    rate = aac_rate(task.engine.sample_rate)  # as mastering made the chapters' AAC
+    encodes = ChapterEncodes(task.project.segments, task.segments, task.files.mp3, rate)
     book = EpisodeBook(
         task.show,
         task.built,
