@@ -16,10 +16,12 @@ Before any run, the voice's optimized copy is made (or found) once for the machi
 machine's first build leaves it for every later project (see prepare_voice), and the
 pipeline's bytecode is compiled, as installing it does.
 
-Runs 1 to 5 are made --rounds times (3 unless told), each round in a fresh project, bare
-Piper right after the cold build; each goal is judged on the median of the rounds (a
-ratio: of each round's own pair). On a shared machine one run can take a tenth longer than
-the next for reasons of the machine's own; a median of three is not moved by one such run.
+Runs 1 to 5 are made --rounds times (5 unless told), each round in a fresh project, bare
+Piper right beside the cold build (after it in odd rounds, before it in even ones); each goal
+is judged on the median of the rounds (a ratio: of each round's own pair). On a shared
+machine one run can take a tenth longer than the next for reasons of the machine's own, and
+the machine can slow or speed up over minutes; a median of five pairs, made in both orders,
+is moved by neither.
 
 `--catalogue N` measures something else instead: N short essays built locally and on a Dask
 cluster (see bench/catalogue.py).
@@ -128,13 +130,13 @@ def reencoded(record: dict[str, Any]) -> int:
     return int(record.get("encodes", {}).get("reencoded", 0))
 
 
-def bare_piper(name: str, project: Path, work: Path) -> tuple[Run, float]:
-    """Bare Piper on the text the project's episode speaks, and the floor of a build of it:
-    that CPU time plus one LAME and one AAC encode of the same audio (the encoders the build
-    runs, at its settings), over Piper's own, timed in this run."""
+def bare_piper(name: str, spoken: str, work: Path) -> tuple[Run, float]:
+    """Bare Piper on ``spoken`` (the text an episode speaks), and the floor of a build of
+    it: that CPU time plus one LAME and one AAC encode of the same audio (the encoders the
+    build runs, at its settings), over Piper's own, timed in this run."""
     stem = name.replace(" ", "-").replace("#", "")
     text, wav = work / f"{stem}.txt", work / f"{stem}.wav"
-    text.write_text(spoken_text(project), encoding="utf-8")
+    text.write_text(spoken, encoding="utf-8")
     run = measure(name, [PYTHON, "-c", BASELINE_CODE, str(text), str(wav)])
     import wave
 
@@ -190,17 +192,30 @@ class SeedRound:
         return [self.baseline, self.cold, self.noop, self.metadata, self.edit]
 
 
-def seed_round(work: Path, number: int, rounds: int, jobs: tuple[str, ...]) -> SeedRound:
-    """A cold build of the seed and bare Piper on its text, one after the other (a ratio of
-    two runs made minutes apart on a shared machine would measure the machine), then a
-    no-op, a metadata-only change and a one-sentence edit."""
+def seed_round(
+    work: Path, number: int, rounds: int, jobs: tuple[str, ...], spoken: str | None
+) -> tuple[SeedRound, str]:
+    """A cold build of the seed and bare Piper on its text, one right after the other (a
+    ratio of two runs made minutes apart on a shared machine would measure the machine),
+    then a no-op, a metadata-only change and a one-sentence edit. Given the text the seed
+    speaks (every round's is the same), an even round runs bare Piper first: a machine that
+    slows or speeds up over the rounds then favours neither side of the ratio."""
     seed = new_project(work / "seed", SEED.name, SEED.read_text(encoding="utf-8"))
     label = f" #{number}" if rounds > 1 else ""
-    print(f"round {number} of {rounds}: cold build of the seed episode…", flush=True)
+    bare_first = spoken is not None and number % 2 == 0
+    baseline_note = "  baseline: bare Piper on the same text, then one LAME and one AAC encode…"
+    if bare_first and spoken is not None:
+        print(f"round {number} of {rounds}:\n{baseline_note}", flush=True)
+        baseline, floor = bare_piper(f"baseline{label}", spoken, work)
+        print("  cold build of the seed episode…", flush=True)
+    else:
+        print(f"round {number} of {rounds}: cold build of the seed episode…", flush=True)
     cold = build(f"cold{label}", seed, jobs)
     cold_record = build_record(seed)
-    print("  baseline: bare Piper on the same text, then one LAME and one AAC encode…", flush=True)
-    baseline, floor = bare_piper(f"baseline{label}", seed, work)
+    spoken = spoken_text(seed)
+    if not bare_first:
+        print(baseline_note, flush=True)
+        baseline, floor = bare_piper(f"baseline{label}", spoken, work)
     print("  no-op rebuild, metadata-only change, one-sentence edit…", flush=True)
     noop = build(f"no-op{label}", seed, jobs)
     change_metadata(seed)
@@ -214,7 +229,7 @@ def seed_round(work: Path, number: int, rounds: int, jobs: tuple[str, ...]) -> S
     return SeedRound(
         baseline, floor, cold, cold_record, noop, metadata, metadata_encodes, edit,
         paragraph_utterances(seed), chapters_redone,
-    )  # fmt: skip
+    ), spoken  # fmt: skip
 
 
 PREPARE_VOICE = """
@@ -239,8 +254,8 @@ def main() -> None:
     parser.add_argument("--book-words", type=int, default=50_000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
-        "--rounds", type=int, default=3,
-        help="times the seed's runs are repeated; each figure is their median (default 3)",
+        "--rounds", type=int, default=5,
+        help="times the seed's runs are repeated; each figure is their median (default 5)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
     parser.add_argument(
@@ -261,8 +276,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="essaycast-bench-") as tmp:
         work = Path(tmp)
         prepare_voice(work)
+        spoken: str | None = None
         for number in range(1, options.rounds + 1):
-            rounds.append(seed_round(work / f"round{number}", number, options.rounds, jobs))
+            done, spoken = seed_round(work / f"round{number}", number, options.rounds, jobs, spoken)
+            rounds.append(done)
         book = book_baseline = book_floor = None
         if options.book_words:
             print(f"book scale: {options.book_words:,} words, cold…", flush=True)
@@ -271,7 +288,7 @@ def main() -> None:
             book = build("book", book_project, jobs)
             book_record = build_record(book_project)
             print("book baseline: bare Piper on the book's text…", flush=True)
-            book_baseline, book_floor = bare_piper("book base", book_project, work)
+            book_baseline, book_floor = bare_piper("book base", spoken_text(book_project), work)
 
     # Each figure is the median of the rounds' (a ratio: of each round's own pair, measured
     # minutes apart), so that one run slowed by the machine's other work moves nothing.
