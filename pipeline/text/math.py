@@ -23,6 +23,19 @@ WHERE = "the transcript has it"
 
 # $…$ in running text, by Pandoc's rules (see the module's docstring).
 INLINE = re.compile(r"(?<![\\$\w])\$(?=[^\s$])((?:[^$\\]|\\.)+?)(?<=[^\s\\])\$(?![\d$])")
+TEX_MARKS = re.compile(r"\\[A-Za-z]|[\^_{}=]")
+
+
+def looks_like_tex(text: str) -> bool:
+    """Whether ``text``, found between math delimiters, has anything of TeX in it (a
+    command, a power or an index, braces, an equals sign): else the delimiters were
+    something else, such as money ("$10, not $20") or a parenthesis written ``\\(``.
+
+    >>> looks_like_tex(r" \\alpha + 1 "), looks_like_tex("x^2"), looks_like_tex("10, not ")
+    (True, True, False)
+    """
+    return bool(TEX_MARKS.search(text))
+
 
 GREEK = [
     *("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"),

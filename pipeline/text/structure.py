@@ -37,7 +37,7 @@ from pipeline.core.model import Emphasis, Form
 from pipeline.text.clean import SMALL_WORDS, Cleaned, Line, normalized
 from pipeline.text.listings import code_note, table_note, table_text
 from pipeline.text.markup import is_preformatted, parse, preformatted, without_hidden_elements
-from pipeline.text.math import display_note
+from pipeline.text.math import display_note, looks_like_tex
 
 INTRODUCTION = "Introduction"
 HEADING_MAX_WORDS = 12
@@ -352,7 +352,6 @@ def markdown_source(lines: Sequence[Line]) -> str:
 
 # A code span that is a formula between dollars, shown as written: `$ \frac{1}{2} $`.
 SHOWN_MATH = re.compile(r"\$\$?\s*(\S(?:.*\S)?)\s*\$?\$", re.DOTALL)
-TEX_MARKS = re.compile(r"\\[A-Za-z]|[\^_{}=]")
 
 
 def inline_formula(content: str, markup: str) -> str:
@@ -363,7 +362,7 @@ def inline_formula(content: str, markup: str) -> str:
     >>> inline_formula(" x^2 ", "$"), inline_formula("10, not ", "$")
     ('$x^2$', '$10, not $')
     """
-    if content != content.strip() and not TEX_MARKS.search(content):
+    if content != content.strip() and not looks_like_tex(content):
         return f"{markup}{content}{markup}"
     return f"${content.strip()}$"
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.text.math import looks_like_tex
+
 TEMPLATE_TAGS = re.compile(
     r"\{\{<.*?>\}\}|\{\{%.*?%\}\}"  # Hugo shortcodes, before Liquid's {{ }}
     r"|\{%-?.*?-?%\}|\{\{-?.*?-?\}\}|\{#.*?#\}"  # Liquid, Nunjucks
@@ -61,7 +63,6 @@ GOLDMARK_HEADING = re.compile(
 # the Markdown parser reads as math (pipeline/text/math.py), when there is TeX inside.
 TEX_DISPLAY = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)
 TEX_INLINE = re.compile(r"\\\((.+?)\\\)")
-TEX_INSIDE = re.compile(r"\\[A-Za-z]|[\^_=]")
 KRAMDOWN_HIDDEN = re.compile(r"\{::(comment|nomarkdown)\b[^{}\n]*\}.*?\{:/(?:\1)?\}", re.DOTALL)
 KRAMDOWN_TOC = re.compile(
     r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:[ \t]*toc[ \t]*\}", re.MULTILINE
@@ -215,8 +216,8 @@ def prose_without_templates(text: str, *, mdx: bool) -> str:
     text = KRAMDOWN_MARK.sub("", box_kinds(text))  # after a span, with no space: "`a`{: .x}."
     text = GOLDMARK_BLOCK.sub(blank, text)
     text = GOLDMARK_HEADING.sub(r"\1", text)
-    text = TEX_DISPLAY.sub(lambda m: f"$${m[1]}$$" if TEX_INSIDE.search(m[1]) else m[0], text)
-    text = TEX_INLINE.sub(lambda m: f"${m[1].strip()}$" if TEX_INSIDE.search(m[1]) else m[0], text)
+    text = TEX_DISPLAY.sub(lambda m: f"$${m[1]}$$" if looks_like_tex(m[1]) else m[0], text)
+    text = TEX_INLINE.sub(lambda m: f"${m[1].strip()}$" if looks_like_tex(m[1]) else m[0], text)
     text = EMOJI_SHORTCODE.sub("", text)
     text = CALLOUT.sub(callout_title, text)
     text = WIKILINK.sub(wikilink_text, text)
