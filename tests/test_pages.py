@@ -400,3 +400,29 @@ def test_a_rendered_formula_is_read_from_its_tex_not_lost_or_spelled(tmp_path: P
     words = " ".join(spoken_words(tmp_path, html))
     assert "as x squared plus one for every shift, and the cost as a over b in the end." in words
     assert "x2" not in words and "displaystyle" not in words
+
+
+def test_a_mathjax_2_formula_is_read_from_its_script_and_its_rendering_is_not(
+    tmp_path: Path,
+) -> None:
+    """MathJax 2 keeps a formula's TeX in a script beside its rendering (glyph spans) and a
+    preview: the script is read, the rendering and the preview are not; a displayed one too."""
+    inline = (
+        '<span class="MathJax_Preview" style="color: inherit;">x^2</span><span class="MathJax" '
+        'id="MathJax-Element-1-Frame" tabindex="0" role="presentation"><nobr aria-hidden="true">'
+        '<span class="math"><span class="mi">x</span><span class="mn">2</span></span></nobr>'
+        '</span><script type="math/tex" id="MathJax-Element-1">x^2 + 1</script>'
+    )
+    display = (
+        '<div class="MathJax_Display"><span class="MathJax" id="MathJax-Element-2-Frame">'
+        '<nobr aria-hidden="true">ab</nobr></span></div>'
+        '<script type="math/tex; mode=display" id="MathJax-Element-2">\\frac{a}{b}</script>'
+    )
+    html = page(
+        f"<article><h1>Halbrook Keeps the Four-Day Week</h1><p>{LEDE}</p>{BODY}"
+        f"<p>The hours fell as {inline} for every shift, and the cost as {display} in the end.</p>"
+        "</article>"
+    )
+    words = " ".join(spoken_words(tmp_path, html))
+    assert "as x squared plus one for every shift, and the cost as a over b in the end." in words
+    assert "x2" not in words and "x^2" not in words and "ab in" not in words

@@ -7,6 +7,11 @@ both) or reads them as a jumble of symbols. Where the MathML carries its TeX (an
 ``application/x-tex`` annotation, or Wikipedia's ``alttext``), the whole rendering is
 replaced by a placeholder before the page is read, and the placeholder by ``$TeX$`` in
 the Markdown, which pipeline.text.math reads as words.
+
+MathJax 2 keeps each formula's TeX in a script (``type="math/tex"``, ``; mode=display``
+on its own line) that no reading keeps, beside its rendering (the element whose id is the
+script's and ``-Frame``) and a preview: the script becomes the placeholder, and the
+rendering and the preview go.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import lxml.html
 PLACEHOLDER = "EssaycastFormula{}X"  # letters and digits: nothing on the way escapes them
 FOUND = re.compile(r"EssaycastFormula(\d+)X")
 CONTAINER = re.compile(r"\b(?:mwe-math-element|katex-display|katex|math-container)\b", re.I)
+MATHJAX_PREVIEW = re.compile(r"\bMathJax_Preview\b")
+# What MathJax 2 wraps a displayed formula's rendering in, by its output (HTML-CSS, SVG, CHTML).
+MATHJAX_DISPLAY = re.compile(r"\b(?:MathJax_Display|MathJax_SVG_Display|MJXc-display)\b")
 
 
 def tex_of(math: lxml.html.HtmlElement) -> str | None:
@@ -40,7 +48,7 @@ def formulas_as_placeholders(tree: lxml.html.HtmlElement) -> list[str]:
     >>> formulas_as_placeholders(tree), tree.text_content()
     (['x^2'], 'So EssaycastFormula0X holds.')
     """
-    found: list[str] = []
+    found = _mathjax_scripts(tree)
     root = tree.getroottree().getroot()
     for math in list(tree.iter("math", "{*}math")):
         if _top(math) is not root:
@@ -52,21 +60,57 @@ def formulas_as_placeholders(tree: lxml.html.HtmlElement) -> list[str]:
         for ancestor in math.iterancestors():
             if CONTAINER.search(ancestor.get("class") or ""):
                 container = ancestor
-        parent = container.getparent()
-        if parent is None:
+        if container.getparent() is not None:
+            _replace(container, PLACEHOLDER.format(len(found)))
+            found.append(tex)
+    return found
+
+
+def _mathjax_scripts(tree: lxml.html.HtmlElement) -> list[str]:
+    """MathJax 2's formulas as placeholders (in place), each rendering and preview gone;
+    their TeX, in order.
+
+    >>> tree = lxml.html.fromstring(
+    ...     '<p>So <span class="MathJax_Preview"></span><span class="MathJax" '
+    ...     'id="MathJax-Element-1-Frame"><nobr aria-hidden="true">x2</nobr></span>'
+    ...     '<script type="math/tex" id="MathJax-Element-1">x^2</script> holds.</p>')
+    >>> _mathjax_scripts(tree), tree.text_content()
+    (['x^2'], 'So EssaycastFormula0X holds.')
+    """
+    found: list[str] = []
+    for script in list(tree.iter("script")):
+        kind = (script.get("type") or "").split(";")[0].strip().lower()
+        tex = " ".join((script.text or "").split())
+        if kind != "math/tex" or not tex or script.getparent() is None:
             continue
-        tail = container.tail or ""
-        text = PLACEHOLDER.format(len(found)) + (" " if tail[:1].isalnum() else "") + tail
-        previous = container.getprevious()
-        before = (previous.tail if previous is not None else parent.text) or ""
-        text = (" " if before[-1:].isalnum() else "") + text
-        if previous is not None:
-            previous.tail = before + text
-        else:
-            parent.text = before + text
-        parent.remove(container)
+        name = script.get("id")
+        frame = tree.get_element_by_id(f"{name}-Frame", None) if name else None
+        if frame is not None and frame.getparent() is not None:
+            wrapper = frame.getparent()
+            alone = wrapper is not None and len(wrapper) == 1 and not (wrapper.text or "").strip()
+            if alone and MATHJAX_DISPLAY.search(wrapper.get("class") or ""):
+                frame = wrapper
+            frame.drop_tree()  # its tail stays
+        previous = script.getprevious()
+        if previous is not None and MATHJAX_PREVIEW.search(previous.get("class") or ""):
+            previous.drop_tree()
+        _replace(script, PLACEHOLDER.format(len(found)))
         found.append(tex)
     return found
+
+
+def _replace(element: lxml.html.HtmlElement, text: str) -> None:
+    """Put ``text`` where ``element`` is (it goes), a space from any word it would touch."""
+    tail = element.tail or ""
+    text += (" " if tail[:1].isalnum() else "") + tail
+    parent, previous = element.getparent(), element.getprevious()
+    before = (previous.tail if previous is not None else parent.text) or ""
+    text = (" " if before[-1:].isalnum() else "") + text
+    if previous is not None:
+        previous.tail = before + text
+    else:
+        parent.text = before + text
+    parent.remove(element)
 
 
 def with_formulas(markdown: str, formulas: list[str]) -> str:
