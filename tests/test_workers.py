@@ -121,6 +121,30 @@ def test_a_new_episode_starts_its_workers_before_the_build_draws_and_lays_out(
     assert multiprocessing.active_children() == []
 
 
+def test_a_new_episodes_mp3_cover_is_made_while_its_workers_load_the_voice(
+    tmp_path: Path, events: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made after the last chapter, the cover was on one core at the build's end; made
+    while the workers load the voice, a core is free for it. An edit does not make it
+    ahead (its cover is kept)."""
+    real_cover = build_run.mp3_cover
+
+    def cover(task: object) -> bytes:
+        note("cover")
+        return real_cover(task)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_run, "mp3_cover", cover)
+    project = make_project(tmp_path / "p", {"002-a.md": script("A")}, seed=False)
+    result, _ = run_build(project, engine="fake", jobs=2)
+    assert not result.failed
+    assert lines(events)[:3] == ["pool started", "artwork", "cover"]
+    assert list((project.root / ".cache" / "covers").glob("*.jpg"))
+    events.unlink()
+    (project.scripts / "002-a.md").write_text(script("A").replace("ends, as", "stops, as"))
+    run_build(project, engine="fake", jobs=2)
+    assert "cover" not in lines(events)
+
+
 def test_one_worker_or_a_web_voice_starts_no_pool_ahead(tmp_path: Path, events: Path) -> None:
     project: Project = make_project(tmp_path / "p", {"002-a.md": script("A")}, seed=False)
     result, _ = run_build(project, engine="fake", jobs=1)

@@ -12,6 +12,7 @@ The stages themselves, in order, are in pipeline.build.stages.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from pipeline.build.local import build_here
 from pipeline.build.showwide import write_show_outputs
 from pipeline.build.stages import CHECK_STAGES, read_script, warm_up_voice
 from pipeline.build.task import EpisodeTask, Options, Project
+from pipeline.build.uptodate import mp3_cover
 from pipeline.core import atomic
 from pipeline.core.errors import BugError, OutputError, PipelineError, debugging
 from pipeline.core.model import BuiltEpisode
@@ -110,9 +112,11 @@ def build(
         atomic.remove_leftovers(folder)  # what a killed build left half-written
     cluster = options.cluster or show.cluster
     with pools_kept():  # the synthesis workers, kept from one episode to the next
+        warmed = None
         if not cluster:  # a Dask cluster has workers of its own
             for task in tasks:  # the first sure to synthesize loads its voice meanwhile
                 if warm_up_voice(task):
+                    warmed = task
                     break
         artwork = ensure_artwork(show, project.feed)
         for task in list(tasks):
@@ -125,6 +129,10 @@ def build(
                 except PipelineError as exc:
                     fail(task.source, exc)
                     tasks.remove(task)
+        if warmed is not None and any(task is warmed for task in tasks):
+            # Its MP3's cover: now, while a core is free, not once its last chapter is in.
+            with contextlib.suppress(PipelineError):  # its tags stage will say what is wrong
+                mp3_cover(warmed)
         built: list[BuiltEpisode] = []
         if cluster:  # every script's utterances at once on a Dask cluster: pipeline/build/batch.py
             done = build_on_cluster(cluster, tasks, project, reporter)

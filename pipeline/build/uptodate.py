@@ -52,7 +52,6 @@ def tags_inputs(task: EpisodeTask, timeline: Timeline) -> keys.Inputs:
 def write_tags(task: EpisodeTask, mp3: Path, timeline: Timeline) -> None:
     """Give ``mp3`` (a temporary file) the episode's whole ID3 tag."""
     from pipeline.audio import tags
-    from pipeline.release.artwork import cover_jpeg
     from pipeline.release.feed import episode_guid, feed_url
     from pipeline.release.transcripts import plain_transcript
 
@@ -64,10 +63,18 @@ def write_tags(task: EpisodeTask, mp3: Path, timeline: Timeline) -> None:
         meta,
         timeline,
         plain_transcript(timeline),
-        cover_jpeg(task.artwork, keep=task.project.root / ".cache" / "covers"),
+        mp3_cover(task),
         feed_url(show, task.base_url),
         episode_guid(show, task.base_url, meta),
     )
+
+
+def mp3_cover(task: EpisodeTask) -> bytes:
+    """The episode's artwork as its MP3 carries it, kept in the cache by the artwork's
+    digest: made once (a large title card takes 0.05 s to decode, scale and encode)."""
+    from pipeline.release.artwork import cover_jpeg
+
+    return cover_jpeg(task.artwork, keep=task.project.root / ".cache" / "covers")
 
 
 def record(
