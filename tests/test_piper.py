@@ -99,6 +99,38 @@ def test_a_new_project_takes_the_copy_another_project_made(
     assert shared.read_bytes() == good  # the damaged shared copy replaced
 
 
+def test_a_new_project_takes_the_models_digest_another_project_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The installed model is the machine's: its digest is remembered beside the shared
+    copies, so a second project's first build does not read its 60 MB again. A share that
+    cannot be written leaves each project to remember it itself."""
+    from pipeline.core import digest
+
+    read: list[Path] = []
+    real = digest.file_digest
+
+    def counted(path: Path) -> str:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(digest, "file_digest", counted)
+    monkeypatch.setenv(piper_engine.SHARED_VOICES, str(tmp_path / "shared"))
+    model = piper_engine.voice_files("en_US-joe-medium")[0]
+    for project in ("one", "two"):
+        piper_engine.file_digest.cache_clear()  # as a new process starts
+        load_engine(VoiceChoice("piper", "en_US-joe-medium", "en", tmp_path / project))
+    assert read.count(model) == 1
+    assert (tmp_path / "shared" / piper_engine.DIGESTS).exists()
+
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    monkeypatch.setenv(piper_engine.SHARED_VOICES, str(tmp_path / "blocked"))
+    piper_engine.file_digest.cache_clear()
+    engine = load_engine(VoiceChoice("piper", "en_US-joe-medium", "en", tmp_path / "three"))
+    assert engine.identity()["model_sha256"] == piper_engine.VOICES["en_US-joe-medium"][1]
+    assert (tmp_path / "three" / piper_engine.DIGESTS).exists()
+
+
 def test_a_workers_engine_leaves_the_copy_to_its_load_which_still_refuses_a_damaged_one(
     tmp_path: Path,
 ) -> None:
