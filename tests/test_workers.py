@@ -14,6 +14,7 @@ from conftest import make_project, run_build
 
 import pipeline.build.local as build_local
 import pipeline.build.run as build_run
+import pipeline.release.artwork as release_artwork
 import pipeline.speech.synth as synth
 from pipeline.build.task import Project
 
@@ -47,7 +48,7 @@ def events(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A file each process appends to: the build's own steps, and every utterance a worker
     synthesizes (with the worker's pid)."""
     LOG[:] = [tmp_path / "events.txt"]
-    real_start, real_artwork = synth._start_pool, build_run.ensure_artwork
+    real_start, real_artwork = synth._start_pool, release_artwork.ensure_artwork
 
     def start(*args: object, **kwargs: object) -> object:
         note("pool started")
@@ -65,7 +66,7 @@ def events(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(build_local, "let_go_of_workers", let_go)
     monkeypatch.setattr(synth, "_start_pool", start)
     monkeypatch.setattr(synth, "_synthesize_one", noting_one)
-    monkeypatch.setattr(build_run, "ensure_artwork", artwork)
+    monkeypatch.setattr(release_artwork, "ensure_artwork", artwork)  # imported as it is used
     return LOG[0]
 
 
