@@ -9,6 +9,7 @@ files are still there as written, nothing is rewritten.  `--explain` names what 
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import dataclasses
 import datetime as dt
 import hashlib
@@ -114,8 +115,11 @@ def write_episode_book(book: EpisodeBook) -> bool:
         "audio": _file_digest(files.mp3),
         "templates": _templates_digest(),
     }
-    wrote_epub = _write_episode_epub(book, inputs)
-    wrote_m4b = _write_episode_m4b(book)
+    # The M4B is mostly ffmpeg's work: it is made on a thread while this one writes the EPUB.
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="m4b") as pool:
+        m4b = pool.submit(_write_episode_m4b, book)
+        wrote_epub = _write_episode_epub(book, inputs)
+        wrote_m4b = m4b.result()
     if not (wrote_epub or wrote_m4b):
         book.reporter.detail("  talking book up to date")
     return wrote_epub or wrote_m4b

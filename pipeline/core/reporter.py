@@ -67,21 +67,26 @@ class Reporter:
         self.errors = 0
 
     def info(self, message: str) -> None:
-        print(message, file=self.stream)
+        self._line(message)
 
     def detail(self, message: str) -> None:
         if self.verbose:
-            print(message, file=self.stream)
+            self._line(message)
 
     def explain(self, message: str) -> None:
-        print(message, file=self.stream)
+        self._line(message)
 
     def warn(self, message: str) -> None:
-        print(f"warning: {message}", file=self.stream)
+        self._line(f"warning: {message}")
 
     def error(self, message: str) -> None:
         self.errors += 1
-        print(f"error: {message}", file=self.stream)
+        self._line(f"error: {message}")
+
+    def _line(self, message: str) -> None:
+        # One write a line: print writes the line and its end apart, and a stage that
+        # works on two threads (the talking book) could have another line land between.
+        self.stream.write(f"{message}\n")
 
     @contextlib.contextmanager
     def timed(self, stage: str) -> Iterator[None]:
