@@ -301,3 +301,28 @@ def test_an_edit_encodes_and_meters_its_chapter_alone(
     clean_store = SegmentStore(tmp_path / "clean")
     clean, _ = master(tmp_path, episode(cache, edit="and one more"), cache, clean_store)
     assert clean.segments == edited.segments
+
+
+def test_a_stop_request_inside_the_back_halfs_start_leaves_it_stoppable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop request (Ctrl-C, SIGTERM) raised while the back half's thread is starting:
+    stopping it then is a clean stop, not "cannot join thread before it is started"
+    reported as a bug. The stop request is held while the thread starts, and the thread is
+    kept only once it has."""
+    cache, store = AudioCache(tmp_path / "cache"), SegmentStore(tmp_path / "segments")
+    blocks = episode(cache, chapters=1)
+    plan = Plan(blocks, ["Chapter 0"], ENGINE.sample_rate, Pauses())
+    back_half = BackHalf(plan, cache, store, Loudness())
+    back_half.start(["a" * 64])
+    real_start = threading.Thread.start
+
+    def interrupted(thread: threading.Thread) -> None:
+        raise KeyboardInterrupt  # as the stop handler raises wherever the main thread is
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        back_half.landed("a" * 64)
+    monkeypatch.setattr(threading.Thread, "start", real_start)
+    back_half.stop()  # no RuntimeError
+    assert back_half.thread is None

@@ -211,3 +211,26 @@ def test_a_worker_that_hangs_or_dies_fails_its_episode_in_one_line_and_leaves_no
     # The other episode still builds, with workers of its own, and none is left.
     assert [episode.files.slug for episode in result.built] == ["003-b"]
     assert multiprocessing.active_children() == []
+
+
+def test_a_stop_request_as_the_workers_are_let_go_leaves_the_pool_closable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stop request raised while the thread that lets the workers go is starting: the
+    build's end still closes the pool, without "cannot join thread before it is started"."""
+    import concurrent.futures as cf
+    import threading
+
+    kept = synth._KeptPool()
+    kept.executor = cf.ThreadPoolExecutor(max_workers=1)  # type: ignore[assignment]
+    real_start = threading.Thread.start
+
+    def interrupted(thread: threading.Thread) -> None:
+        raise KeyboardInterrupt  # as the stop handler raises wherever the main thread is
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        kept.let_go()
+    monkeypatch.setattr(threading.Thread, "start", real_start)
+    kept.close()  # no RuntimeError
+    assert kept.executor is None and kept.leaving is None

@@ -60,6 +60,7 @@ from pipeline.audio.master import (
 )
 from pipeline.audio.mp3frames import FRAME_SAMPLES, frames_for
 from pipeline.audio.segments import Segment, SegmentStore, segment_key
+from pipeline.core import tools
 from pipeline.core.errors import ToolError
 from pipeline.settings.direction import Pauses
 from pipeline.speech.cache import AudioCache
@@ -163,8 +164,12 @@ class BackHalf:
             self._begin()
 
     def _begin(self) -> None:
-        self.thread = threading.Thread(target=self._run, name="back half", daemon=True)
-        self.thread.start()
+        thread = threading.Thread(target=self._run, name="back half", daemon=True)
+        # A stop request raised inside start() would leave a thread that stop() can neither
+        # join nor tell from one never begun ("cannot join thread before it is started").
+        with tools.signals_held():
+            thread.start()
+        self.thread = thread
 
     def landed(self, key: str) -> None:
         if self.thread is None:

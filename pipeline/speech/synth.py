@@ -240,8 +240,10 @@ class _KeptPool:
         """Have the workers exit while the build goes on (close waits for them)."""
         if self.executor is not None and self.leaving is None:
             shutdown = functools.partial(self.executor.shutdown, wait=True, cancel_futures=True)
-            self.leaving = threading.Thread(target=shutdown, name="workers leaving")
-            self.leaving.start()
+            leaving = threading.Thread(target=shutdown, name="workers leaving")
+            with tools.signals_held():  # interrupted inside start(), close() could not join it
+                leaving.start()
+            self.leaving = leaving
             self.key = self.executor = None
 
 
