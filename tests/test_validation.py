@@ -227,7 +227,7 @@ def test_a_disk_full_while_ffmpeg_writes_the_audiobook_names_the_audiobook(
     out = tmp_path / "book" / "001.m4b"
     try:
         with pytest.raises(OutputError) as raised:
-            write_m4b(tmp_path / "a.aac", out, {"title": "T"}, [], 1.0, tmp_path / "c.jpg")
+            write_m4b(tmp_path / "a.aac", out, {"title": "T"}, [], 1.0, tmp_path / "c.jpg", 44100)
     finally:
         monkeypatch.delenv(tools.FFMPEG_VARIABLE)
         tools.ffmpeg_path.cache_clear()

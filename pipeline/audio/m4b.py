@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipeline.audio.aac import AAC_FRAME
-from pipeline.audio.layout import OUTPUT_RATE
 from pipeline.core import atomic, tools
 from pipeline.core.model import ChapterMark
 
@@ -80,7 +79,7 @@ def write_m4b(
     chapters: Sequence[ChapterMark],
     duration: float,
     cover: Path,
-    rate: int = OUTPUT_RATE,
+    rate: int,
 ) -> None:
     """Put ``aac`` (a file of ADTS frames at ``rate``) in an M4B at ``out``, atomically, with
     chapters, tags and cover. The audio is copied, not encoded again.
