@@ -85,9 +85,8 @@ def _mathjax_scripts(tree: lxml.html.HtmlElement) -> list[str]:
             continue
         name = script.get("id")
         frame = tree.get_element_by_id(f"{name}-Frame", None) if name else None
-        if frame is not None and frame.getparent() is not None:
-            wrapper = frame.getparent()
-            alone = wrapper is not None and len(wrapper) == 1 and not (wrapper.text or "").strip()
+        if frame is not None and (wrapper := frame.getparent()) is not None:
+            alone = len(wrapper) == 1 and not (wrapper.text or "").strip()
             if alone and MATHJAX_DISPLAY.search(wrapper.get("class") or ""):
                 frame = wrapper
             frame.drop_tree()  # its tail stays

@@ -52,13 +52,9 @@ CODE_SHORTCODE_CLOSE = re.compile(
 # Goldmark's attributes (Hugo): a line of its own under a block ({.note}, {class="x"}),
 # or at a heading's end (## Setup {#setup}).
 ATTRIBUTE = r"(?:[.#][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+))"
-GOLDMARK_BLOCK = re.compile(
-    rf"^[ \t]*\{{{ATTRIBUTE}(?:[ \t]+{ATTRIBUTE})*[ \t]*\}}[ \t]*$", re.MULTILINE
-)
-GOLDMARK_HEADING = re.compile(
-    rf"^([ \t]*#{{1,6}}[ \t].*?)[ \t]*\{{{ATTRIBUTE}(?:[ \t]+{ATTRIBUTE})*[ \t]*\}}[ \t]*$",
-    re.MULTILINE,
-)
+ATTRIBUTES = rf"\{{{ATTRIBUTE}(?:[ \t]+{ATTRIBUTE})*[ \t]*\}}"  # {.note #id key="v"}
+GOLDMARK_BLOCK = re.compile(rf"^[ \t]*{ATTRIBUTES}[ \t]*$", re.MULTILINE)
+GOLDMARK_HEADING = re.compile(rf"^([ \t]*#{{1,6}}[ \t].*?)[ \t]*{ATTRIBUTES}[ \t]*$", re.MULTILINE)
 # TeX between \[ \] or \( \), MathJax's and KaTeX's own delimiters: made dollars, which
 # the Markdown parser reads as math (pipeline/text/math.py), when there is TeX inside.
 TEX_DISPLAY = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)
